@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// The default suite: unit tests and integration tests against the simulator and a real broker.
+// Interoperability with NUT and apcupsd runs separately (`npm run test:interop`).
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/interop/**", "node_modules/**"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    reporters: ["default"],
+  },
+});
