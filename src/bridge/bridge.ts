@@ -1,0 +1,404 @@
+// The composition root: one MQTT connection, and per configured UPS a link, a UPS model and a
+// command service. The UPS side and the MQTT side never import each other; they meet here.
+import type { Config, UpsConfig } from "../config/index.js";
+import { redactConfig } from "../config/index.js";
+import { findFirmwareAdvice } from "../homeassistant/firmware.js";
+import { buildDiscovery, type DeviceDiscovery, humanize } from "../homeassistant/discovery.js";
+import type { Logger } from "../log.js";
+import { CATALOGUE, EVENTS } from "../protocol/catalogue.js";
+import type { Value } from "../protocol/types.js";
+import { COMPOSITE_ACTIONS, CommandService, type Outcome } from "../ups/commands.js";
+import type { UpsLink } from "../ups/link.js";
+import { type KeySpec, UpsModel, type UpsEvent } from "../ups/model.js";
+import { SUPPORT_URL, VERSION } from "../version.js";
+import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
+import { bridgeInfo } from "../mqtt/topics.js";
+import { parseRequest } from "./requests.js";
+import { valuePayload } from "./payload.js";
+import { type BridgeTopics, bridgeTopics } from "./topics.js";
+
+export interface BridgeDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly mqtt: MqttConnection;
+  /** Builds the link for one UPS (a LinkSession over the transport its port names). */
+  readonly createLink: (ups: UpsConfig) => UpsLink;
+}
+
+/** `M`/`N` are read once a minute: they reset on every read. */
+const MINMAX_INTERVAL_MS = 60_000;
+
+interface UpsRuntime {
+  readonly config: UpsConfig;
+  readonly topics: BridgeTopics;
+  readonly link: UpsLink;
+  readonly model: UpsModel;
+  readonly commands: CommandService;
+  discovery: DeviceDiscovery | null;
+  stateTimer: NodeJS.Immediate | null;
+  publishedKeys: Set<string>;
+  pending: readonly Record<string, Value>[];
+}
+
+export class Bridge {
+  private readonly upses = new Map<string, UpsRuntime>();
+  private readonly log: Logger;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly onMqttConnect = (): void => void this.republishAll("mqtt connected");
+
+  constructor(private readonly deps: BridgeDeps) {
+    this.log = deps.logger.child({ module: "bridge" });
+    for (const ups of deps.config.upses) this.upses.set(ups.id, this.createRuntime(ups));
+  }
+
+  async start(): Promise<void> {
+    const { mqtt, config } = this.deps;
+    // A broker that restarted without persistence has lost every retained message.
+    mqtt.on("connect", this.onMqttConnect);
+    for (const runtime of this.upses.values()) {
+      const base = runtime.topics;
+      await mqtt.subscribe(base.commandFilter, (m) => void this.onRequest(runtime, m));
+      await mqtt.subscribe(base.setFilter, (m) => void this.onRequest(runtime, m));
+    }
+    if (config.homeassistant.enabled) {
+      await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/status`, (m) => {
+        if (m.payload.toString("utf8").trim() === "online") void this.republishAll("homeassistant online");
+      });
+    }
+    await this.publishInfo();
+    for (const runtime of this.upses.values()) {
+      await this.publish(runtime.topics.availability, "offline", true);
+      await this.publish(runtime.topics.pending, "[]", true);
+    }
+    if (config.mqtt.refresh_interval_s > 0) {
+      this.refreshTimer = setInterval(() => void this.republishAll("periodic refresh", false), config.mqtt.refresh_interval_s * 1000);
+      this.refreshTimer.unref?.();
+    }
+    // Links start in the background: a UPS that is not there yet is retried by its link.
+    for (const runtime of this.upses.values()) {
+      runtime.model.start().catch((error: unknown) => {
+        this.log.error({ ups: runtime.config.id, err: error instanceof Error ? error.message : String(error) }, "UPS link failed to start");
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
+    this.deps.mqtt.off("connect", this.onMqttConnect);
+    for (const runtime of this.upses.values()) {
+      runtime.commands.dispose();
+      if (runtime.stateTimer !== null) clearImmediate(runtime.stateTimer);
+      await runtime.model.stop().catch(() => undefined);
+      await this.publish(runtime.topics.availability, "offline", true);
+    }
+    await this.deps.mqtt.close();
+  }
+
+  /** The UPS runtimes, for tests and the health check. */
+  get runtimes(): ReadonlyMap<string, { readonly model: UpsModel; readonly commands: CommandService }> {
+    return this.upses;
+  }
+
+  private createRuntime(ups: UpsConfig): UpsRuntime {
+    const { config, logger } = this.deps;
+    const topics = bridgeTopics(config.mqtt.base_topic, ups.id, config.homeassistant.discovery_prefix);
+    const link = this.deps.createLink(ups);
+    const model = new UpsModel(link, {
+      id: ups.id,
+      pollIntervalMs: ups.poll_interval_ms,
+      minmaxIntervalMs: MINMAX_INTERVAL_MS,
+      slowIntervalS: config.slow_poll_interval_s,
+      thresholds: {
+        chargeBelowPercent: config.shutdown_policy.charge_below_percent,
+        runtimeBelowMinutes: config.shutdown_policy.runtime_below_minutes,
+        honourLowBatteryFlag: true,
+      },
+      logger,
+    });
+    const runtime: UpsRuntime = {
+      config: ups,
+      topics,
+      link,
+      model,
+      commands: undefined as unknown as CommandService,
+      discovery: null,
+      stateTimer: null,
+      publishedKeys: new Set(),
+      pending: [],
+    };
+    const commands = new CommandService(
+      link,
+      model,
+      {
+        upsId: ups.id,
+        allowDestructive: config.commands.allow_destructive,
+        confirmTimeoutS: config.commands.confirm_timeout_s,
+        shutdownReturn: {
+          order: config.commands.shutdown_return.order,
+          wakeDelayTenths: config.commands.shutdown_return.wake_delay_tenths,
+          csDelayMs: config.commands.shutdown_return.cs_delay_ms,
+        },
+        logger,
+      },
+      {
+        outcome: (outcome) => void this.respond(runtime, outcome, null),
+        event: (eventType, data) => void this.publishEvent(runtime, { event_type: eventType, at: new Date().toISOString(), ...data }),
+        pending: (list) => {
+          runtime.pending = list;
+          void this.publish(topics.pending, JSON.stringify(list), true);
+        },
+      },
+    );
+    (runtime as { commands: CommandService }).commands = commands;
+
+    model.on("change", (key, value) => {
+      runtime.publishedKeys.add(key);
+      void this.publish(topics.key(key), valuePayload(value), true);
+      this.scheduleState(runtime);
+    });
+    model.on("event", (event) => void this.publishEvent(runtime, event));
+    model.on("availability", (online) => {
+      void this.publish(topics.availability, online ? "online" : "offline", true);
+      void this.publishInfo();
+    });
+    model.on("capabilities", (_caps, keys) => void this.onCapabilities(runtime, keys));
+    return runtime;
+  }
+
+  private async republishAll(reason: string, withDiscovery = true): Promise<void> {
+    if (this.stopped) return;
+    this.log.debug({ reason }, "republishing");
+    await this.publishInfo();
+    for (const runtime of this.upses.values()) {
+      if (withDiscovery && runtime.discovery !== null) {
+        await this.publish(runtime.topics.discovery(runtime.discovery.deviceId), JSON.stringify(runtime.discovery.payload), true);
+      }
+      await this.publish(runtime.topics.availability, runtime.model.isOnline ? "online" : "offline", true);
+      for (const [key, value] of Object.entries(runtime.model.store.snapshot())) {
+        await this.publish(runtime.topics.key(key), valuePayload(value), true);
+      }
+      await this.publishState(runtime);
+      await this.publish(runtime.topics.pending, JSON.stringify(runtime.pending), true);
+      const caps = runtime.model.caps;
+      if (caps !== null) await this.publishUpsInfo(runtime);
+    }
+  }
+
+  private scheduleState(runtime: UpsRuntime): void {
+    // Coalesce a burst of key changes (one poll cycle, one alert) into one `state` message.
+    if (runtime.stateTimer !== null) return;
+    runtime.stateTimer = setImmediate(() => {
+      runtime.stateTimer = null;
+      void this.publishState(runtime);
+    });
+  }
+
+  private async publishState(runtime: UpsRuntime): Promise<void> {
+    await this.publish(runtime.topics.state, JSON.stringify(runtime.model.store.snapshot()), true);
+  }
+
+  private async publishEvent(runtime: UpsRuntime, event: UpsEvent | Record<string, Value>): Promise<void> {
+    await this.publish(runtime.topics.event, JSON.stringify(event), false);
+  }
+
+  private async onCapabilities(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
+    const current = new Set(keys.map((k) => k.key));
+    // Keys this UPS no longer has: clear their retained topics.
+    for (const key of runtime.publishedKeys) {
+      if (!current.has(key)) await this.publish(runtime.topics.key(key), "", true);
+    }
+    runtime.publishedKeys = new Set([...runtime.publishedKeys].filter((k) => current.has(k)));
+    await this.publishUpsInfo(runtime);
+    if (this.deps.config.homeassistant.enabled) await this.publishDiscovery(runtime, keys);
+  }
+
+  private async publishUpsInfo(runtime: UpsRuntime): Promise<void> {
+    const caps = runtime.model.caps;
+    if (caps === null) return;
+    const info = {
+      id: runtime.config.id,
+      name: this.upsName(runtime),
+      model: caps.identity.model,
+      serial: caps.identity.serial,
+      firmware: caps.identity.firmware,
+      manufacture_date: caps.identity.manufactureDate,
+      locale: caps.identity.localeLetter,
+      protocol_level: caps.protocolLevel,
+      capabilities_source: caps.source,
+      measure_ups: caps.measureUps,
+      capabilities: {
+        supported: [...caps.supported],
+        alerts: [...caps.alerts],
+        settings: caps.settingValues,
+      },
+      firmware_advice: adviceJson(caps.identity.upsFirmwareId, caps.identity.firmware),
+    };
+    await this.publish(runtime.topics.info, JSON.stringify(info), true);
+  }
+
+  private async publishDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
+    const caps = runtime.model.caps;
+    if (caps === null) return;
+    const { config } = this.deps;
+    const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
+    const discovery = buildDiscovery({
+      identity: {
+        upsId: runtime.config.id,
+        name: this.upsName(runtime),
+        serial: caps.identity.serial,
+        model: caps.identity.model,
+        firmware: caps.identity.firmware,
+      },
+      keys,
+      actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)),
+      compositeActions: COMPOSITE_ACTIONS,
+      events: [
+        ...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id),
+        "confirmation_requested",
+        "confirmation_expired",
+        "command_executed",
+      ],
+      allowDestructive: config.commands.allow_destructive,
+      topics: runtime.topics.discoveryTopics,
+      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
+      firmware: advice === null ? null : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
+    });
+    const previous = runtime.discovery;
+    if (previous !== null && previous.deviceId === discovery.deviceId) {
+      // Entities that disappeared: a component with only its platform removes it (HA device discovery).
+      const removed = previous.componentIds.filter((id) => !discovery.componentIds.includes(id));
+      if (removed.length > 0) {
+        const components = { ...(discovery.payload.components as Record<string, Value>) };
+        const prevComponents = previous.payload.components as Record<string, { platform: string }>;
+        for (const id of removed) components[id] = { platform: prevComponents[id]?.platform ?? "sensor" };
+        await this.publish(runtime.topics.discovery(discovery.deviceId), JSON.stringify({ ...discovery.payload, components }), true);
+      }
+    } else if (previous !== null) {
+      await this.publish(runtime.topics.discovery(previous.deviceId), "", true);
+    }
+    runtime.discovery = discovery;
+    await this.publish(runtime.topics.discovery(discovery.deviceId), JSON.stringify(discovery.payload), true);
+    if (advice !== null) {
+      await this.publish(
+        runtime.topics.firmwareUpdate,
+        JSON.stringify({
+          installed_version: advice.installed,
+          latest_version: advice.latest,
+          title: advice.title,
+          release_summary: advice.summary,
+        }),
+        true,
+      );
+    }
+  }
+
+  private upsName(runtime: UpsRuntime): string {
+    return runtime.config.name ?? runtime.model.caps?.identity.model ?? humanize(runtime.config.id);
+  }
+
+  private async publishInfo(): Promise<void> {
+    const { config } = this.deps;
+    const upses = [...this.upses.values()].map((r) => ({
+      id: r.config.id,
+      name: this.upsName(r),
+      port: redactPort(r.config.port),
+      online: r.model.isOnline,
+      model: r.model.caps?.identity.model ?? null,
+      serial: r.model.caps?.identity.serial ?? null,
+    }));
+    await this.publish(
+      bridgeInfo(config.mqtt.base_topic),
+      JSON.stringify({ version: VERSION, upses, config: redactConfig(config) as Value }),
+      true,
+    );
+  }
+
+  private async onRequest(runtime: UpsRuntime, message: IncomingMessage): Promise<void> {
+    const request = parseRequest(runtime.topics, message);
+    if (request === null) return;
+    if (message.retain) {
+      // A retained command would replay on every reconnect: never act on one (CONTRACT.md).
+      this.log.warn({ topic: message.topic }, "ignoring a retained command message; clear it with an empty retained publish");
+      return;
+    }
+    const { commands } = runtime;
+    switch (request.kind) {
+      case "invalid":
+        await this.respond(runtime, { status: "error", action: request.id, data: null, error: request.error, transaction: request.transaction }, message);
+        return;
+      case "command":
+        if (!CommandService.isAction(request.id)) {
+          await this.respond(
+            runtime,
+            {
+              status: "error",
+              action: request.id,
+              data: null,
+              error: { code: "unknown_action", message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.` },
+              transaction: request.transaction,
+            },
+            message,
+          );
+          return;
+        }
+        await this.respond(runtime, await commands.command(request.id, request.params, request.transaction), message);
+        return;
+      case "set":
+        await this.respond(runtime, await commands.set(request.id, request.value, request.transaction), message);
+        return;
+      case "confirm":
+        await this.respond(runtime, await commands.confirm(request.selector, request.transaction), message);
+        return;
+      case "cancel":
+        for (const outcome of commands.cancel(request.selector, request.transaction)) await this.respond(runtime, outcome, message);
+        return;
+    }
+  }
+
+  private async respond(runtime: UpsRuntime, outcome: Outcome, request: IncomingMessage | null): Promise<void> {
+    const envelope = {
+      status: outcome.status,
+      action: outcome.action,
+      data: outcome.data,
+      error: outcome.error,
+      transaction: outcome.transaction ?? null,
+    };
+    const text = JSON.stringify(envelope);
+    const topic = runtime.topics.response(outcome.action);
+    try {
+      // MQTT v5 requests that carry a response topic are answered there as well.
+      if (request === null) await this.deps.mqtt.publish(topic, text, { retain: false });
+      else await this.deps.mqtt.respond(request, topic, text);
+    } catch (error) {
+      this.log.warn({ topic, err: error instanceof Error ? error.message : String(error) }, "response not published");
+    }
+  }
+
+  private async publish(topic: string, payload: string, retain: boolean): Promise<void> {
+    try {
+      await this.deps.mqtt.publish(topic, payload, { retain, qos: this.deps.config.mqtt.qos });
+    } catch (error) {
+      this.log.warn({ topic, err: error instanceof Error ? error.message : String(error) }, "publish failed");
+    }
+  }
+}
+
+function redactPort(port: string): string {
+  return port.replace(/\/\/[^@/]*@/, "//");
+}
+
+function adviceJson(upsId: number | null, firmware: string | null): Value {
+  const advice = findFirmwareAdvice(upsId, firmware);
+  if (advice === null) return null;
+  return {
+    ups_id: advice.upsId,
+    installed: advice.installed,
+    latest: advice.latest,
+    up_to_date: advice.upToDate,
+    summary: advice.summary,
+    images: advice.releases.map((r) => r.image),
+  };
+}

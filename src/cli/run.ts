@@ -1,0 +1,56 @@
+// `upslink2mqtt [run]`: the bridge, configured by file, environment and flags.
+import { Bridge } from "../bridge/bridge.js";
+import { createUpsLink } from "../bridge/link-factory.js";
+import { type Config, loadConfig } from "../config/index.js";
+import { createLogger, type Logger } from "../log.js";
+import { MqttConnection } from "../mqtt/connection.js";
+import { isUpsLinkError } from "../protocol/errors.js";
+import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
+
+const HELP = `Usage: upslink2mqtt [run] [--config FILE] [--<key>=<value> ...]
+
+Runs the bridge. Configuration, later wins: defaults, the file (--config FILE or UPSLINK_CONFIG),
+UPSLINK_* environment variables, then flags named after the keys (e.g. --mqtt.url=mqtt://host).
+\`upslink2mqtt schema\` prints every key with its default and allowed values.`;
+
+export const runCommand: Command = async (args, io) => {
+  if (args.includes("--help") || args.includes("-h")) {
+    writeLine(io.stdout, HELP);
+    return EXIT_OK;
+  }
+  let config: Config;
+  try {
+    config = loadConfig({ argv: args, env: io.env });
+  } catch (error) {
+    writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
+    return isUpsLinkError(error) && error.code !== "config_invalid" && error.code !== "usage" ? EXIT_FAILURE : EXIT_USAGE;
+  }
+  const logger = createLogger({ level: config.log.level });
+  return runBridge(config, logger, io);
+};
+
+/** Runs the bridge until a stop signal; publishes `offline` and closes the ports on the way out. */
+export async function runBridge(config: Config, logger: Logger, io: CliIo, onReady?: () => void): Promise<number> {
+  const log = logger.child({ module: "main" });
+  let bridge: Bridge;
+  try {
+    const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+    // Not awaited: the bridge runs (and queues its publications) while the broker is unreachable.
+    void mqtt.start().catch(() => undefined);
+    bridge = new Bridge({ config, logger, mqtt, createLink: (ups) => createUpsLink(ups, config, logger) });
+    await bridge.start();
+  } catch (error) {
+    log.error({ err: error instanceof Error ? error.message : String(error) }, "the bridge could not start");
+    writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_FAILURE;
+  }
+  log.info(
+    { upses: config.upses.map((u) => ({ id: u.id, port: u.port })), mqtt: config.mqtt.base_topic },
+    "bridge running",
+  );
+  onReady?.();
+  const signal = await io.stopSignal;
+  log.info({ signal }, "stopping");
+  await bridge.stop();
+  return EXIT_OK;
+}

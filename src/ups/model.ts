@@ -1,0 +1,339 @@
+// One UPS as the bridge sees it: polls the link in tiers, reacts to alerts at once, keeps the state
+// store, and derives feedbacks, status bits and `shutdown_recommended`. Knows nothing of MQTT.
+//
+// Tiers (issue 4, PROTOCOL-NOTES "How the well-known clients behave"):
+// - fast: status and live readings every `pollIntervalMs`;
+// - minmax: `M`/`N` reset on every read, so they are read on a fixed schedule only;
+// - slow and identity: at start, every `slowIntervalS`, and slow again after a `|` alert.
+// Alerts publish the keys they imply at once, then re-read the registers they concern ahead of polls.
+import { EventEmitter } from "node:events";
+import { CATALOGUE, EVENTS, FEEDBACKS, findRow } from "../protocol/catalogue.js";
+import { isUpsLinkError } from "../protocol/errors.js";
+import { deriveFeedbacks } from "../protocol/feedbacks.js";
+import { decodeRegister, REGISTERS } from "../protocol/registers.js";
+import type { CatalogueRow, PollTier, Value } from "../protocol/types.js";
+import type { Logger } from "../log.js";
+import { type KeySpec, supportedKeys } from "./keys.js";
+import type { AlertEvent, LinkState, UpsCapabilities, UpsLink } from "./link.js";
+import { type ShutdownThresholds, shutdownRecommended } from "./policy.js";
+import { StateStore } from "./state.js";
+
+export interface UpsModelOptions {
+  readonly id: string;
+  readonly pollIntervalMs: number;
+  readonly minmaxIntervalMs: number;
+  readonly slowIntervalS: number;
+  readonly thresholds: ShutdownThresholds;
+  readonly logger: Logger;
+}
+
+export interface UpsEvent {
+  readonly event_type: string;
+  readonly at: string;
+  readonly [key: string]: Value;
+}
+
+export interface UpsModelEvents {
+  change: [key: string, value: Value];
+  event: [event: UpsEvent];
+  availability: [online: boolean];
+  capabilities: [capabilities: UpsCapabilities, keys: readonly KeySpec[]];
+  linkState: [state: LinkState];
+}
+
+/** How long after a commanded self-test / simulated failure a transfer counts as test-induced. */
+const TEST_WINDOW_MS = 30_000;
+
+export class UpsModel extends EventEmitter<UpsModelEvents> {
+  readonly store = new StateStore();
+  private capabilities: UpsCapabilities | null = null;
+  private keySpecs: KeySpec[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private running = false;
+  private online = false;
+  private generation = 0;
+  private testUntil = 0;
+  /** Alerts seen so far, and the alert count at which each query was last made stale by one. */
+  private alertSeq = 0;
+  private readonly staleAt = new Map<string, number>();
+  private readonly log: Logger;
+  private readonly slowRereadQueued = { value: false };
+
+  constructor(
+    private readonly link: UpsLink,
+    private readonly options: UpsModelOptions,
+  ) {
+    super();
+    this.log = options.logger.child({ module: "ups", ups: options.id });
+    this.store.onChange((key, value) => this.emit("change", key, value));
+  }
+
+  get caps(): UpsCapabilities | null {
+    return this.capabilities;
+  }
+
+  get keys(): readonly KeySpec[] {
+    return this.keySpecs;
+  }
+
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.unsubscribe.push(this.link.onAlert((alert) => this.handleAlert(alert)));
+    this.unsubscribe.push(this.link.onState((state) => this.handleLinkState(state)));
+    await this.link.start();
+    if (this.link.state === "online") this.handleLinkState("online");
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.generation++;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const off of this.unsubscribe.splice(0)) off();
+    await this.link.stop();
+  }
+
+  /** Marks a transfer that the bridge itself caused (self-test, simulated failure, calibration). */
+  noteTestStarted(): void {
+    this.testUntil = Date.now() + TEST_WINDOW_MS;
+  }
+
+  /** Re-reads one tier now (after commands and settings). */
+  async refresh(tier: PollTier): Promise<void> {
+    await this.readTier(tier, this.generation, "user");
+  }
+
+  /** Re-reads some queries now, ahead of polls. */
+  async reread(ids: readonly string[]): Promise<void> {
+    const generation = this.generation;
+    for (const id of ids) {
+      if (!this.isSupported(id)) continue;
+      await this.readQuery(id, generation, "user");
+    }
+  }
+
+  private handleLinkState(state: LinkState): void {
+    this.emit("linkState", state);
+    if (state === "online") {
+      if (!this.online) {
+        this.online = true;
+        this.emit("availability", true);
+        const generation = ++this.generation;
+        this.clearTimers();
+        void this.begin(generation);
+      }
+      return;
+    }
+    if (this.online) {
+      this.online = false;
+      this.generation++;
+      this.clearTimers();
+      this.emit("availability", false);
+    }
+  }
+
+  /** After every (re)connect: learn capabilities, read everything once, then poll in tiers. */
+  private async begin(generation: number): Promise<void> {
+    try {
+      const caps = await this.link.discover();
+      if (generation !== this.generation) return;
+      this.capabilities = caps;
+      this.keySpecs = supportedKeys({
+        rows: CATALOGUE,
+        feedbacks: FEEDBACKS,
+        registers: REGISTERS,
+        supported: caps.supported,
+        settingValues: caps.settingValues,
+      });
+      const keys = new Set(this.keySpecs.map((k) => k.key));
+      this.store.retain(keys);
+      this.store.declare(keys);
+      this.emit("capabilities", caps, this.keySpecs);
+      this.setIdentityKeys(caps);
+      for (const tier of ["identity", "slow", "minmax", "fast"] as const) await this.readTier(tier, generation, "poll");
+    } catch (error) {
+      this.log.warn({ err: describe(error) }, "reading the UPS after connecting failed; polling continues");
+    }
+    if (generation !== this.generation || !this.running) return;
+    this.every(generation, this.options.pollIntervalMs, "fast");
+    this.every(generation, this.options.minmaxIntervalMs, "minmax");
+    this.every(generation, this.options.slowIntervalS * 1000, "slow", "identity");
+  }
+
+  private every(generation: number, periodMs: number, ...tiers: PollTier[]): void {
+    const tick = async () => {
+      if (generation !== this.generation || !this.running) return;
+      for (const tier of tiers) await this.readTier(tier, generation, "poll");
+      if (generation !== this.generation || !this.running) return;
+      this.schedule(tick, periodMs);
+    };
+    this.schedule(tick, periodMs);
+  }
+
+  private schedule(fn: () => Promise<void>, ms: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private isSupported(id: string): boolean {
+    return this.capabilities?.supported.has(id) ?? false;
+  }
+
+  private rowsOfTier(tier: PollTier): CatalogueRow[] {
+    return CATALOGUE.filter(
+      (row) => (row.kind === "query" || row.kind === "setting") && rowTier(row) === tier && this.isSupported(row.id),
+    );
+  }
+
+  private async readTier(tier: PollTier, generation: number, priority: "user" | "poll"): Promise<void> {
+    for (const row of this.rowsOfTier(tier)) {
+      if (generation !== this.generation || !this.running) return;
+      await this.readQuery(row.id, generation, priority);
+    }
+  }
+
+  private async readQuery(id: string, generation: number, priority: "user" | "poll"): Promise<void> {
+    const row = findRow(id);
+    if (row === undefined || row.decode === null) return;
+    let text: string;
+    const seqAtStart = this.alertSeq;
+    try {
+      text = await this.link.query(id, priority);
+    } catch (error) {
+      // Not supported right now (sleeping, calibrating) or a timeout: keep the last good value; the
+      // link counts failures and reports a lost link.
+      this.log.debug({ query: id, err: describe(error) }, "query failed");
+      return;
+    }
+    if (generation !== this.generation) return;
+    if ((this.staleAt.get(id) ?? 0) > seqAtStart) {
+      // Asked before an alert changed it: the alert's own re-read brings the current value.
+      this.log.debug({ query: id }, "reply predates an alert; dropped");
+      return;
+    }
+    const decoded = row.decode(text);
+    if (!decoded.ok) {
+      this.log.warn({ query: id, reply: text, reason: decoded.error }, "reply did not decode; value kept");
+      return;
+    }
+    this.apply(row, decoded.value);
+  }
+
+  /** Applies one decoded query or setting value and everything derived from it. */
+  private apply(row: CatalogueRow, value: Value): void {
+    this.store.set(row.id, value);
+    if (row.register !== null && typeof value === "string") {
+      const bits = decodeRegister(row.register, value);
+      if (bits.ok && typeof bits.value === "object" && bits.value !== null && !Array.isArray(bits.value)) {
+        for (const [key, bit] of Object.entries(bits.value)) if (this.store.has(key)) this.store.set(key, bit);
+      }
+    }
+    this.deriveAll();
+  }
+
+  private deriveAll(): void {
+    const values = this.store.snapshot();
+    const derived = deriveFeedbacks(values);
+    for (const [key, value] of Object.entries(derived)) if (this.store.has(key)) this.store.set(key, value);
+    this.updateShutdownRecommended();
+  }
+
+  private updateShutdownRecommended(): void {
+    const v = (key: string) => this.store.get(key);
+    const bool = (key: string) => (typeof v(key) === "boolean" ? (v(key) as boolean) : null);
+    const num = (key: string) => (typeof v(key) === "number" ? (v(key) as number) : null);
+    const recommended = shutdownRecommended(
+      {
+        onBattery: bool("on_battery_mode"),
+        lowBattery: bool("low_battery_condition"),
+        chargePercent: num("battery_capacity_percent") ?? num("battery_capacity"),
+        runtimeMinutes: num("run_time_remaining_minutes") ?? num("run_time_remaining"),
+        testInduced: this.testInduced(),
+      },
+      this.options.thresholds,
+    );
+    if (this.store.has("shutdown_recommended")) this.store.set("shutdown_recommended", recommended);
+  }
+
+  private testInduced(): boolean {
+    return Date.now() < this.testUntil || this.store.get("transfer_cause_state") === "command_test";
+  }
+
+  private setIdentityKeys(caps: UpsCapabilities): void {
+    if (this.store.has("read_all_eeprom")) this.store.set("read_all_eeprom", caps.settingValues as Value);
+  }
+
+  /**
+   * An alert byte: the event goes out now, the keys it implies are published now, and the
+   * registers it concerns are re-read ahead of polls to confirm.
+   */
+  private handleAlert(alert: AlertEvent): void {
+    const row = EVENTS.find((e) => e.id === alert.event);
+    const extra: Record<string, Value> = { alert: String.fromCharCode(alert.byte) };
+    const test = this.testInduced();
+    if (alert.event === "line_fail" || alert.event === "return_from_line_fail") extra.test = test;
+    this.emit("event", { event_type: alert.event, at: alert.at.toISOString(), ...extra });
+    if (!this.online) return;
+    this.alertSeq++;
+    for (const id of row?.reread ?? []) this.staleAt.set(id, this.alertSeq);
+    // The alert says what the status register now holds: patch the stored `Q` so everything
+    // derived from it (bits, power_state, shutdown_recommended) changes now and stays consistent
+    // until the re-read below confirms it.
+    const patch = Q_PATCHES[alert.event];
+    const status = this.store.get("ups_status_register");
+    const statusRow = findRow("ups_status_register");
+    if (patch !== undefined && typeof status === "string" && statusRow !== undefined) {
+      const byte = Number.parseInt(status, 16);
+      if (!Number.isNaN(byte)) {
+        const patched = (byte | patch.set) & ~patch.clear & 0xff;
+        this.apply(statusRow, patched.toString(16).toUpperCase().padStart(2, "0"));
+      }
+    }
+    this.updateShutdownRecommended();
+    const reread = row?.reread ?? [];
+    const settings = reread.filter((id) => findRow(id)?.kind === "setting");
+    const queries = reread.filter((id) => findRow(id)?.kind !== "setting");
+    void this.reread(queries);
+    if (settings.length > 0 && !this.slowRereadQueued.value) {
+      // `|` arrives ~5 s after an edit; one re-read of the slow tier covers a burst of them.
+      this.slowRereadQueued.value = true;
+      void this.refresh("slow").finally(() => {
+        this.slowRereadQueued.value = false;
+      });
+    }
+  }
+}
+
+/** Bits of `Q` an alert implies (PROTOCOL-NOTES "Registers": 7 replace, 6 low battery, 4 on battery, 3 on line). */
+const Q_PATCHES: Readonly<Record<string, { readonly set: number; readonly clear: number }>> = {
+  line_fail: { set: 1 << 4, clear: 1 << 3 },
+  return_from_line_fail: { set: 1 << 3, clear: 1 << 4 },
+  low_battery: { set: 1 << 6, clear: 0 },
+  return_from_low_battery: { set: 0, clear: 1 << 6 },
+  replace_battery: { set: 1 << 7, clear: 0 },
+};
+
+/** Settings are read with the slow tier. */
+function rowTier(row: CatalogueRow): PollTier {
+  return row.kind === "setting" ? "slow" : row.tier;
+}
+
+function describe(error: unknown): string {
+  if (isUpsLinkError(error)) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export type { KeySpec };
