@@ -1,0 +1,12 @@
+// The pure protocol layer in one import: catalogue, decoders, registers, identity, dump, feedbacks.
+// The frame parser (frames.ts) is imported on its own by the link.
+export * from "./catalogue.js";
+export * from "./decoders.js";
+export * from "./dump.js";
+export { formatDump, type TokenizedDump, tokenizeDump } from "./dump-format.js";
+export * from "./errors.js";
+export * from "./escape.js";
+export * from "./feedbacks.js";
+export * from "./identity.js";
+export * from "./registers.js";
+export type * from "./types.js";

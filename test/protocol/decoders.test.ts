@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import {
+  decodeBatteryTest,
+  decodeDdDd,
+  decodeDddD,
+  decodeHexByte,
+  decodeLineQuality,
+  decodeRunTime,
+  decodeSettingText,
+  decodeTransferCause,
+  normalizeSettingValue,
+  numberDecoder,
+  parseHexByte,
+  sanitizeText,
+} from "../../src/protocol/decoders.js";
+
+describe("numbers", () => {
+  it("reads the seed's fixed-width shapes", () => {
+    expect(numberDecoder("ddd.d")("230.4")).toEqual({ ok: true, value: 230.4 });
+    expect(numberDecoder("dd.dd")("49.98")).toEqual({ ok: true, value: 49.98 });
+    expect(numberDecoder("ddd")("024")).toEqual({ ok: true, value: 24 });
+    expect(numberDecoder("ddd.dd")("100.00")).toEqual({ ok: true, value: 100 });
+  });
+
+  it("reads unpadded and negative values real units send", () => {
+    expect(decodeDdDd("13.6")).toEqual({ ok: true, value: 13.6 });
+    expect(decodeDddD("-05.0")).toEqual({ ok: true, value: -5 });
+  });
+
+  it("refuses NA, empty and non-numbers with a reason", () => {
+    for (const text of ["NA", "", "SM", "12a.3", "1.2.3", "NaN"]) {
+      const result = decodeDddD(text);
+      expect(result.ok, text).toBe(false);
+    }
+    const bad = decodeDddD("xx\x01");
+    expect(bad.ok === false && bad.error).toMatch(/ddd\.d/);
+    expect(bad.ok === false && /[\x00-\x1f]/.test(bad.error)).toBe(false);
+  });
+});
+
+describe("run time (j)", () => {
+  it("reads dddd: as minutes", () => {
+    expect(decodeRunTime("0042:")).toEqual({ ok: true, value: 42 });
+    expect(decodeRunTime("0042")).toEqual({ ok: true, value: 42 });
+    expect(decodeRunTime("0000:")).toEqual({ ok: true, value: 0 });
+  });
+
+  it("reads >>>>: as unknown (null), never 0", () => {
+    expect(decodeRunTime(">>>>:")).toEqual({ ok: true, value: null });
+    expect(decodeRunTime(">>>>")).toEqual({ ok: true, value: null });
+  });
+
+  it("refuses NA and garbage", () => {
+    expect(decodeRunTime("NA").ok).toBe(false);
+    expect(decodeRunTime("12:34").ok).toBe(false);
+  });
+});
+
+describe("hex bytes", () => {
+  it("normalizes to two uppercase digits", () => {
+    expect(decodeHexByte("08")).toEqual({ ok: true, value: "08" });
+    expect(decodeHexByte("c0")).toEqual({ ok: true, value: "C0" });
+    expect(parseHexByte("FF")).toBe(255);
+    expect(parseHexByte(" 7f ")).toBe(0x7f);
+  });
+
+  it("refuses anything but two hex digits", () => {
+    for (const text of ["8", "008", "G0", "NA", "SM", ""]) {
+      expect(parseHexByte(text), text).toBeNull();
+      expect(decodeHexByte(text).ok, text).toBe(false);
+    }
+  });
+});
+
+describe("enums", () => {
+  it("maps X", () => {
+    const all = ["OK", "BT", "NG", "NO"].map((code) => decodeBatteryTest(code));
+    expect(all).toEqual(
+      ["ok", "failed", "invalid_overload", "no_result"].map((value) => ({ ok: true, value })),
+    );
+  });
+
+  it("maps G", () => {
+    const all = ["R", "H", "L", "T", "O", "S"].map((code) => decodeTransferCause(code));
+    expect(all).toEqual(
+      ["rate_of_change", "high_line", "low_line", "notch_spike", "none", "command_test"].map((value) => ({
+        ok: true,
+        value,
+      })),
+    );
+  });
+
+  it("maps 9", () => {
+    expect(decodeLineQuality("FF")).toEqual({ ok: true, value: "acceptable" });
+    expect(decodeLineQuality("00")).toEqual({ ok: true, value: "unacceptable" });
+  });
+
+  it("refuses unknown codes and NA, and does not read inherited keys", () => {
+    for (const text of ["NA", "XX", "toString", "constructor", ""]) {
+      expect(decodeBatteryTest(text).ok, text).toBe(false);
+      expect(decodeTransferCause(text).ok, text).toBe(false);
+    }
+  });
+});
+
+describe("settings and text", () => {
+  it("trims setting values (E answers 'ON ')", () => {
+    expect(decodeSettingText("ON ")).toEqual({ ok: true, value: "ON" });
+    expect(normalizeSettingValue("ON ")).toBe(normalizeSettingValue("ON"));
+    expect(decodeSettingText("NO")).toEqual({ ok: true, value: "NO" });
+    expect(decodeSettingText("NA").ok).toBe(false);
+    expect(decodeSettingText("   ").ok).toBe(false);
+  });
+
+  it("sanitizes: no NUL, no control byte, no padding", () => {
+    expect(sanitizeText("NS9847001053\0\0")).toBe("NS9847001053");
+    expect(sanitizeText("  Smart-UPS 700  ")).toBe("Smart-UPS 700");
+    expect(sanitizeText("A\x01B\x7fC\x8fD\u00e9")).toBe("ABCD");
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import {
+  decodeCapabilities,
+  decodeManufactureDate,
+  localeLetter,
+  parseCapabilities,
+  parseFirmwareB,
+  parseFirmwareV,
+  parseUpsDate,
+  sanitizeIdentity,
+} from "../../src/protocol/identity.js";
+
+const COMMANDS_3G = "\x01\x0e\x1a'()+-89@ABCDEFGKLMNOPQRSTUVWXYZ`abcefgjklmnopqrsuxyz~\x7f";
+const bytesOf = (text: string) => [...text].map((c) => c.charCodeAt(0));
+
+describe("a (capabilities)", () => {
+  it("parses a level 3 reply with control bytes among the commands", () => {
+    const caps = parseCapabilities(`3.!$%+?=#|.${COMMANDS_3G}`);
+    expect(caps.level).toBe(3);
+    expect(caps.alerts).toEqual(bytesOf("!$%+?=#|"));
+    expect(caps.commands).toEqual(bytesOf(COMMANDS_3G));
+    expect(caps.commands).toEqual(expect.arrayContaining([0x01, 0x0e, 0x1a, 0x7f]));
+    expect(caps.extensions).toEqual([]);
+    expect(caps.printable).toBe(
+      `3.!$%+?=#|.\\x01\\x0e\\x1a'()+-89@ABCDEFGKLMNOPQRSTUVWXYZ\`abcefgjklmnopqrsuxyz~\\x7f`,
+    );
+  });
+
+  it("parses a level 2 reply with only two fields", () => {
+    const caps = parseCapabilities("2.!$%+?=#");
+    expect(caps.level).toBe(2);
+    expect(caps.alerts).toEqual(bytesOf("!$%+?=#"));
+    expect(caps.commands).toEqual([]);
+  });
+
+  it("parses a level 4 reply whose fourth field holds bytes at or above 0x80, dots included", () => {
+    const reply = new Uint8Array([...bytesOf("4.!$%+?=#|.\x01QfjL\x7f."), 0x80, 0x9a, 0x2e, 0xff]);
+    const caps = parseCapabilities(reply);
+    expect(caps.level).toBe(4);
+    expect(caps.commands).toEqual(bytesOf("\x01QfjL\x7f"));
+    expect(caps.extensions).toEqual([0x80, 0x9a, 0x2e, 0xff]);
+    expect(caps.printable).toBe("4.!$%+?=#|.\\x01QfjL\\x7f.\\x80\\x9a.\\xff");
+    // The same reply as Latin-1 text reads the same.
+    const asText = String.fromCharCode(...reply);
+    expect(parseCapabilities(asText)).toEqual(caps);
+  });
+
+  it("returns level null for replies that are not an a answer, and the decoder refuses them", () => {
+    for (const text of ["NA", "", "abc.def", "3"]) {
+      expect(parseCapabilities(text).level, text).toBeNull();
+      expect(decodeCapabilities(text).ok, text).toBe(false);
+    }
+  });
+
+  it("decodes to a JSON-safe summary", () => {
+    const result = decodeCapabilities(`3.!$%+?=#|.${COMMANDS_3G}\r\n`);
+    expect(result.ok).toBe(true);
+    expect(JSON.stringify(result)).not.toMatch(/[\u0000-\u001f\u007f]/);
+  });
+});
+
+describe("b and V (firmware)", () => {
+  it("reads SKU.firmware.locale with fields of varying length", () => {
+    expect(parseFirmwareB("21.3.I")).toEqual({ form: "decimal", sku: "21", firmware: "3", locale: "I" });
+    expect(parseFirmwareB("411.7.I")).toEqual({ form: "decimal", sku: "411", firmware: "7", locale: "I" });
+    expect(parseFirmwareB("60.11.I")).toEqual({ form: "decimal", sku: "60", firmware: "11", locale: "I" });
+    expect(parseFirmwareB("50.14.D\r\n")).toEqual({
+      form: "decimal",
+      sku: "50",
+      firmware: "14",
+      locale: "D",
+    });
+  });
+
+  it("reads the AP9620 form", () => {
+    expect(parseFirmwareB("UPS 09.3 / ID=18")).toEqual({ form: "ap9620", firmware: "09.3", upsId: 18 });
+  });
+
+  it("returns null for garbage so the caller falls back to V", () => {
+    for (const text of ["NA", "", "\x8f\x01garbage", "21.3", "21.3.IX"])
+      expect(parseFirmwareB(text), text).toBeNull();
+  });
+
+  it("reads V as model, firmware letter and locale letter", () => {
+    expect(parseFirmwareV("GWD")).toEqual({ model: "G", firmwareLetter: "W", locale: "D" });
+    expect(parseFirmwareV("NA")).toBeNull();
+    expect(parseFirmwareV("GWDX")).toBeNull();
+  });
+
+  it("takes the locale letter from b, else from V", () => {
+    expect(localeLetter("21.3.I", "GWD")).toBe("I");
+    expect(localeLetter("UPS 09.3 / ID=18", "GWD")).toBe("D");
+    expect(localeLetter("garbage", "0ZM")).toBe("M");
+    expect(localeLetter(null, undefined)).toBeNull();
+    expect(localeLetter("NA", "NA")).toBeNull();
+  });
+});
+
+describe("model, serial and dates", () => {
+  it("strips padding and control bytes", () => {
+    expect(sanitizeIdentity("NS9847001053\0\0")).toBe("NS9847001053");
+    expect(sanitizeIdentity("Smart-UPS 1400 RM XL   ")).toBe("Smart-UPS 1400 RM XL");
+    expect(sanitizeIdentity("\x01Smart\x1a-UPS\x7f")).toBe("Smart-UPS");
+  });
+
+  it("turns a valid dd/mm/yy into an ISO date", () => {
+    expect(parseUpsDate("27/11/98")).toBe("1998-11-27");
+    expect(parseUpsDate("29/02/24")).toBe("2024-02-29");
+    expect(parseUpsDate("29/02/23")).toBeNull();
+    expect(parseUpsDate("31/04/05")).toBeNull();
+    expect(parseUpsDate("11/27/98")).toBeNull();
+  });
+
+  it("keeps an unparseable date as sanitized text", () => {
+    expect(decodeManufactureDate("27/11/98")).toEqual({ ok: true, value: "1998-11-27" });
+    expect(decodeManufactureDate("11/27/98\0")).toEqual({ ok: true, value: "11/27/98" });
+    expect(decodeManufactureDate("NA").ok).toBe(false);
+  });
+});
