@@ -9,7 +9,7 @@ export interface TransportEvents {
 }
 
 export interface Transport {
-  /** Human-readable target, e.g. `/dev/ttyUSB0`, `tcp://10.0.0.5:4001`, `sim://smart-ups-3000-120`. */
+  /** Human-readable target, e.g. `/dev/ttyUSB0`, `tcp://10.0.0.5:4001`, `sim://smartups-3g-120`. */
   readonly description: string;
   /** Opens the port; rejects with an UpsLinkError (port_not_found, port_busy, permission_denied, connect_failed). */
   open(): Promise<void>;
@@ -18,6 +18,12 @@ export interface Transport {
   /** Closes the port; idempotent. Does not emit `close`. */
   close(): Promise<void>;
   readonly isOpen: boolean;
+  /** Releases everything for good (the in-process simulator of `sim://`); after `close`. Optional. */
+  dispose?(): Promise<void>;
   on<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): void;
   off<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): void;
 }
+
+/** The cables the contract knows (`ups.cable`). */
+export type Cable = "940-0024C" | "940-0095B";
+export const CABLES: readonly Cable[] = ["940-0024C", "940-0095B"];

@@ -416,6 +416,8 @@ export const CATALOGUE = [
     id: "version_in_decimal",
     label: "Version in Decimal",
     wire: once("b"),
+    // Behind an AP9620 card `b` answers `UPS 09.3 / ID=18`: its `=` is data, not the alert.
+    replyMode: "verbatim",
     decode: decodeText,
     tier: "identity",
     notes: "SKU.firmware.country_code; `UPS 09.3 / ID=18` behind an AP9620 card. Fall back to V on garbage.",

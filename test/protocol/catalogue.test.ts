@@ -114,12 +114,14 @@ describe("row fields", () => {
     }
   });
 
-  it("frames a and Ctrl-Z verbatim, j as runtime, K/Z/@ as star-or-line", () => {
+  it("frames a, b and Ctrl-Z verbatim, j as runtime, K/Z/@ as star-or-line", () => {
     const byMode = (mode: string) =>
       CATALOGUE.filter((row) => row.replyMode === mode)
         .map((row) => row.id)
         .sort();
-    expect(byMode("verbatim")).toEqual(["all_commands_available", "read_all_eeprom"]);
+    // `b` is verbatim because AP9620 units answer `UPS 09.3 / ID=18`, whose `=` would otherwise be
+    // taken out as the return_from_abnormal_condition alert (regression).
+    expect(byMode("verbatim")).toEqual(["all_commands_available", "read_all_eeprom", "version_in_decimal"]);
     expect(byMode("runtime")).toEqual(["run_time_remaining"]);
     expect(byMode("star_or_line")).toEqual([
       "shutdown_delayed_wake",

@@ -1,0 +1,358 @@
+// The configuration schema: the source of truth for keys, defaults, ranges, docs, environment names
+// and flags. Environment names and flags are derived mechanically from the dotted path (the
+// contract's table is a consequence of this file, not a second list).
+import { LOG_LEVELS } from "../log.js";
+import { describeFormat, type FieldSpec, type FormatName, SHUTDOWN_METHODS } from "./formats.js";
+
+export type SchemaNode = FieldSpec | { readonly [key: string]: SchemaNode };
+
+/** `mqtt.base_topic` → `UPSLINK_MQTT_BASE_TOPIC`. */
+export function envNameFor(path: string): string {
+  return `UPSLINK_${path.replace(/\./g, "_").toUpperCase()}`;
+}
+
+/** `mqtt.base_topic` → `--mqtt.base_topic`. */
+export function flagFor(path: string): string {
+  return `--${path}`;
+}
+
+/** The environment variable and flag naming the configuration file. */
+export const CONFIG_FILE_ENV = "UPSLINK_CONFIG";
+export const CONFIG_FILE_FLAG = "--config";
+
+interface FieldInput {
+  readonly doc: string;
+  readonly default: unknown;
+  readonly format: FormatName;
+  readonly sensitive?: boolean;
+  readonly nullable?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly (string | number)[];
+}
+
+type TreeInput = { readonly [key: string]: FieldInput | TreeInput };
+
+function isFieldInput(node: FieldInput | TreeInput): node is FieldInput {
+  return "default" in node && "format" in node;
+}
+
+/** Adds the derived `env` name to every leaf (convict maps environment variables through it). */
+function withEnvNames(tree: TreeInput, prefix = ""): { readonly [key: string]: SchemaNode } {
+  const out: Record<string, SchemaNode> = {};
+  for (const [key, node] of Object.entries(tree)) {
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    out[key] = isFieldInput(node) ? { ...node, env: envNameFor(path) } : withEnvNames(node, path);
+  }
+  return out;
+}
+
+/** Per-UPS keys: the single `ups` object and every item of an `ups` list share them. */
+const UPS_FIELDS = {
+  id: {
+    doc: "The UPS's topic id: <base>/<id>/… . Lower-case letters, digits, _ and -; `bridge` is reserved.",
+    default: "ups",
+    format: "ups_id",
+  },
+  port: {
+    doc: "Where the UPS is: a serial device path (/dev/ttyS0, /dev/serial/by-id/…, COM3), tcp://host:port (ser2net or a terminal server) or sim://PROFILE (the built-in simulator). Required.",
+    default: null,
+    format: "ups_port",
+    nullable: true,
+  },
+  cable: {
+    doc: "The UPS cable. 940-0024C is the standard smart-signalling cable (DTR/RTS untouched); 940-0095B needs DTR=1, RTS=0.",
+    default: "940-0024C",
+    format: "choice",
+    values: ["940-0024C", "940-0095B"],
+  },
+  name: {
+    doc: "Display name (Home Assistant device name). null: the model name the UPS reports.",
+    default: null,
+    format: "text",
+    nullable: true,
+  },
+  poll_interval_ms: {
+    doc: "Fast-tier poll period for this UPS in milliseconds. null: the top-level poll_interval_ms.",
+    default: null,
+    format: "int_range",
+    nullable: true,
+    min: 250,
+    max: 60000,
+  },
+} as const satisfies TreeInput;
+
+const TREE = {
+  mqtt: {
+    url: {
+      doc: "MQTT broker URL: mqtt://, mqtts:// (TLS), ws:// or wss:// (WebSocket).",
+      default: "mqtt://localhost:1883",
+      format: "mqtt_url",
+    },
+    username: { doc: "MQTT user name. null: anonymous.", default: null, format: "text", nullable: true },
+    password: { doc: "MQTT password.", default: null, format: "text", nullable: true, sensitive: true },
+    base_topic: {
+      doc: "First topic level(s) of everything the bridge publishes and listens to.",
+      default: "upslink2mqtt",
+      format: "topic_prefix",
+    },
+    client_id: {
+      doc: "MQTT client id. null: upslink2mqtt_<8 random hex digits>, new at every start.",
+      default: null,
+      format: "text",
+      nullable: true,
+    },
+    protocol_version: {
+      doc: "MQTT protocol version: 5 (MQTT 5, response topics) or 4 (MQTT 3.1.1). With 5, a broker that refuses MQTT 5 is retried with 3.1.1.",
+      default: 5,
+      format: "int_choice",
+      values: [4, 5],
+    },
+    keepalive_s: {
+      doc: "MQTT keep-alive in seconds (0 disables).",
+      default: 60,
+      format: "int_range",
+      min: 0,
+      max: 65535,
+    },
+    reconnect_period_ms: {
+      doc: "First delay before reconnecting to the broker, in milliseconds; doubles on every failed attempt up to mqtt.reconnect_max_ms.",
+      default: 1000,
+      format: "int_range",
+      min: 100,
+      max: 60000,
+    },
+    reconnect_max_ms: {
+      doc: "Longest delay between reconnect attempts to the broker, in milliseconds.",
+      default: 30000,
+      format: "int_range",
+      min: 100,
+      max: 600000,
+    },
+    ca: {
+      doc: "PEM file with the CA certificate(s) that sign the broker's certificate (mqtts://, wss://).",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+    cert: {
+      doc: "PEM file with the client certificate (TLS client authentication).",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+    key: {
+      doc: "PEM file with the client certificate's private key.",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+    key_passphrase: {
+      doc: "Passphrase of the client private key, if it is encrypted.",
+      default: null,
+      format: "text",
+      nullable: true,
+      sensitive: true,
+    },
+    reject_unauthorized: {
+      doc: "Refuse a broker whose TLS certificate does not verify. Turn off only for testing.",
+      default: true,
+      format: "bool",
+    },
+    refresh_interval_s: {
+      doc: "Every this many seconds every key is published again even if unchanged (0 disables).",
+      default: 300,
+      format: "int_range",
+      min: 0,
+      max: 86400,
+    },
+    qos: {
+      doc: "QoS of the bridge's publications and subscriptions.",
+      default: 1,
+      format: "int_choice",
+      values: [0, 1, 2],
+    },
+  },
+  homeassistant: {
+    enabled: { doc: "Publish Home Assistant MQTT device discovery.", default: true, format: "bool" },
+    discovery_prefix: {
+      doc: "Home Assistant's discovery prefix (its MQTT integration setting).",
+      default: "homeassistant",
+      format: "topic_prefix",
+    },
+  },
+  ups: UPS_FIELDS,
+  poll_interval_ms: {
+    doc: "Fast-tier poll period in milliseconds (status, voltages, load, charge, runtime).",
+    default: 2000,
+    format: "int_range",
+    min: 250,
+    max: 60000,
+  },
+  slow_poll_interval_s: {
+    doc: "Slow-tier period in seconds: settings, nominal ratings and identity are read again this often (and after a `|` alert).",
+    default: 3600,
+    format: "int_range",
+    min: 60,
+    max: 86400,
+  },
+  commands: {
+    allow_destructive: {
+      doc: "Expose and accept destructive actions (turn off, shutdown, calibration, bypass, reset EEPROM), always with two-step confirmation.",
+      default: false,
+      format: "bool",
+    },
+    confirm_timeout_s: {
+      doc: "How long a pending confirmation of a destructive action lives, in seconds.",
+      default: 30,
+      format: "int_range",
+      min: 5,
+      max: 600,
+    },
+    shutdown_return: {
+      order: {
+        doc: 'Methods tried in turn by shutdown-and-return (like NUT\'s advorder): "S" shutdown on battery, "@" shutdown with delayed wake, "K" turn off after delay, "Z" turn off immediately, "CS" simulate power failure then S.',
+        default: ["S", "@"],
+        format: "list_of",
+        values: [...SHUTDOWN_METHODS],
+      },
+      wake_delay_tenths: {
+        doc: "The ddd of @ddd: tenths of an hour the UPS waits after the line returns before turning on.",
+        default: 0,
+        format: "int_range",
+        min: 0,
+        max: 999,
+      },
+      cs_delay_ms: {
+        doc: 'For "CS": milliseconds between the simulated power failure (U) and S.',
+        default: 3500,
+        format: "int_range",
+        min: 0,
+        max: 9900,
+      },
+    },
+  },
+  shutdown_policy: {
+    charge_below_percent: {
+      doc: "On battery, shutdown_recommended turns true when the charge falls below this percentage, even before the UPS signals low battery (NUT's ignorelb idea). null or -1: only the UPS's low-battery signal.",
+      default: null,
+      format: "threshold",
+      nullable: true,
+      min: 0,
+      max: 100,
+    },
+    runtime_below_minutes: {
+      doc: "On battery, shutdown_recommended turns true when the estimated runtime falls below this many minutes. null or -1: only the UPS's low-battery signal.",
+      default: null,
+      format: "threshold",
+      nullable: true,
+      min: 0,
+      max: 600,
+    },
+  },
+  link: {
+    query_timeout_ms: {
+      doc: "How long to wait for the reply to one query, in milliseconds (slow replies such as `a` and Ctrl-Z get their own longer allowance).",
+      default: 1500,
+      format: "int_range",
+      min: 200,
+      max: 10000,
+    },
+    query_retries: {
+      doc: "How often a query that timed out is sent again before it counts as a failure (never for actions).",
+      default: 2,
+      format: "int_range",
+      min: 0,
+      max: 10,
+    },
+    handshake_retries: {
+      doc: "How many Y → SM attempts are made to enter smart mode before the link counts as down.",
+      default: 5,
+      format: "int_range",
+      min: 1,
+      max: 50,
+    },
+    reconnect_min_ms: {
+      doc: "First delay before reopening a lost port, in milliseconds; doubles up to link.reconnect_max_ms.",
+      default: 1000,
+      format: "int_range",
+      min: 100,
+      max: 600000,
+    },
+    reconnect_max_ms: {
+      doc: "Longest delay between attempts to reopen a lost port, in milliseconds.",
+      default: 30000,
+      format: "int_range",
+      min: 100,
+      max: 600000,
+    },
+    lost_after_failures: {
+      doc: "Consecutive failed queries after which the UPS is reported offline and the link is reopened.",
+      default: 3,
+      format: "int_range",
+      min: 1,
+      max: 100,
+    },
+  },
+  log: {
+    level: {
+      doc: "Log level: trace (wire bytes), debug, info, warn, error, fatal or silent.",
+      default: "info",
+      format: "choice",
+      values: [...LOG_LEVELS],
+    },
+  },
+} as const satisfies TreeInput;
+
+/** The convict schema (every leaf carries its derived `env`). */
+export const CONFIG_SCHEMA = withEnvNames(TREE);
+
+/** The per-UPS part of the schema: used for `ups` and for every item of an `ups` list. */
+export const UPS_SCHEMA = withEnvNames({ ups: UPS_FIELDS });
+
+export function isFieldSpec(node: SchemaNode): node is FieldSpec {
+  return "default" in node && "format" in node && "env" in node;
+}
+
+export interface ConfigKey {
+  readonly path: string;
+  readonly env: string;
+  readonly flag: string;
+  readonly default: unknown;
+  readonly doc: string;
+  readonly sensitive: boolean;
+  /** Human description of the allowed values, e.g. `integer 250..60000`. */
+  readonly format: string;
+  readonly spec: FieldSpec;
+}
+
+function collectKeys(tree: { readonly [key: string]: SchemaNode }, prefix = ""): ConfigKey[] {
+  const keys: ConfigKey[] = [];
+  for (const [name, node] of Object.entries(tree)) {
+    const path = prefix === "" ? name : `${prefix}.${name}`;
+    if (isFieldSpec(node)) {
+      keys.push({
+        path,
+        env: node.env,
+        flag: flagFor(path),
+        default: node.default,
+        doc: node.doc,
+        sensitive: node.sensitive === true,
+        format: describeFormat(node),
+        spec: node,
+      });
+    } else {
+      keys.push(...collectKeys(node, path));
+    }
+  }
+  return keys;
+}
+
+/** Every configuration key, in schema order (for docs, flags and validation). */
+export const CONFIG_KEYS: readonly ConfigKey[] = collectKeys(CONFIG_SCHEMA);
+
+export const UPS_KEYS: readonly ConfigKey[] = CONFIG_KEYS.filter((key) => key.path.startsWith("ups."));
+
+export function configKey(path: string): ConfigKey | undefined {
+  return CONFIG_KEYS.find((key) => key.path === path);
+}

@@ -1,0 +1,79 @@
+// The normalized configuration every module receives: defaults applied, values checked, one list of
+// UPSes whatever form the source used.
+import type { LogLevel } from "../log.js";
+
+export type Cable = "940-0024C" | "940-0095B";
+export type ShutdownMethod = "S" | "@" | "K" | "Z" | "CS";
+
+export interface MqttConfig {
+  readonly url: string;
+  readonly username: string | null;
+  readonly password: string | null;
+  readonly base_topic: string;
+  /** Always set: the configured id or a derived `upslink2mqtt_<hex>`. */
+  readonly client_id: string;
+  readonly protocol_version: 4 | 5;
+  readonly keepalive_s: number;
+  readonly reconnect_period_ms: number;
+  readonly reconnect_max_ms: number;
+  /** File paths (PEM); the MQTT connection reads them. */
+  readonly ca: string | null;
+  readonly cert: string | null;
+  readonly key: string | null;
+  readonly key_passphrase: string | null;
+  readonly reject_unauthorized: boolean;
+  /** 0 = no periodic full refresh. */
+  readonly refresh_interval_s: number;
+  readonly qos: 0 | 1 | 2;
+}
+
+export interface UpsConfig {
+  readonly id: string;
+  readonly port: string;
+  readonly cable: Cable;
+  readonly name: string | null;
+  /** The UPS's own value or the top-level `poll_interval_ms`. */
+  readonly poll_interval_ms: number;
+}
+
+export interface CommandsConfig {
+  readonly allow_destructive: boolean;
+  readonly confirm_timeout_s: number;
+  readonly shutdown_return: {
+    readonly order: readonly ShutdownMethod[];
+    readonly wake_delay_tenths: number;
+    readonly cs_delay_ms: number;
+  };
+}
+
+export interface ShutdownPolicyConfig {
+  /** null = off (the configured -1 is normalized to null). */
+  readonly charge_below_percent: number | null;
+  readonly runtime_below_minutes: number | null;
+}
+
+export interface LinkConfig {
+  readonly query_timeout_ms: number;
+  readonly query_retries: number;
+  readonly handshake_retries: number;
+  readonly reconnect_min_ms: number;
+  readonly reconnect_max_ms: number;
+  readonly lost_after_failures: number;
+}
+
+export interface Config {
+  readonly mqtt: MqttConfig;
+  readonly homeassistant: { readonly enabled: boolean; readonly discovery_prefix: string };
+  readonly upses: readonly UpsConfig[];
+  readonly poll_interval_ms: number;
+  readonly slow_poll_interval_s: number;
+  readonly commands: CommandsConfig;
+  readonly shutdown_policy: ShutdownPolicyConfig;
+  readonly link: LinkConfig;
+  readonly log: { readonly level: LogLevel };
+}
+
+export interface LoadConfigInput {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+}

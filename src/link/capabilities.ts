@@ -1,0 +1,212 @@
+// What a unit can do, learnt once per connection: identity (Ctrl-A, n, m, b with V as fallback),
+// the capability list `a` where the unit implements it, probing each query otherwise (answer →
+// supported, NA or silence → not; Smart-UPS v/s stay silent, PROTOCOL-NOTES "Values"), the Ctrl-Z
+// dump for the allowed setting values, and whether a Measure-UPS is connected.
+import { CATALOGUE, EVENTS, eventByByte } from "../protocol/catalogue.js";
+import { parseDump } from "../protocol/dump.js";
+import { UpsLinkError } from "../protocol/errors.js";
+import {
+  localeLetter,
+  parseCapabilities,
+  parseFirmwareB,
+  parseUpsDate,
+  sanitizeIdentity,
+} from "../protocol/identity.js";
+import type { CatalogueRow, ModelFamily } from "../protocol/types.js";
+
+export interface UpsIdentity {
+  readonly model: string | null;
+  readonly serial: string | null;
+  readonly firmware: string | null;
+  readonly manufactureDate: string | null;
+  /** The utility voltage letter (`A`, `D`, `I`, `M`) the Ctrl-Z items are filtered by. */
+  readonly localeLetter: string | null;
+  /** The UPS ID of units behind an AP9620 card (`UPS 09.3 / ID=18`), for the firmware advisory. */
+  readonly upsFirmwareId: number | null;
+}
+
+export interface Capabilities {
+  readonly identity: UpsIdentity;
+  /** Catalogue row ids the UPS implements. */
+  readonly supported: ReadonlySet<string>;
+  /** Alert event ids the UPS can send. */
+  readonly alerts: ReadonlySet<string>;
+  /** Allowed values per setting id (Ctrl-Z when the unit has it, else the catalogue's ring). */
+  readonly settingValues: Readonly<Record<string, readonly string[]>>;
+  readonly protocolLevel: number | null;
+  readonly measureUps: boolean;
+  /** How capabilities were learnt: `a`, or probing each query. */
+  readonly source: "a" | "probe";
+}
+
+export type ProbeOutcome =
+  | { readonly kind: "answer"; readonly text: string }
+  | { readonly kind: "not_supported"; readonly reply: string }
+  | { readonly kind: "silent" };
+
+export interface ProbeOptions {
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+}
+
+/** What discovery needs of the link: one request, classified. */
+export interface Prober {
+  probe(rowId: string, options?: ProbeOptions): Promise<ProbeOutcome>;
+}
+
+export interface DiscoveryOptions {
+  /** Silence this long means "not supported" while probing without `a`. */
+  readonly probeTimeoutMs: number;
+}
+
+const IDENTITY_ROWS = [
+  "ups_model_name",
+  "ups_serial_number",
+  "ups_manufacture_date",
+  "version_in_decimal",
+  "firmware_version",
+] as const;
+
+/** The Measure-UPS query that tells whether the accessory is there. */
+const MEASURE_PROBE = "ambient_temperature";
+
+function answerText(outcome: ProbeOutcome): string | null {
+  return outcome.kind === "answer" ? outcome.text : null;
+}
+
+function cleanOrNull(text: string | null): string | null {
+  if (text === null) return null;
+  const clean = sanitizeIdentity(text);
+  return clean === "" ? null : clean;
+}
+
+export async function discoverCapabilities(prober: Prober, options: DiscoveryOptions): Promise<Capabilities> {
+  const outcomes = new Map<string, ProbeOutcome>();
+  const probe = async (id: string, probeOptions: ProbeOptions = {}): Promise<ProbeOutcome> => {
+    const outcome = await prober.probe(id, probeOptions);
+    outcomes.set(id, outcome);
+    return outcome;
+  };
+
+  // Identity first: every Smart-UPS answers at least some of these; a retry rides out a glitch.
+  const model = cleanOrNull(answerText(await probe("ups_model_name", { retries: 1 })));
+  const serial = cleanOrNull(answerText(await probe("ups_serial_number", { retries: 1 })));
+  const dateText = answerText(await probe("ups_manufacture_date", { retries: 1 }));
+  const manufactureDate = dateText === null ? null : (parseUpsDate(dateText) ?? cleanOrNull(dateText));
+  const bText = answerText(await probe("version_in_decimal", { retries: 1 }));
+  const b = bText === null ? null : parseFirmwareB(bText);
+  // Some old units answer `b` with garbage: `V` is the fallback (PROTOCOL-NOTES "Values").
+  const vText = b === null ? answerText(await probe("firmware_version", { retries: 1 })) : null;
+  const firmware = b !== null ? cleanOrNull(bText) : cleanOrNull(vText);
+  const identity: UpsIdentity = {
+    model,
+    serial,
+    firmware,
+    manufactureDate,
+    localeLetter: localeLetter(bText, vText),
+    upsFirmwareId: b?.form === "ap9620" ? b.upsId : null,
+  };
+
+  const aOutcome = await probe("all_commands_available", { retries: 1 });
+  const listed = aOutcome.kind === "answer" ? parseCapabilities(aOutcome.text) : null;
+
+  if ([...outcomes.values()].every((outcome) => outcome.kind === "silent")) {
+    throw new UpsLinkError(
+      "timeout",
+      "The UPS stopped answering while its capabilities were read; check the cable and try again.",
+    );
+  }
+
+  const supported = new Set<string>(["set_smart_mode"]);
+  let alerts: Set<string>;
+  let source: "a" | "probe";
+
+  if (listed !== null && listed.level !== null) {
+    source = "a";
+    supported.add("all_commands_available");
+    const commands = new Set(listed.commands);
+    for (const row of CATALOGUE) {
+      const opcode = row.wire.bytes[0];
+      if (opcode !== undefined && commands.has(opcode)) supported.add(row.id);
+    }
+    alerts = new Set(listed.alerts.flatMap((byte) => eventByByte(byte)?.id ?? []));
+  } else {
+    source = "probe";
+    for (const row of CATALOGUE) {
+      if (row.kind !== "query" && row.kind !== "setting") continue;
+      if (row.id === "all_commands_available" || row.needsMeasureUps) continue;
+      const known = outcomes.get(row.id);
+      const outcome = known ?? (await probe(row.id, { timeoutMs: options.probeTimeoutMs }));
+      if (outcome.kind === "answer") supported.add(row.id);
+    }
+    // Actions cannot be probed (sending one acts): trust the catalogue's model notes.
+    const family = guessFamily(model);
+    for (const row of CATALOGUE) {
+      if ((row.kind === "action" || row.kind === "modifier") && !lacks(row, family)) supported.add(row.id);
+    }
+    alerts = new Set(EVENTS.filter((event) => event.id !== "measureups_alarm").map((event) => event.id));
+  }
+  for (const id of IDENTITY_ROWS) if (outcomes.get(id)?.kind === "answer") supported.add(id);
+
+  // A Measure-UPS passes every UPS command through and adds its own (seed §4): present when `t`
+  // answers, whatever `a` lists.
+  const measureUps = (await probe(MEASURE_PROBE, { timeoutMs: options.probeTimeoutMs })).kind === "answer";
+  for (const row of CATALOGUE) {
+    if (!row.needsMeasureUps) continue;
+    if (!measureUps) {
+      supported.delete(row.id);
+      continue;
+    }
+    if (source === "probe") {
+      const outcome = outcomes.get(row.id) ?? (await probe(row.id, { timeoutMs: options.probeTimeoutMs }));
+      if (outcome.kind === "answer") supported.add(row.id);
+    }
+  }
+  if (measureUps) alerts.add("measureups_alarm");
+  else alerts.delete("measureups_alarm");
+
+  const settingValues = await readSettingValues(probe, supported, identity.localeLetter);
+
+  return {
+    identity,
+    supported,
+    alerts,
+    settingValues,
+    protocolLevel: listed?.level ?? null,
+    measureUps,
+    source,
+  };
+}
+
+async function readSettingValues(
+  probe: (id: string, options?: ProbeOptions) => Promise<ProbeOutcome>,
+  supported: ReadonlySet<string>,
+  locale: string | null,
+): Promise<Record<string, readonly string[]>> {
+  let fromDump: Partial<Record<string, string[]>> = {};
+  if (supported.has("read_all_eeprom")) {
+    const dump = await probe("read_all_eeprom", { retries: 1 });
+    if (dump.kind === "answer") fromDump = parseDump(dump.text, locale).values;
+  }
+  const values: Record<string, readonly string[]> = {};
+  for (const row of CATALOGUE) {
+    if (row.kind !== "setting" || !supported.has(row.id)) continue;
+    // Models without Ctrl-Z: the seed's ring for the unit's voltage version is the best we know.
+    const choices = fromDump[row.id] ?? catalogueValues(row, locale);
+    if (choices !== null) values[row.id] = choices;
+  }
+  return values;
+}
+
+function catalogueValues(row: CatalogueRow, locale: string | null): readonly string[] | null {
+  if (row.values === null) return null;
+  return (locale === null ? undefined : row.values[locale]) ?? row.values["4"] ?? null;
+}
+
+function guessFamily(model: string | null): ModelFamily {
+  return model !== null && /matrix/i.test(model) ? "matrix_ups" : "smart_ups_old";
+}
+
+function lacks(row: CatalogueRow, family: ModelFamily): boolean {
+  return row.lackedBy.includes(family);
+}

@@ -1,0 +1,23 @@
+// MQTT: the connection, the typed topic map and the request/response envelope. No UPS knowledge.
+export {
+  clientOptions,
+  describeMqttError,
+  type IncomingMessage,
+  type MessageHandler,
+  MqttConnection,
+  type MqttConnectionEvents,
+  type MqttConnectionOptions,
+  nextReconnectDelay,
+  OFFLINE,
+  ONLINE,
+  type PublishOptions,
+  type QoS,
+} from "./connection.js";
+export {
+  DEFAULT_MQTT_PORT,
+  type EmbeddedBroker,
+  type EmbeddedBrokerOptions,
+  startEmbeddedBroker,
+} from "./embedded-broker.js";
+export * from "./envelope.js";
+export * from "./topics.js";
