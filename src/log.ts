@@ -1,6 +1,6 @@
 // Logging with pino: one root logger, one child logger per module (`logger.child({ module: "link" })`).
 // Wire bytes are logged at `trace` as escaped text with their direction.
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export type { Logger };
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -19,7 +19,10 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { name: "upslink2mqtt" },
       // Secrets never reach a log line, whichever module logs a config object.
-      redact: { paths: ["password", "*.password", "*.*.password", "mqtt.password", "key", "*.key"], censor: "[redacted]" },
+      redact: {
+        paths: ["password", "*.password", "*.*.password", "mqtt.password", "key", "*.key"],
+        censor: "[redacted]",
+      },
     },
     destination,
   );

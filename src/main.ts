@@ -19,7 +19,9 @@ const io: CliIo = {
 };
 
 process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`upslink2mqtt: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+  process.stderr.write(
+    `upslink2mqtt: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`,
+  );
   process.exitCode = 1;
 });
 

@@ -4,7 +4,12 @@ import { readFileSync } from "node:fs";
 function readVersion(): string {
   const url = new URL("../package.json", import.meta.url);
   const parsed: unknown = JSON.parse(readFileSync(url, "utf8"));
-  if (typeof parsed === "object" && parsed !== null && "version" in parsed && typeof parsed.version === "string") {
+  if (
+    typeof parsed === "object" &&
+    parsed !== null &&
+    "version" in parsed &&
+    typeof parsed.version === "string"
+  ) {
     return parsed.version;
   }
   return "0.0.0";

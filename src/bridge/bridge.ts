@@ -2,19 +2,19 @@
 // command service. The UPS side and the MQTT side never import each other; they meet here.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import { findFirmwareAdvice } from "../homeassistant/firmware.js";
 import { buildDiscovery, type DeviceDiscovery, humanize } from "../homeassistant/discovery.js";
+import { findFirmwareAdvice } from "../homeassistant/firmware.js";
 import type { Logger } from "../log.js";
+import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
+import { bridgeInfo } from "../mqtt/topics.js";
 import { CATALOGUE, EVENTS } from "../protocol/catalogue.js";
 import type { Value } from "../protocol/types.js";
 import { COMPOSITE_ACTIONS, CommandService, type Outcome } from "../ups/commands.js";
 import type { UpsLink } from "../ups/link.js";
-import { type KeySpec, UpsModel, type UpsEvent } from "../ups/model.js";
+import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
-import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
-import { bridgeInfo } from "../mqtt/topics.js";
-import { parseRequest } from "./requests.js";
 import { valuePayload } from "./payload.js";
+import { parseRequest } from "./requests.js";
 import { type BridgeTopics, bridgeTopics } from "./topics.js";
 
 export interface BridgeDeps {
@@ -72,13 +72,19 @@ export class Bridge {
       await this.publish(runtime.topics.pending, "[]", true);
     }
     if (config.mqtt.refresh_interval_s > 0) {
-      this.refreshTimer = setInterval(() => void this.republishAll("periodic refresh", false), config.mqtt.refresh_interval_s * 1000);
+      this.refreshTimer = setInterval(
+        () => void this.republishAll("periodic refresh", false),
+        config.mqtt.refresh_interval_s * 1000,
+      );
       this.refreshTimer.unref?.();
     }
     // Links start in the background: a UPS that is not there yet is retried by its link.
     for (const runtime of this.upses.values()) {
       runtime.model.start().catch((error: unknown) => {
-        this.log.error({ ups: runtime.config.id, err: error instanceof Error ? error.message : String(error) }, "UPS link failed to start");
+        this.log.error(
+          { ups: runtime.config.id, err: error instanceof Error ? error.message : String(error) },
+          "UPS link failed to start",
+        );
       });
     }
   }
@@ -145,7 +151,8 @@ export class Bridge {
       },
       {
         outcome: (outcome) => void this.respond(runtime, outcome, null),
-        event: (eventType, data) => void this.publishEvent(runtime, { event_type: eventType, at: new Date().toISOString(), ...data }),
+        event: (eventType, data) =>
+          void this.publishEvent(runtime, { event_type: eventType, at: new Date().toISOString(), ...data }),
         pending: (list) => {
           runtime.pending = list;
           void this.publish(topics.pending, JSON.stringify(list), true);
@@ -174,7 +181,11 @@ export class Bridge {
     await this.publishInfo();
     for (const runtime of this.upses.values()) {
       if (withDiscovery && runtime.discovery !== null) {
-        await this.publish(runtime.topics.discovery(runtime.discovery.deviceId), JSON.stringify(runtime.discovery.payload), true);
+        await this.publish(
+          runtime.topics.discovery(runtime.discovery.deviceId),
+          JSON.stringify(runtime.discovery.payload),
+          true,
+        );
       }
       await this.publish(runtime.topics.availability, runtime.model.isOnline ? "online" : "offline", true);
       for (const [key, value] of Object.entries(runtime.model.store.snapshot())) {
@@ -264,7 +275,10 @@ export class Bridge {
       allowDestructive: config.commands.allow_destructive,
       topics: runtime.topics.discoveryTopics,
       origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
-      firmware: advice === null ? null : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
+      firmware:
+        advice === null
+          ? null
+          : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
     });
     const previous = runtime.discovery;
     if (previous !== null && previous.deviceId === discovery.deviceId) {
@@ -274,7 +288,11 @@ export class Bridge {
         const components = { ...(discovery.payload.components as Record<string, Value>) };
         const prevComponents = previous.payload.components as Record<string, { platform: string }>;
         for (const id of removed) components[id] = { platform: prevComponents[id]?.platform ?? "sensor" };
-        await this.publish(runtime.topics.discovery(discovery.deviceId), JSON.stringify({ ...discovery.payload, components }), true);
+        await this.publish(
+          runtime.topics.discovery(discovery.deviceId),
+          JSON.stringify({ ...discovery.payload, components }),
+          true,
+        );
       }
     } else if (previous !== null) {
       await this.publish(runtime.topics.discovery(previous.deviceId), "", true);
@@ -321,13 +339,26 @@ export class Bridge {
     if (request === null) return;
     if (message.retain) {
       // A retained command would replay on every reconnect: never act on one (CONTRACT.md).
-      this.log.warn({ topic: message.topic }, "ignoring a retained command message; clear it with an empty retained publish");
+      this.log.warn(
+        { topic: message.topic },
+        "ignoring a retained command message; clear it with an empty retained publish",
+      );
       return;
     }
     const { commands } = runtime;
     switch (request.kind) {
       case "invalid":
-        await this.respond(runtime, { status: "error", action: request.id, data: null, error: request.error, transaction: request.transaction }, message);
+        await this.respond(
+          runtime,
+          {
+            status: "error",
+            action: request.id,
+            data: null,
+            error: request.error,
+            transaction: request.transaction,
+          },
+          message,
+        );
         return;
       case "command":
         if (!CommandService.isAction(request.id)) {
@@ -337,28 +368,44 @@ export class Bridge {
               status: "error",
               action: request.id,
               data: null,
-              error: { code: "unknown_action", message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.` },
+              error: {
+                code: "unknown_action",
+                message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.`,
+              },
               transaction: request.transaction,
             },
             message,
           );
           return;
         }
-        await this.respond(runtime, await commands.command(request.id, request.params, request.transaction), message);
+        await this.respond(
+          runtime,
+          await commands.command(request.id, request.params, request.transaction),
+          message,
+        );
         return;
       case "set":
-        await this.respond(runtime, await commands.set(request.id, request.value, request.transaction), message);
+        await this.respond(
+          runtime,
+          await commands.set(request.id, request.value, request.transaction),
+          message,
+        );
         return;
       case "confirm":
         await this.respond(runtime, await commands.confirm(request.selector, request.transaction), message);
         return;
       case "cancel":
-        for (const outcome of commands.cancel(request.selector, request.transaction)) await this.respond(runtime, outcome, message);
+        for (const outcome of commands.cancel(request.selector, request.transaction))
+          await this.respond(runtime, outcome, message);
         return;
     }
   }
 
-  private async respond(runtime: UpsRuntime, outcome: Outcome, request: IncomingMessage | null): Promise<void> {
+  private async respond(
+    runtime: UpsRuntime,
+    outcome: Outcome,
+    request: IncomingMessage | null,
+  ): Promise<void> {
     const envelope = {
       status: outcome.status,
       action: outcome.action,
@@ -373,7 +420,10 @@ export class Bridge {
       if (request === null) await this.deps.mqtt.publish(topic, text, { retain: false });
       else await this.deps.mqtt.respond(request, topic, text);
     } catch (error) {
-      this.log.warn({ topic, err: error instanceof Error ? error.message : String(error) }, "response not published");
+      this.log.warn(
+        { topic, err: error instanceof Error ? error.message : String(error) },
+        "response not published",
+      );
     }
   }
 

@@ -9,10 +9,15 @@ import { runBridge, runCommand } from "./run.js";
 
 export const demoCommand: Command = async (args, io) => {
   const configured =
-    io.env.UPSLINK_UPS_PORT !== undefined || io.env.UPSLINK_CONFIG !== undefined || args.some((a) => a.startsWith("--config"));
+    io.env.UPSLINK_UPS_PORT !== undefined ||
+    io.env.UPSLINK_CONFIG !== undefined ||
+    args.some((a) => a.startsWith("--config"));
   if (configured) return runCommand(args, io);
   if (args.includes("--help")) {
-    writeLine(io.stdout, "Usage: upslink2mqtt demo   (simulated UPS + embedded broker + bridge; Ctrl-C stops)");
+    writeLine(
+      io.stdout,
+      "Usage: upslink2mqtt demo   (simulated UPS + embedded broker + bridge; Ctrl-C stops)",
+    );
     return EXIT_OK;
   }
 
@@ -42,8 +47,14 @@ export const demoCommand: Command = async (args, io) => {
     writeLine(io.stdout, "");
     writeLine(io.stdout, "upslink2mqtt demo: a simulated Smart-UPS 1500 (120 V) bridged to MQTT.");
     writeLine(io.stdout, `  broker: ${config.mqtt.url}${broker === null ? "" : " (embedded)"}`);
-    writeLine(io.stdout, "  watch:  mosquitto_sub -h " + host.hostname + " -p " + (host.port || "1883") + ` -v -t '${base}/#'`);
-    writeLine(io.stdout, `  try:    mosquitto_pub -h ${host.hostname} -p ${host.port || "1883"} -t '${base}/${ups}/command/battery_test' -m PRESS`);
+    writeLine(
+      io.stdout,
+      `  watch:  mosquitto_sub -h ${host.hostname} -p ${host.port || "1883"} -v -t '${base}/#'`,
+    );
+    writeLine(
+      io.stdout,
+      `  try:    mosquitto_pub -h ${host.hostname} -p ${host.port || "1883"} -t '${base}/${ups}/command/battery_test' -m PRESS`,
+    );
     writeLine(io.stdout, "  stop:   Ctrl-C");
     writeLine(io.stdout, "");
   });

@@ -23,14 +23,21 @@ export const runCommand: Command = async (args, io) => {
     config = loadConfig({ argv: args, env: io.env });
   } catch (error) {
     writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
-    return isUpsLinkError(error) && error.code !== "config_invalid" && error.code !== "usage" ? EXIT_FAILURE : EXIT_USAGE;
+    return isUpsLinkError(error) && error.code !== "config_invalid" && error.code !== "usage"
+      ? EXIT_FAILURE
+      : EXIT_USAGE;
   }
   const logger = createLogger({ level: config.log.level });
   return runBridge(config, logger, io);
 };
 
 /** Runs the bridge until a stop signal; publishes `offline` and closes the ports on the way out. */
-export async function runBridge(config: Config, logger: Logger, io: CliIo, onReady?: () => void): Promise<number> {
+export async function runBridge(
+  config: Config,
+  logger: Logger,
+  io: CliIo,
+  onReady?: () => void,
+): Promise<number> {
   const log = logger.child({ module: "main" });
   let bridge: Bridge;
   try {

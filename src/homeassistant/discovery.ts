@@ -37,7 +37,11 @@ export interface DiscoveryInput {
   /** Supported action rows (kind `action`), in catalogue order. */
   readonly actions: readonly CatalogueRow[];
   /** Extra actions the bridge offers beyond the catalogue (e.g. `shutdown_return`). */
-  readonly compositeActions: readonly { readonly id: string; readonly label: string; readonly destructive: boolean }[];
+  readonly compositeActions: readonly {
+    readonly id: string;
+    readonly label: string;
+    readonly destructive: boolean;
+  }[];
   readonly events: readonly string[];
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;
@@ -45,7 +49,9 @@ export interface DiscoveryInput {
   readonly firmware: FirmwareAdvice | null;
 }
 
-export type Component = { readonly platform: string; readonly unique_id: string } & { readonly [key: string]: Value };
+export type Component = { readonly platform: string; readonly unique_id: string } & {
+  readonly [key: string]: Value;
+};
 
 export interface DeviceDiscovery {
   readonly deviceId: string;
@@ -315,7 +321,11 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
 
   const payload: Record<string, Value> = {
     device,
-    origin: { name: input.origin.name, sw_version: input.origin.swVersion, support_url: input.origin.supportUrl },
+    origin: {
+      name: input.origin.name,
+      sw_version: input.origin.swVersion,
+      support_url: input.origin.supportUrl,
+    },
     availability: [{ topic: input.topics.bridgeState }, { topic: input.topics.availability }],
     availability_mode: "all",
     qos: 1,
@@ -349,7 +359,8 @@ function numericSensor(
     const mapping = UNIT_CLASSES[unit];
     fields.unit_of_measurement = mapping.unit;
     // Battery charge is the battery device class; other percentages have none.
-    const deviceClass = sourceId === "battery_capacity" || key === "battery_capacity_percent" ? "battery" : mapping.deviceClass;
+    const deviceClass =
+      sourceId === "battery_capacity" || key === "battery_capacity_percent" ? "battery" : mapping.deviceClass;
     if (deviceClass !== null) fields.device_class = deviceClass;
   }
   if (key.startsWith("max_") || key.startsWith("min_") || sourceId === "nominal_battery_voltage") {

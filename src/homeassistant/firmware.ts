@@ -30,24 +30,66 @@ export const FIRMWARE_TABLE: readonly FirmwareRelease[] = [
   { upsId: 1000, prefix: "SMC", image: "SMC1000UPS_10-0", latest: "10.0", outputOn: no, note: null },
   { upsId: 1005, prefix: "SMC", image: "SMC1005UPS_14-0", latest: "14.0", outputOn: no, note: null },
   { upsId: 1007, prefix: "SMC", image: "SMC1007UPS_11-0", latest: "11.0", outputOn: no, note: null },
-  { upsId: 1018, prefix: "SMC SmartConnect", image: "SMC1018UPS_04-3", latest: "04.3", outputOn: yes, note: null },
+  {
+    upsId: 1018,
+    prefix: "SMC SmartConnect",
+    image: "SMC1018UPS_04-3",
+    latest: "04.3",
+    outputOn: yes,
+    note: null,
+  },
   { upsId: 1001, prefix: "SRT", image: "SRT1001UPS_02-9", latest: "02.9", outputOn: no, note: TWO_STEP_1001 },
   { upsId: 1002, prefix: "SRT", image: "SRT1002UPS_15-0", latest: "15.0", outputOn: no, note: null },
-  { upsId: 1010, prefix: "SRT", image: "SRT1010UPS_15-0", latest: "15.0", outputOn: from("07.9"), note: null },
+  {
+    upsId: 1010,
+    prefix: "SRT",
+    image: "SRT1010UPS_15-0",
+    latest: "15.0",
+    outputOn: from("07.9"),
+    note: null,
+  },
   { upsId: 1013, prefix: "SRT", image: "SRT1013UPS_15-0", latest: "15.0", outputOn: no, note: null },
   { upsId: 1014, prefix: "SRT", image: "SRT1014UPS_15-0", latest: "15.0", outputOn: no, note: null },
-  { upsId: 1019, prefix: "SRT", image: "SRT1019UPS_15-0", latest: "15.0", outputOn: from("07.1"), note: null },
+  {
+    upsId: 1019,
+    prefix: "SRT",
+    image: "SRT1019UPS_15-0",
+    latest: "15.0",
+    outputOn: from("07.1"),
+    note: null,
+  },
   { upsId: 1020, prefix: "SRT", image: "SRT1020UPS_15-0", latest: "15.0", outputOn: yes, note: null },
   { upsId: 1021, prefix: "SRT", image: "SRT1021UPS_15-0", latest: "15.0", outputOn: no, note: null },
-  { upsId: 1024, prefix: "SRT", image: "SRT1024UPS_15-0", latest: "15.0", outputOn: from("00.4"), note: null },
-  { upsId: 1025, prefix: "SRT", image: "SRT1025UPS_15-0", latest: "15.0", outputOn: from("07.3"), note: null },
+  {
+    upsId: 1024,
+    prefix: "SRT",
+    image: "SRT1024UPS_15-0",
+    latest: "15.0",
+    outputOn: from("00.4"),
+    note: null,
+  },
+  {
+    upsId: 1025,
+    prefix: "SRT",
+    image: "SRT1025UPS_15-0",
+    latest: "15.0",
+    outputOn: from("07.3"),
+    note: null,
+  },
   { upsId: 5008, prefix: "CSH2", image: "SRT5008UPS_02-5", latest: "02.5", outputOn: yes, note: null },
   { upsId: 20, prefix: "SMX", image: "SMT20UPS_10-2", latest: "10.2", outputOn: no, note: null },
   { upsId: 1003, prefix: "SMX", image: "SMX1003UPS_08-1", latest: "08.1", outputOn: no, note: null },
   { upsId: 1031, prefix: "SMX", image: "SMX1031UPS_15-0", latest: "15.0", outputOn: no, note: null },
   { upsId: 1026, prefix: "SMTL", image: "SMTL1026UPS_15-0", latest: "15.0", outputOn: yes, note: null },
   { upsId: 1029, prefix: "SCL", image: "SCL1029UPS_15-1", latest: "15.1", outputOn: yes, note: null },
-  { upsId: 1030, prefix: "SCL SmartConnect", image: "SCL1030UPS_15-1", latest: "15.1", outputOn: no, note: null },
+  {
+    upsId: 1030,
+    prefix: "SCL SmartConnect",
+    image: "SCL1030UPS_15-1",
+    latest: "15.1",
+    outputOn: no,
+    note: null,
+  },
   { upsId: 1036, prefix: "SCL", image: "SCL1036UPS_15-1", latest: "15.1", outputOn: yes, note: null },
   { upsId: 1037, prefix: "SCL", image: "SCL1037UPS_15-1", latest: "15.1", outputOn: no, note: null },
   { upsId: 17, prefix: "SMT", image: "SMT17UPS_07-1_Le", latest: "07.1", outputOn: no, note: null },
@@ -58,10 +100,31 @@ export const FIRMWARE_TABLE: readonly FirmwareRelease[] = [
   { upsId: 1039, prefix: "SMT", image: "SMT1039UPS_01-2", latest: "01.2", outputOn: no, note: null },
   { upsId: 1040, prefix: "SMT", image: "SMT1040UPS_01-2", latest: "01.2", outputOn: no, note: null },
   { upsId: 1041, prefix: "FJT", image: "FJT1041UPS_01-1", latest: "01.1", outputOn: no, note: null },
-  { upsId: 1015, prefix: "SMT SmartConnect", image: "SMT1015UPS_04-6", latest: "04.6", outputOn: yes, note: null },
+  {
+    upsId: 1015,
+    prefix: "SMT SmartConnect",
+    image: "SMT1015UPS_04-6",
+    latest: "04.6",
+    outputOn: yes,
+    note: null,
+  },
   { upsId: 1016, prefix: "XP1K9NN42RCC", image: "PMU1016UPS_02-3", latest: "02.3", outputOn: no, note: null },
-  { upsId: 1017, prefix: "XU1K3LLXXRCC", image: "XUL1017UPS_02-7", latest: "02.7", outputOn: from("01.4"), note: null },
-  { upsId: 1033, prefix: "XU2K0LLXXRCC", image: "XUL1033UPS_00-3", latest: "00.3", outputOn: from("0.03"), note: null },
+  {
+    upsId: 1017,
+    prefix: "XU1K3LLXXRCC",
+    image: "XUL1017UPS_02-7",
+    latest: "02.7",
+    outputOn: from("01.4"),
+    note: null,
+  },
+  {
+    upsId: 1033,
+    prefix: "XU2K0LLXXRCC",
+    image: "XUL1033UPS_00-3",
+    latest: "00.3",
+    outputOn: from("0.03"),
+    note: null,
+  },
 ];
 
 const WIZARD =
@@ -108,7 +171,8 @@ export function findFirmwareAdvice(upsId: number | null, installed: string | nul
       : "the output must be off during the upgrade";
     lines.push(`${release.prefix} image ${release.image} (UPS ${release.latest}): ${output}.`);
   }
-  for (const note of new Set(releases.map((r) => r.note).filter((n): n is string => n !== null))) lines.push(note);
+  for (const note of new Set(releases.map((r) => r.note).filter((n): n is string => n !== null)))
+    lines.push(note);
   lines.push(WIZARD);
   return {
     upsId,

@@ -1,11 +1,11 @@
 // Printable forms of wire bytes, for logs (`trace`), the catalogue listing and error messages.
 
 const NAMES: Readonly<Record<number, string>> = {
-  0x00: "NUL",
-  0x0a: "LF",
-  0x0d: "CR",
-  0x1b: "ESC",
-  0x7f: "DEL",
+  0: "NUL",
+  10: "LF",
+  13: "CR",
+  27: "ESC",
+  127: "DEL",
 };
 
 /** One byte as text: `Q`, `Ctrl-Z`, `DEL`, `CR`, `\x8f`. */

@@ -6,7 +6,9 @@
 export type Value = number | string | boolean | null | readonly Value[] | { readonly [key: string]: Value };
 
 /** The result of decoding one reply. A decoder never throws. */
-export type DecodeResult = { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly error: string };
+export type DecodeResult =
+  | { readonly ok: true; readonly value: Value }
+  | { readonly ok: false; readonly error: string };
 
 export type Decoder = (text: string) => DecodeResult;
 

@@ -1,11 +1,17 @@
 // Commands and settings for one UPS: validation, interlocks, the two-step confirmation, execution on
 // the link, and the mapping of the UPS's replies to outcomes with codes and actionable sentences.
 // A destructive byte goes on the wire only from `confirm`, never from `request`.
+
+import type { Logger } from "../log.js";
 import { findRow } from "../protocol/catalogue.js";
 import { type ErrorCode, isUpsLinkError, UpsLinkError } from "../protocol/errors.js";
 import type { CatalogueRow, Value } from "../protocol/types.js";
-import type { Logger } from "../log.js";
-import { ConfirmationManager, type ConfirmSelector, type PendingConfirmation, pendingToJson } from "./confirmation.js";
+import {
+  ConfirmationManager,
+  type ConfirmSelector,
+  type PendingConfirmation,
+  pendingToJson,
+} from "./confirmation.js";
 import type { UpsLink } from "./link.js";
 import type { UpsModel } from "./model.js";
 import { validateParams } from "./params.js";
@@ -58,16 +64,23 @@ export const COMPOSITE_ACTIONS = [
 const COMPOSITE_IDS: ReadonlySet<string> = new Set(COMPOSITE_ACTIONS.map((a) => a.id));
 
 /** Actions whose success means the UPS may fall silent until it wakes. */
-const SHUTDOWN_ACTIONS = new Set(["shutdown_on_battery", "turn_off_after_delay", "turn_off_immediate", "shutdown_delayed_wake"]);
+const SHUTDOWN_ACTIONS = new Set([
+  "shutdown_on_battery",
+  "turn_off_after_delay",
+  "turn_off_immediate",
+  "shutdown_delayed_wake",
+]);
 
 /** Actions that cause a transfer which is a test, not a power failure. */
 const TEST_ACTIONS = new Set(["battery_test", "simulate_power_failure", "run_time_calibration"]);
 
 /** Why the UPS said NO, per action: a sentence the user can act on. */
 const REFUSALS: Readonly<Record<string, string>> = {
-  run_time_calibration: "The UPS refused to calibrate: calibration starts only at 100 % battery charge. Wait for a full charge and try again.",
+  run_time_calibration:
+    "The UPS refused to calibrate: calibration starts only at 100 % battery charge. Wait for a full charge and try again.",
   abort_shutdown: "There was nothing to abort: no shutdown or sleep is counting down.",
-  ups_to_bypass_toggle: "The UPS cannot change to or from bypass now (ERR): check that the bypass supply is present and the UPS has no fault.",
+  ups_to_bypass_toggle:
+    "The UPS cannot change to or from bypass now (ERR): check that the bypass supply is present and the UPS has no fault.",
 };
 
 export class CommandService {
@@ -109,12 +122,20 @@ export class CommandService {
   }
 
   /** `command/<action id>`: non-destructive actions run at once; destructive ones become pending. */
-  async command(actionId: string, params: Readonly<Record<string, Value>>, transaction: Value | undefined): Promise<Outcome> {
+  async command(
+    actionId: string,
+    params: Readonly<Record<string, Value>>,
+    transaction: Value | undefined,
+  ): Promise<Outcome> {
     try {
       const { row, normalized, destructive } = this.check(actionId, params);
       if (destructive) {
         const entry = this.confirmations.request(actionId, normalized, transaction);
-        this.events.event("confirmation_requested", { action: actionId, token: entry.token, expires_at: entry.expiresAt.toISOString() });
+        this.events.event("confirmation_requested", {
+          action: actionId,
+          token: entry.token,
+          expires_at: entry.expiresAt.toISOString(),
+        });
         return this.outcome("pending", actionId, pendingToJson(entry), transaction);
       }
       return await this.execute(actionId, row, normalized, transaction);
@@ -146,7 +167,8 @@ export class CommandService {
   cancel(selector: ConfirmSelector | null, transaction: Value | undefined): Outcome[] {
     try {
       const cancelled = this.confirmations.cancel(selector);
-      if (cancelled.length === 0) return [this.outcome("cancelled", "cancel", { cancelled: [] }, transaction)];
+      if (cancelled.length === 0)
+        return [this.outcome("cancelled", "cancel", { cancelled: [] }, transaction)];
       return cancelled.map((entry) =>
         this.outcome("cancelled", entry.action, pendingToJson(entry), transaction ?? entry.transaction),
       );
@@ -161,7 +183,10 @@ export class CommandService {
     try {
       const row = findRow(settingId);
       if (row === undefined || row.kind !== "setting") {
-        throw new UpsLinkError("unknown_setting", `'${settingId}' is not a setting. \`upslink2mqtt commands\` lists them.`);
+        throw new UpsLinkError(
+          "unknown_setting",
+          `'${settingId}' is not a setting. \`upslink2mqtt commands\` lists them.`,
+        );
       }
       this.requireSupported(row);
       if (row.id === "reset_eeprom") throw new UpsLinkError("unknown_setting", "reset_eeprom is an action.");
@@ -185,7 +210,10 @@ export class CommandService {
   ): { row: CatalogueRow | null; normalized: Record<string, Value>; destructive: boolean } {
     if (COMPOSITE_IDS.has(actionId)) {
       if (Object.keys(params).length > 0) {
-        throw new UpsLinkError("invalid_params", `'${actionId}' takes no parameters: its methods and delays are configured (commands.shutdown_return).`);
+        throw new UpsLinkError(
+          "invalid_params",
+          `'${actionId}' takes no parameters: its methods and delays are configured (commands.shutdown_return).`,
+        );
       }
       if (!this.options.allowDestructive) throw destructiveDisabled(actionId);
       return { row: null, normalized: {}, destructive: true };
@@ -212,7 +240,10 @@ export class CommandService {
   private requireSupported(row: CatalogueRow): void {
     const caps = this.model.caps;
     if (!this.model.isOnline || caps === null) {
-      throw new UpsLinkError("link_down", "The UPS is not answering right now: check its availability topic and try again when it is online.");
+      throw new UpsLinkError(
+        "link_down",
+        "The UPS is not answering right now: check its availability topic and try again when it is online.",
+      );
     }
     if (!caps.supported.has(row.id)) {
       throw new UpsLinkError("not_supported", `This UPS does not support '${row.id}' (${row.label}).`);
@@ -316,14 +347,22 @@ export class CommandService {
     }
   }
 
-  private outcome(status: OutcomeStatus, action: string, data: Value, transaction: Value | undefined): Outcome {
+  private outcome(
+    status: OutcomeStatus,
+    action: string,
+    data: Value,
+    transaction: Value | undefined,
+  ): Outcome {
     return { status, action, data, error: null, transaction };
   }
 
   private failure(action: string, error: unknown, transaction: Value | undefined): Outcome {
     const e = isUpsLinkError(error)
       ? error
-      : new UpsLinkError("bad_reply", `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+      : new UpsLinkError(
+          "bad_reply",
+          `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+        );
     if (!isUpsLinkError(error)) this.log.error({ err: error, action }, "unexpected failure");
     return { status: "error", action, data: null, error: { code: e.code, message: e.message }, transaction };
   }
@@ -357,11 +396,20 @@ export function interpretReply(row: CatalogueRow, reply: string): Value {
       return { reply: text, result: "to_inverter" };
     case "NO":
     case "ERR":
-      throw new UpsLinkError("refused_by_ups", REFUSALS[row.id] ?? `The UPS refused '${row.id}' (${text}).`, { reply: text });
+      throw new UpsLinkError("refused_by_ups", REFUSALS[row.id] ?? `The UPS refused '${row.id}' (${text}).`, {
+        reply: text,
+      });
     case "NA":
-      throw new UpsLinkError("not_supported", `The UPS does not accept '${row.id}' now (NA): not supported, or not in this state (sleeping, after a shutdown command, during calibration).`);
+      throw new UpsLinkError(
+        "not_supported",
+        `The UPS does not accept '${row.id}' now (NA): not supported, or not in this state (sleeping, after a shutdown command, during calibration).`,
+      );
     default:
       if (row.replies.length === 0 && text === "") return { reply: "" };
-      throw new UpsLinkError("bad_reply", `The UPS answered '${row.id}' with '${text}', which this bridge does not expect.`, { reply: text });
+      throw new UpsLinkError(
+        "bad_reply",
+        `The UPS answered '${row.id}' with '${text}', which this bridge does not expect.`,
+        { reply: text },
+      );
   }
 }

@@ -47,7 +47,11 @@ export class ConfirmationManager {
   }
 
   /** Registers a destructive request; nothing is sent to the UPS. */
-  request(action: string, params: Readonly<Record<string, Value>>, transaction: Value | undefined): PendingConfirmation {
+  request(
+    action: string,
+    params: Readonly<Record<string, Value>>,
+    transaction: Value | undefined,
+  ): PendingConfirmation {
     const token = (this.options.newToken ?? defaultToken)();
     const requestedAt = new Date();
     const timeoutMs = this.options.timeoutS * 1000;
@@ -91,7 +95,10 @@ export class ConfirmationManager {
     let victims: string[];
     if (selector === null) victims = [...this.entries.keys()];
     else if ("token" in selector) victims = this.entries.has(selector.token) ? [selector.token] : [];
-    else victims = [...this.entries.values()].filter((h) => h.entry.action === selector.action).map((h) => h.entry.token);
+    else
+      victims = [...this.entries.values()]
+        .filter((h) => h.entry.action === selector.action)
+        .map((h) => h.entry.token);
     if (selector !== null && victims.length === 0) {
       throw new UpsLinkError(
         "invalid_token",

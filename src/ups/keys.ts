@@ -7,7 +7,12 @@ export type KeySpec =
   | { readonly kind: "query"; readonly key: string; readonly row: CatalogueRow }
   | { readonly kind: "feedback"; readonly key: string; readonly feedback: FeedbackRow }
   | { readonly kind: "bit"; readonly key: string; readonly register: RegisterMap; readonly bit: RegisterBit }
-  | { readonly kind: "setting"; readonly key: string; readonly row: CatalogueRow; readonly allowed: readonly string[] | null }
+  | {
+      readonly kind: "setting";
+      readonly key: string;
+      readonly row: CatalogueRow;
+      readonly allowed: readonly string[] | null;
+    }
   | { readonly kind: "derived"; readonly key: DerivedKey };
 
 /** States the bridge derives itself. */
@@ -38,7 +43,8 @@ export function supportedKeys(inputs: KeyInputs): KeySpec[] {
   for (const row of inputs.rows) {
     if (!inputs.supported.has(row.id)) continue;
     if (row.kind === "query" && row.tier !== "none") add({ kind: "query", key: row.id, row });
-    if (row.kind === "setting") add({ kind: "setting", key: row.id, row, allowed: inputs.settingValues[row.id] ?? null });
+    if (row.kind === "setting")
+      add({ kind: "setting", key: row.id, row, allowed: inputs.settingValues[row.id] ?? null });
   }
   for (const feedback of inputs.feedbacks) {
     if (inputs.supported.has(feedback.sourceQuery)) add({ kind: "feedback", key: feedback.id, feedback });

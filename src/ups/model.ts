@@ -7,12 +7,12 @@
 // - slow and identity: at start, every `slowIntervalS`, and slow again after a `|` alert.
 // Alerts publish the keys they imply at once, then re-read the registers they concern ahead of polls.
 import { EventEmitter } from "node:events";
+import type { Logger } from "../log.js";
 import { CATALOGUE, EVENTS, FEEDBACKS, findRow } from "../protocol/catalogue.js";
 import { isUpsLinkError } from "../protocol/errors.js";
 import { deriveFeedbacks } from "../protocol/feedbacks.js";
 import { decodeRegister, REGISTERS } from "../protocol/registers.js";
 import type { CatalogueRow, PollTier, Value } from "../protocol/types.js";
-import type { Logger } from "../log.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
 import type { AlertEvent, LinkState, UpsCapabilities, UpsLink } from "./link.js";
 import { type ShutdownThresholds, shutdownRecommended } from "./policy.js";
@@ -155,7 +155,8 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       this.store.declare(keys);
       this.emit("capabilities", caps, this.keySpecs);
       this.setIdentityKeys(caps);
-      for (const tier of ["identity", "slow", "minmax", "fast"] as const) await this.readTier(tier, generation, "poll");
+      for (const tier of ["identity", "slow", "minmax", "fast"] as const)
+        await this.readTier(tier, generation, "poll");
     } catch (error) {
       this.log.warn({ err: describe(error) }, "reading the UPS after connecting failed; polling continues");
     }
@@ -194,7 +195,8 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
 
   private rowsOfTier(tier: PollTier): CatalogueRow[] {
     return CATALOGUE.filter(
-      (row) => (row.kind === "query" || row.kind === "setting") && rowTier(row) === tier && this.isSupported(row.id),
+      (row) =>
+        (row.kind === "query" || row.kind === "setting") && rowTier(row) === tier && this.isSupported(row.id),
     );
   }
 
@@ -238,7 +240,8 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     if (row.register !== null && typeof value === "string") {
       const bits = decodeRegister(row.register, value);
       if (bits.ok && typeof bits.value === "object" && bits.value !== null && !Array.isArray(bits.value)) {
-        for (const [key, bit] of Object.entries(bits.value)) if (this.store.has(key)) this.store.set(key, bit);
+        for (const [key, bit] of Object.entries(bits.value))
+          if (this.store.has(key)) this.store.set(key, bit);
       }
     }
     this.deriveAll();

@@ -3,12 +3,18 @@ import { UpsLinkError } from "../protocol/errors.js";
 import type { CatalogueRow, ParamSpec, Value } from "../protocol/types.js";
 
 /** Validates an action's params; returns them normalized. Unknown or out-of-range values throw `invalid_params`. */
-export function validateParams(row: CatalogueRow, params: Readonly<Record<string, Value>>): Record<string, Value> {
+export function validateParams(
+  row: CatalogueRow,
+  params: Readonly<Record<string, Value>>,
+): Record<string, Value> {
   const known = new Set(row.params.map((p) => p.name));
   for (const name of Object.keys(params)) {
     if (!known.has(name)) {
-      const allowed = row.params.length === 0 ? "it takes no parameters" : `allowed: ${[...known].join(", ")}`;
-      throw new UpsLinkError("invalid_params", `'${row.id}' has no parameter '${name}' (${allowed}).`, { action: row.id });
+      const allowed =
+        row.params.length === 0 ? "it takes no parameters" : `allowed: ${[...known].join(", ")}`;
+      throw new UpsLinkError("invalid_params", `'${row.id}' has no parameter '${name}' (${allowed}).`, {
+        action: row.id,
+      });
     }
   }
   const out: Record<string, Value> = {};
@@ -50,7 +56,9 @@ export function validateText(
   description: string,
 ): string {
   if (typeof raw !== "string") {
-    throw new UpsLinkError("invalid_params", `'${id}' needs '${name}' as text: ${description}.`, { setting: id });
+    throw new UpsLinkError("invalid_params", `'${id}' needs '${name}' as text: ${description}.`, {
+      setting: id,
+    });
   }
   if (raw.length > length || !new RegExp(pattern).test(raw)) {
     throw new UpsLinkError(

@@ -27,7 +27,11 @@ export function shutdownRecommended(readings: PowerReadings, thresholds: Shutdow
   if (thresholds.honourLowBatteryFlag && readings.lowBattery === true) return true;
   if (readings.onBattery !== true) return false;
   const { chargeBelowPercent, runtimeBelowMinutes } = thresholds;
-  if (chargeBelowPercent !== null && readings.chargePercent !== null && readings.chargePercent < chargeBelowPercent) {
+  if (
+    chargeBelowPercent !== null &&
+    readings.chargePercent !== null &&
+    readings.chargePercent < chargeBelowPercent
+  ) {
     return true;
   }
   if (

@@ -19,7 +19,11 @@ export interface EditResult {
 }
 
 /** Options offered for a setting: the UPS's list when known, else the catalogue's, trimmed and unique. */
-export function settingOptions(row: CatalogueRow, allowed: readonly string[] | null, locale: string | null): string[] {
+export function settingOptions(
+  row: CatalogueRow,
+  allowed: readonly string[] | null,
+  locale: string | null,
+): string[] {
   const fromCatalogue = row.values === null ? [] : (row.values[locale ?? ""] ?? row.values["4"] ?? []);
   const list = allowed !== null && allowed.length > 0 ? allowed : fromCatalogue;
   return [...new Set(list.map((v) => v.trim()))];
@@ -43,7 +47,10 @@ export async function editSetting(
   if (row.id === "battery_pack_config") {
     const n = typeof value === "string" && /^\d{1,3}$/.test(value) ? Number(value) : value;
     if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 255) {
-      throw new UpsLinkError("invalid_params", "battery_pack_config takes the number of external battery packs, 0 to 255.");
+      throw new UpsLinkError(
+        "invalid_params",
+        "battery_pack_config takes the number of external battery packs, 0 to 255.",
+      );
     }
     return link.exclusive((line) => stepCount(line, row, n));
   }
@@ -64,7 +71,8 @@ function matchOption(options: readonly string[], value: Value): string | null {
   const wanted = String(value).trim();
   for (const option of options) {
     if (option.toUpperCase() === wanted.toUpperCase()) return option;
-    if (/^\d+(\.\d+)?$/.test(option) && /^\d+(\.\d+)?$/.test(wanted) && Number(option) === Number(wanted)) return option;
+    if (/^\d+(\.\d+)?$/.test(option) && /^\d+(\.\d+)?$/.test(wanted) && Number(option) === Number(wanted))
+      return option;
   }
   return null;
 }
@@ -85,11 +93,19 @@ function checkEditReply(row: CatalogueRow, reply: string): void {
       `The UPS refused to change '${row.id}': a DIP switch on its back is on, which locks settings. Turn the DIP switches off to edit settings from the bridge.`,
     );
   }
-  if (text === "NA") throw new UpsLinkError("not_supported", `This UPS does not allow '${row.id}' to be changed (NA).`);
-  throw new UpsLinkError("bad_reply", `The UPS answered the edit of '${row.id}' with '${text}'.`, { reply: text });
+  if (text === "NA")
+    throw new UpsLinkError("not_supported", `This UPS does not allow '${row.id}' to be changed (NA).`);
+  throw new UpsLinkError("bad_reply", `The UPS answered the edit of '${row.id}' with '${text}'.`, {
+    reply: text,
+  });
 }
 
-async function stepRing(line: EditLine, row: CatalogueRow, target: string, ringLength: number): Promise<EditResult> {
+async function stepRing(
+  line: EditLine,
+  row: CatalogueRow,
+  target: string,
+  ringLength: number,
+): Promise<EditResult> {
   let current = await line.query(row.id);
   if (same(current, target)) return { changed: false, value: current.trim(), steps: 0 };
   const limit = Math.min(MAX_STEPS, Math.max(ringLength, 1) + 1);
@@ -111,7 +127,10 @@ async function enterText(line: EditLine, row: CatalogueRow, wanted: string): Pro
   checkEditReply(row, await line.send(bytes));
   const after = await line.query(row.id);
   if (!same(after, wanted)) {
-    throw new UpsLinkError("refused_by_ups", `The UPS kept '${after.trim()}' for '${row.id}' after the edit.`);
+    throw new UpsLinkError(
+      "refused_by_ups",
+      `The UPS kept '${after.trim()}' for '${row.id}' after the edit.`,
+    );
   }
   return { changed: true, value: after.trim(), steps: 1 };
 }
@@ -128,6 +147,7 @@ async function stepCount(line: EditLine, row: CatalogueRow, target: number): Pro
     if (Number.isNaN(next)) checkEditReply(row, reply);
     else current = next;
   }
-  if (current !== target) throw new UpsLinkError("refused_by_ups", `The UPS stopped at ${current} battery packs.`);
+  if (current !== target)
+    throw new UpsLinkError("refused_by_ups", `The UPS stopped at ${current} battery packs.`);
   return { changed: true, value: String(current), steps };
 }

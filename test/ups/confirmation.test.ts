@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
-import { ConfirmationManager, type PendingConfirmation, pendingToJson, TOKEN_PATTERN } from "../../src/ups/confirmation.js";
+import {
+  ConfirmationManager,
+  type PendingConfirmation,
+  pendingToJson,
+  TOKEN_PATTERN,
+} from "../../src/ups/confirmation.js";
 
 function manager(timeoutS = 30) {
   const expired: PendingConfirmation[] = [];
@@ -104,7 +109,11 @@ describe("two-step confirmation", () => {
     const { m } = manager();
     const entry = m.request("shutdown_delayed_wake", { tenths: 5 }, undefined);
     const json = pendingToJson(entry);
-    expect(json).toMatchObject({ token: entry.token, action: "shutdown_delayed_wake", params: { tenths: 5 } });
+    expect(json).toMatchObject({
+      token: entry.token,
+      action: "shutdown_delayed_wake",
+      params: { tenths: 5 },
+    });
     expect(typeof json.expires_at === "string" && !Number.isNaN(Date.parse(json.expires_at))).toBe(true);
   });
 

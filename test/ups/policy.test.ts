@@ -1,8 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { type PowerReadings, type ShutdownThresholds, shutdownRecommended } from "../../src/ups/policy.js";
 
-const base: PowerReadings = { onBattery: true, lowBattery: false, chargePercent: 80, runtimeMinutes: 30, testInduced: false };
-const thresholds: ShutdownThresholds = { chargeBelowPercent: 20, runtimeBelowMinutes: 5, honourLowBatteryFlag: true };
+const base: PowerReadings = {
+  onBattery: true,
+  lowBattery: false,
+  chargePercent: 80,
+  runtimeMinutes: 30,
+  testInduced: false,
+};
+const thresholds: ShutdownThresholds = {
+  chargeBelowPercent: 20,
+  runtimeBelowMinutes: 5,
+  honourLowBatteryFlag: true,
+};
 
 describe("shutdown_recommended", () => {
   it("is false on battery above both thresholds", () => {
@@ -10,7 +20,9 @@ describe("shutdown_recommended", () => {
   });
   it("follows the UPS's low-battery flag", () => {
     expect(shutdownRecommended({ ...base, lowBattery: true }, thresholds)).toBe(true);
-    expect(shutdownRecommended({ ...base, lowBattery: true }, { ...thresholds, honourLowBatteryFlag: false })).toBe(false);
+    expect(
+      shutdownRecommended({ ...base, lowBattery: true }, { ...thresholds, honourLowBatteryFlag: false }),
+    ).toBe(false);
   });
   it("trips on charge below the threshold only while on battery", () => {
     expect(shutdownRecommended({ ...base, chargePercent: 19.9 }, thresholds)).toBe(true);
@@ -23,7 +35,9 @@ describe("shutdown_recommended", () => {
   });
   it("disabled conditions never trip (NUT's override.battery.runtime.low = -1)", () => {
     const off = { chargeBelowPercent: null, runtimeBelowMinutes: null, honourLowBatteryFlag: false };
-    expect(shutdownRecommended({ ...base, chargePercent: 1, runtimeMinutes: 0, lowBattery: true }, off)).toBe(false);
+    expect(shutdownRecommended({ ...base, chargePercent: 1, runtimeMinutes: 0, lowBattery: true }, off)).toBe(
+      false,
+    );
   });
   it("a self-test's transfer is not a power failure", () => {
     expect(shutdownRecommended({ ...base, chargePercent: 5, testInduced: true }, thresholds)).toBe(false);

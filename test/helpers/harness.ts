@@ -1,0 +1,165 @@
+// An in-process bridge for integration tests: a real broker (startTestBroker), the real Bridge, real
+// LinkSessions over in-process simulators (one per UPS), and an MQTT client to drive it. The
+// simulators stay reachable for control lines and for the bytes they received.
+import type { MqttClient } from "mqtt";
+import { Bridge } from "../../src/bridge/bridge.js";
+import { type Config, loadConfig } from "../../src/config/index.js";
+import { LinkSession } from "../../src/link/session.js";
+import { SimTransport } from "../../src/link/sim.js";
+import { silentLogger } from "../../src/log.js";
+import { MqttConnection } from "../../src/mqtt/connection.js";
+import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { collect, connectClient, type ReceivedMessage, startTestBroker, type TestBroker } from "./broker.js";
+
+export interface HarnessOptions {
+  /** Profile per UPS id; one UPS `ups` with the 120 V 3G profile by default. */
+  readonly upses?: Readonly<Record<string, ProfileName>>;
+  /** Extra UPSLINK_* environment (e.g. UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Reuse a broker (several bridges on one broker). */
+  readonly broker?: TestBroker;
+  readonly baseTopic?: string;
+}
+
+export interface Harness {
+  readonly broker: TestBroker;
+  readonly config: Config;
+  readonly bridge: Bridge;
+  readonly mqtt: MqttConnection;
+  readonly client: MqttClient;
+  readonly base: string;
+  simulator(ups?: string): SmartUpsSimulator;
+  /** Every message the client saw since start (topic filter `#`). */
+  readonly messages: ReceivedMessage[];
+  /** Waits for a message on `topic` matching `predicate`, seen from `since` (index into messages). */
+  waitFor(
+    topic: string,
+    predicate?: (payload: string) => boolean,
+    options?: { since?: number; timeoutMs?: number },
+  ): Promise<ReceivedMessage>;
+  /** The latest payload seen on a topic. */
+  last(topic: string): string | undefined;
+  publish(topic: string, payload: string, options?: { retain?: boolean }): Promise<void>;
+  /** Publishes a request and waits for the response on `response/<responseId>`. */
+  request(topic: string, payload: string, responseId: string): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const broker = options.broker ?? (await startTestBroker());
+  const upses = options.upses ?? { ups: "smartups-3g-120" };
+  const base = options.baseTopic ?? `t${Math.random().toString(16).slice(2, 8)}`;
+  const ids = Object.keys(upses);
+  const env: Record<string, string> = {
+    UPSLINK_MQTT_URL: broker.url,
+    UPSLINK_MQTT_BASE_TOPIC: base,
+    UPSLINK_POLL_INTERVAL_MS: "250",
+    UPSLINK_LOG_LEVEL: "silent",
+    ...options.env,
+  };
+  if (ids.length === 1) {
+    env.UPSLINK_UPS_ID = ids[0] ?? "ups";
+    env.UPSLINK_UPS_PORT = `sim://${upses[ids[0] ?? "ups"]}`;
+  }
+  const argv: string[] = [];
+  if (ids.length > 1) {
+    // Several UPSes come from a config file; write it next to the test.
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "upslink-harness-"));
+    const file = join(dir, "config.json");
+    writeFileSync(file, JSON.stringify({ ups: ids.map((id) => ({ id, port: `sim://${upses[id]}` })) }));
+    argv.push("--config", file);
+  }
+  const config = loadConfig({ argv, env });
+  const logger = silentLogger();
+  const simulators = new Map<string, SmartUpsSimulator>();
+  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+  const client = await connectClient(broker.url);
+  const seen = await collect(client, "#");
+  const bridge = new Bridge({
+    config,
+    logger,
+    mqtt,
+    createLink: (ups) => {
+      const profile = upses[ups.id] ?? "smartups-3g-120";
+      const simulator = new SmartUpsSimulator({ profile });
+      simulators.set(ups.id, simulator);
+      return new LinkSession({
+        transport: new SimTransport({ simulator }),
+        logger,
+        options: { reconnectMinMs: 200, reconnectMaxMs: 1000, queryTimeoutMs: 800, handshakeTimeoutMs: 800 },
+      });
+    },
+  });
+  await mqtt.start();
+  await bridge.start();
+
+  const harness: Harness = {
+    broker,
+    config,
+    bridge,
+    mqtt,
+    client,
+    base,
+    messages: seen.messages,
+    simulator(ups = ids[0] ?? "ups") {
+      const sim = simulators.get(ups);
+      if (sim === undefined) throw new Error(`no simulator for ${ups}`);
+      return sim;
+    },
+    async waitFor(topic, predicate = () => true, { since = 0, timeoutMs = 15_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = seen.messages.slice(since).find((m) => m.topic === topic && predicate(m.payload));
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) {
+          const payloads = seen.messages.filter((m) => m.topic === topic).map((m) => m.payload);
+          throw new Error(
+            `no matching message on ${topic} within ${timeoutMs} ms; seen: ${JSON.stringify(payloads.slice(-5))}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    last(topic) {
+      const list = seen.messages.filter((m) => m.topic === topic);
+      return list.at(-1)?.payload;
+    },
+    async publish(topic, payload, { retain = false } = {}) {
+      await client.publishAsync(topic, payload, { qos: 1, retain });
+    },
+    async request(topic, payload, responseId) {
+      const since = seen.messages.length;
+      await client.publishAsync(topic, payload, { qos: 1 });
+      const ups = topic.slice(base.length + 1).split("/")[0];
+      const response = await harness.waitFor(`${base}/${ups}/response/${responseId}`, () => true, { since });
+      return JSON.parse(response.payload) as Record<string, unknown>;
+    },
+    async stop() {
+      await bridge.stop();
+      for (const sim of simulators.values()) sim.stop();
+      await seen.stop();
+      await client.endAsync();
+      if (options.broker === undefined) await broker.stop();
+    },
+  };
+  return harness;
+}
+
+/** Waits until the UPS is online and its first full read is published. */
+export async function waitReady(h: Harness, ups = "ups"): Promise<void> {
+  await h.waitFor(`${h.base}/${ups}/availability`, (p) => p === "online");
+  await h.waitFor(`${h.base}/${ups}/power_state`, (p) => p !== "null");
+}
+
+/** Host bytes the simulator received since index `from`, as text (control bytes escaped). */
+export function receivedText(sim: SmartUpsSimulator, from = 0): string {
+  return sim.received
+    .slice(from)
+    .map(({ byte }) =>
+      byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`,
+    )
+    .join("");
+}
