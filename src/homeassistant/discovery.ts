@@ -109,6 +109,8 @@ const PRIMARY = new Set([
   "battery_voltage_vdc",
   "internal_temperature_c",
   "load_power_percent",
+  "load_current",
+  "apparent_load_power",
   "power_state",
   "on_battery_mode",
   "low_battery_condition",

@@ -1,0 +1,151 @@
+// Home Assistant discovery derived from what a unit supports. Capabilities come from the real link
+// discovering the simulator (no hand-written capability sets), then buildDiscovery runs as the
+// bridge runs it. Golden files pin the whole payload for two profiles; regenerate them with
+// UPDATE_GOLDEN=1 after an intended change and review the diff.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bridgeTopics } from "../../src/bridge/topics.js";
+import { buildDiscovery, type DeviceDiscovery, deviceIdFor } from "../../src/homeassistant/discovery.js";
+import { findFirmwareAdvice } from "../../src/homeassistant/firmware.js";
+import type { Capabilities } from "../../src/link/capabilities.js";
+import { LinkSession } from "../../src/link/session.js";
+import { SimTransport } from "../../src/link/sim.js";
+import { silentLogger } from "../../src/log.js";
+import { CATALOGUE, EVENTS, FEEDBACKS } from "../../src/protocol/catalogue.js";
+import { REGISTERS } from "../../src/protocol/registers.js";
+import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { COMPOSITE_ACTIONS } from "../../src/ups/commands.js";
+import { supportedKeys } from "../../src/ups/keys.js";
+
+const GOLDEN_DIR = join(import.meta.dirname, "golden");
+
+async function discover(profile: ProfileName): Promise<Capabilities> {
+  const simulator = new SmartUpsSimulator({ profile });
+  const session = new LinkSession({ transport: new SimTransport({ simulator }), logger: silentLogger() });
+  try {
+    await session.start();
+    return await session.discover();
+  } finally {
+    await session.stop();
+    simulator.stop();
+  }
+}
+
+function discoveryFor(caps: Capabilities, allowDestructive: boolean): DeviceDiscovery {
+  const keys = supportedKeys({
+    rows: CATALOGUE,
+    feedbacks: FEEDBACKS,
+    registers: REGISTERS,
+    supported: caps.supported,
+    settingValues: caps.settingValues,
+  });
+  const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
+  return buildDiscovery({
+    identity: { upsId: "ups", name: caps.identity.model ?? "ups", serial: caps.identity.serial, model: caps.identity.model, firmware: caps.identity.firmware },
+    keys,
+    actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)),
+    compositeActions: COMPOSITE_ACTIONS,
+    events: [...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id), "confirmation_requested", "confirmation_expired", "command_executed"],
+    allowDestructive,
+    topics: bridgeTopics("upslink2mqtt", "ups", "homeassistant").discoveryTopics,
+    origin: { name: "upslink2mqtt", swVersion: "0.0.0-test", supportUrl: "https://example.invalid/upslink2mqtt" },
+    firmware: advice === null ? null : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
+  });
+}
+
+type Components = Record<string, Record<string, unknown>>;
+const components = (d: DeviceDiscovery) => d.payload.components as unknown as Components;
+
+// Home Assistant rejects a sensor whose unit does not fit its device class.
+const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
+  voltage: ["V", "mV"],
+  current: ["A", "mA"],
+  frequency: ["Hz"],
+  temperature: ["°C", "°F"],
+  humidity: ["%"],
+  battery: ["%"],
+  duration: ["d", "h", "min", "s", "ms"],
+};
+
+describe("Home Assistant discovery", () => {
+  for (const profile of ["smartups-3g-120", "matrix-ups"] as const) {
+    it(`matches the golden payload for ${profile}`, async () => {
+      const discovery = discoveryFor(await discover(profile), true);
+      const text = `${JSON.stringify({ topic: `homeassistant/device/${discovery.deviceId}/config`, payload: discovery.payload }, null, 2)}\n`;
+      const file = join(GOLDEN_DIR, `${profile}.golden.json`);
+      if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
+        if (process.env.CI === "true" && !existsSync(file)) throw new Error(`golden file ${file} is missing`);
+        mkdirSync(GOLDEN_DIR, { recursive: true });
+        writeFileSync(file, text);
+      }
+      expect(text).toBe(readFileSync(file, "utf8"));
+    });
+  }
+
+  it("gives every entity a unique id from the serial, a default entity id and a valid unit/class pair", async () => {
+    for (const profile of ["smartups-3g-120", "smartups-3g-230", "smartups-old", "matrix-ups", "smartups-3g-measure", "smt-ap9620"] as const) {
+      const caps = await discover(profile);
+      const discovery = discoveryFor(caps, true);
+      expect(discovery.deviceId).toBe(deviceIdFor({ serial: caps.identity.serial, upsId: "ups" }));
+      const ids = new Set<string>();
+      for (const [id, c] of Object.entries(components(discovery))) {
+        expect(c.unique_id, `${profile} ${id}`).toBe(`${discovery.deviceId}_${id}`);
+        expect(ids.has(String(c.unique_id))).toBe(false);
+        ids.add(String(c.unique_id));
+        expect(c.default_entity_id, `${profile} ${id}`).toBe(`${String(c.platform)}.ups_${id}`);
+        expect(c).not.toHaveProperty("object_id");
+        const deviceClass = c.device_class;
+        if (c.platform === "sensor" && typeof deviceClass === "string" && deviceClass !== "enum") {
+          expect(UNIT_FOR_CLASS[deviceClass], `${profile} ${id}: unknown class ${deviceClass}`).toBeDefined();
+          expect(UNIT_FOR_CLASS[deviceClass], `${profile} ${id}`).toContain(c.unit_of_measurement);
+        }
+      }
+    }
+  });
+
+  it("discovers only what the unit supports", async () => {
+    const g3 = components(discoveryFor(await discover("smartups-3g-120"), true));
+    const matrix = components(discoveryFor(await discover("matrix-ups"), true));
+    const measure = components(discoveryFor(await discover("smartups-3g-measure"), true));
+    expect(g3).not.toHaveProperty("load_current"); // `/` is Matrix-UPS only
+    expect(g3).not.toHaveProperty("ups_to_bypass_toggle");
+    expect(matrix).toHaveProperty("load_current");
+    expect(matrix).toHaveProperty("ups_to_bypass_toggle");
+    expect(g3).not.toHaveProperty("ambient_temperature");
+    expect(measure).toHaveProperty("ambient_temperature");
+    expect(measure.ambient_temperature).toMatchObject({ device_class: "temperature", unit_of_measurement: "°C" });
+  });
+
+  it("offers destructive actions only when allowed, as config request/confirm buttons", async () => {
+    const caps = await discover("smartups-3g-120");
+    const off = components(discoveryFor(caps, false));
+    const on = components(discoveryFor(caps, true));
+    for (const id of ["turn_off_after_delay", "turn_off_immediate", "reset_eeprom", "shutdown_return"]) {
+      expect(off).not.toHaveProperty(id);
+      expect(off).not.toHaveProperty(`${id}_confirm`);
+      expect(on[id]).toMatchObject({ platform: "button", entity_category: "config", payload_press: "PRESS" });
+      expect(on[`${id}_confirm`]).toMatchObject({ platform: "button", command_topic: "upslink2mqtt/ups/command/confirm" });
+      expect(JSON.parse(String(on[`${id}_confirm`]?.payload_press))).toEqual({ action: id });
+    }
+    expect(off).not.toHaveProperty("pending_confirmations");
+    expect(on.pending_confirmations).toMatchObject({ platform: "sensor", state_topic: "upslink2mqtt/ups/pending" });
+    expect(on.cancel_pending).toMatchObject({ platform: "button", command_topic: "upslink2mqtt/ups/command/cancel" });
+    // Non-destructive actions are always there.
+    expect(off.battery_test).toMatchObject({ platform: "button" });
+    expect(off.abort_shutdown).toMatchObject({ platform: "button" });
+  });
+
+  it("adds a firmware update entity only when the firmware string names a known UPS ID", async () => {
+    const ap9620 = await discover("smt-ap9620");
+    expect(ap9620.identity.upsFirmwareId).toBe(18);
+    expect(components(discoveryFor(ap9620, false)).firmware).toMatchObject({ platform: "update", device_class: "firmware" });
+    expect(components(discoveryFor(await discover("smartups-3g-120"), false))).not.toHaveProperty("firmware");
+  });
+
+  it("keeps two identical models apart by serial", async () => {
+    const a = await discover("smartups-3g-120");
+    const b = { ...a, identity: { ...a.identity, serial: "AS0931234999" } };
+    expect(discoveryFor(a, false).deviceId).not.toBe(discoveryFor(b, false).deviceId);
+  });
+});
