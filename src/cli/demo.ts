@@ -1,9 +1,13 @@
 // `npm start`: with nothing configured, a simulated Smart-UPS, an embedded MQTT broker on 127.0.0.1
 // and the bridge, printing how to watch it. With UPSLINK_UPS_PORT (or a config file) set, the same
 // entry point runs the real bridge.
-import { loadConfig } from "../config/index.js";
+import { createInterface } from "node:readline";
+import { createUpsLink } from "../bridge/link-factory.js";
+import { loadConfig, type UpsConfig } from "../config/index.js";
+import { SimTransport } from "../link/sim.js";
 import { createLogger } from "../log.js";
 import { startEmbeddedBroker } from "../mqtt/embedded-broker.js";
+import type { SmartUpsSimulator } from "../simulator/index.js";
 import { type Command, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 import { runBridge, runCommand } from "./run.js";
 
@@ -43,7 +47,20 @@ export const demoCommand: Command = async (args, io) => {
   const host = new URL(config.mqtt.url);
   const base = config.mqtt.base_topic;
   const ups = config.upses[0]?.id ?? "demo";
-  const code = await runBridge(config, logger, io, () => {
+  // Lines typed on standard input go to the simulated UPS: `power fail`, `power restore`, `battery 20`…
+  const simulators: SmartUpsSimulator[] = [];
+  const createLink = (ups: UpsConfig) => {
+    const link = createUpsLink(ups, config, logger);
+    if (link.transport instanceof SimTransport) simulators.push(link.transport.simulator);
+    return link;
+  };
+  const lines = createInterface({ input: io.stdin, terminal: false });
+  lines.on("line", (line) => {
+    const text = line.trim();
+    if (text === "") return;
+    for (const simulator of simulators) writeLine(io.stdout, `ups: ${simulator.control(text)}`);
+  });
+  const onReady = () => {
     writeLine(io.stdout, "");
     writeLine(io.stdout, "upslink2mqtt demo: a simulated Smart-UPS 1500 (120 V) bridged to MQTT.");
     writeLine(io.stdout, `  broker: ${config.mqtt.url}${broker === null ? "" : " (embedded)"}`);
@@ -55,9 +72,15 @@ export const demoCommand: Command = async (args, io) => {
       io.stdout,
       `  try:    mosquitto_pub -h ${host.hostname} -p ${host.port || "1883"} -t '${base}/${ups}/command/battery_test' -m PRESS`,
     );
+    writeLine(
+      io.stdout,
+      "  type:   power fail | power restore | battery 20 | help   (lines go to the simulated UPS)",
+    );
     writeLine(io.stdout, "  stop:   Ctrl-C");
     writeLine(io.stdout, "");
-  });
+  };
+  const code = await runBridge(config, logger, io, { onReady, createLink });
+  lines.close();
   await broker?.close();
   return code;
 };

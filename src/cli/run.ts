@@ -1,10 +1,11 @@
 // `upslink2mqtt [run]`: the bridge, configured by file, environment and flags.
 import { Bridge } from "../bridge/bridge.js";
 import { createUpsLink } from "../bridge/link-factory.js";
-import { type Config, loadConfig } from "../config/index.js";
+import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
 import { MqttConnection } from "../mqtt/connection.js";
 import { isUpsLinkError } from "../protocol/errors.js";
+import type { UpsLink } from "../ups/link.js";
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
 const HELP = `Usage: upslink2mqtt [run] [--config FILE] [--<key>=<value> ...]
@@ -23,6 +24,10 @@ export const runCommand: Command = async (args, io) => {
     config = loadConfig({ argv: args, env: io.env });
   } catch (error) {
     writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
+    writeLine(
+      io.stderr,
+      "Run `upslink2mqtt --help` for the commands, `upslink2mqtt schema` for every configuration key.",
+    );
     return isUpsLinkError(error) && error.code !== "config_invalid" && error.code !== "usage"
       ? EXIT_FAILURE
       : EXIT_USAGE;
@@ -32,11 +37,17 @@ export const runCommand: Command = async (args, io) => {
 };
 
 /** Runs the bridge until a stop signal; publishes `offline` and closes the ports on the way out. */
+export interface RunHooks {
+  readonly onReady?: () => void;
+  /** Builds each UPS's link (the demo keeps hold of its simulator). */
+  readonly createLink?: (ups: UpsConfig) => UpsLink;
+}
+
 export async function runBridge(
   config: Config,
   logger: Logger,
   io: CliIo,
-  onReady?: () => void,
+  hooks: RunHooks = {},
 ): Promise<number> {
   const log = logger.child({ module: "main" });
   let bridge: Bridge;
@@ -44,7 +55,12 @@ export async function runBridge(
     const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
     // Not awaited: the bridge runs (and queues its publications) while the broker is unreachable.
     void mqtt.start().catch(() => undefined);
-    bridge = new Bridge({ config, logger, mqtt, createLink: (ups) => createUpsLink(ups, config, logger) });
+    bridge = new Bridge({
+      config,
+      logger,
+      mqtt,
+      createLink: hooks.createLink ?? ((ups) => createUpsLink(ups, config, logger)),
+    });
     await bridge.start();
   } catch (error) {
     log.error({ err: error instanceof Error ? error.message : String(error) }, "the bridge could not start");
@@ -55,7 +71,7 @@ export async function runBridge(
     { upses: config.upses.map((u) => ({ id: u.id, port: u.port })), mqtt: config.mqtt.base_topic },
     "bridge running",
   );
-  onReady?.();
+  hooks.onReady?.();
   const signal = await io.stopSignal;
   log.info({ signal }, "stopping");
   await bridge.stop();
