@@ -420,8 +420,10 @@ export class LinkSession extends TypedEmitter<LinkSessionEvents> {
           await this.#resyncIfNeeded(turn);
           const timeoutMs = options.timeoutMs ?? this.#timeoutFor(row);
           const text = await this.#request(turn, Uint8Array.from(row.wire.bytes), row.replyMode, timeoutMs);
-          // Matrix-UPS answers `NO` to the settings it lacks (`l`, `e`: seed §3.4).
-          if (text === "NA" || (text === "NO" && row.kind === "setting"))
+          // Matrix-UPS answers `NO` to the settings it lacks (`l`, `e`: seed §3.4); but `NO` is
+          // also a value of `w` (run time conservation off), which is then supported.
+          const noIsValue = Object.values(row.values ?? {}).some((values) => values.includes("NO"));
+          if (text === "NA" || (text === "NO" && row.kind === "setting" && !noIsValue))
             return { kind: "not_supported", reply: text };
           this.#answered.add(row.id);
           return { kind: "answer", text };

@@ -377,7 +377,11 @@ export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
   }
 
   private async subscribeOnBroker(filters: readonly string[]): Promise<void> {
-    const granted = await this.client.subscribeAsync([...filters], { qos: this.qos });
+    // MQTT 5 "retain as published": a broker otherwise clears the retain flag of a message published
+    // while we are subscribed, and a retained command (or the empty retained publish that clears
+    // one) would then run like a fresh request (CONTRACT.md: retained requests are ignored).
+    const options = this.protocolVersion === 5 ? { qos: this.qos, rap: true } : { qos: this.qos };
+    const granted = await this.client.subscribeAsync([...filters], options);
     for (const grant of granted) {
       if (grant.qos === 128)
         throw new Error(`The broker refused the subscription to ${grant.topic}: check its ACL.`);

@@ -258,7 +258,7 @@ export class CommandService {
   ): Promise<Outcome> {
     if (row === null) return this.shutdownReturn(transaction);
     if (TEST_ACTIONS.has(row.id)) this.model.noteTestStarted();
-    const reply = await this.link.action(row.id, params);
+    const reply = await this.runAction(row, params);
     const data = interpretReply(row, reply);
     this.log.info({ action: row.id, reply }, "action executed");
     this.events.event("command_executed", { action: row.id, reply, params: params as Value });
@@ -320,7 +320,7 @@ export class CommandService {
       need(id);
       const row = findRow(id);
       if (row === undefined) throw new UpsLinkError("unknown_action", id);
-      const reply = await this.link.action(id, params);
+      const reply = await this.runAction(row, params);
       interpretReply(row, reply);
       return reply;
     };
@@ -339,11 +339,28 @@ export class CommandService {
         this.model.noteTestStarted();
         await act("simulate_power_failure");
         await new Promise((resolve) => setTimeout(resolve, this.options.shutdownReturn.csDelayMs));
-        const reply = await this.link.action("shutdown_on_battery", {});
         const row = findRow("shutdown_on_battery");
-        if (row !== undefined) interpretReply(row, reply);
+        if (row === undefined) throw new UpsLinkError("unknown_action", "shutdown_on_battery");
+        const reply = await this.runAction(row, {});
+        interpretReply(row, reply);
         return reply;
       }
+    }
+  }
+
+  /**
+   * The link already turns `NO`/`ERR` into `refused_by_ups`, with a generic sentence: give it the
+   * action's own (why the UPS refuses and what to do), as `interpretReply` does for a raw reply.
+   */
+  private async runAction(row: CatalogueRow, params: Readonly<Record<string, Value>>): Promise<string> {
+    try {
+      return await this.link.action(row.id, params);
+    } catch (error) {
+      const refusal = REFUSALS[row.id];
+      if (isUpsLinkError(error) && error.code === "refused_by_ups" && refusal !== undefined) {
+        throw new UpsLinkError("refused_by_ups", refusal, { ...error.context }, { cause: error });
+      }
+      throw error;
     }
   }
 

@@ -119,7 +119,10 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
 
   private handleLinkState(state: LinkState): void {
     this.emit("linkState", state);
-    if (state === "online") {
+    // After a successful S/K/Z/@ the link expects the UPS to fall silent until it wakes: that is not
+    // a lost link, so the model stays online (no availability flap, no re-discovery) and polls that
+    // go unanswered meanwhile simply keep the last values.
+    if (state === "online" || state === "shutdown_expected") {
       if (!this.online) {
         this.online = true;
         this.emit("availability", true);
