@@ -61,7 +61,9 @@ describe("entities that disappear", () => {
     const logger = silentLogger();
     const simulator = new SmartUpsSimulator({ profile: "smartups-3g-measure" });
     const transport = new SimTransport({ simulator });
-    const link = detachable(new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }));
+    const link = detachable(
+      new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }),
+    );
     const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
     const client = await connectClient(broker.url);
     const seen = await collect(client, "#");
@@ -84,15 +86,23 @@ describe("entities that disappear", () => {
       }
     };
     const ambient = `${base}/ups/ambient_temperature`;
-    await wait(() => seen.messages.some((m) => m.topic === ambient && m.payload !== "" && m.payload !== "null"), "ambient temperature");
+    await wait(
+      () => seen.messages.some((m) => m.topic === ambient && m.payload !== "" && m.payload !== "null"),
+      "ambient temperature",
+    );
     const deviceTopic = "homeassistant/device/upslink2mqtt_as1115012345/config";
-    const devicesBefore = seen.messages.filter((m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`));
+    const devicesBefore = seen.messages.filter(
+      (m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`),
+    );
     expect(devicesBefore.map((m) => m.topic)).toContain(deviceTopic);
 
     const since = seen.messages.length;
     link.detach();
     transport.unplug();
-    await wait(() => seen.messages.slice(since).some((m) => m.topic === ambient && m.payload === ""), "ambient cleared");
+    await wait(
+      () => seen.messages.slice(since).some((m) => m.topic === ambient && m.payload === ""),
+      "ambient cleared",
+    );
     // A new subscriber finds nothing retained there any more. Retained messages arrive right after
     // the subscription; a message of our own on the same connection, received after it, marks that point.
     const fresh = await connectClient(broker.url);
@@ -106,15 +116,32 @@ describe("entities that disappear", () => {
       await fresh.endAsync();
     }
     await wait(
-      () => seen.messages.slice(since).some((m) => m.topic === deviceTopic && m.payload.includes('"ambient_temperature":{"platform":"sensor"}')),
+      () =>
+        seen.messages
+          .slice(since)
+          .some(
+            (m) =>
+              m.topic === deviceTopic && m.payload.includes('"ambient_temperature":{"platform":"sensor"}'),
+          ),
       "component removal",
     );
-    const removal = seen.messages.slice(since).find((m) => m.topic === deviceTopic && m.payload.includes('"ambient_temperature":{"platform":"sensor"}'));
-    const payload = JSON.parse(removal?.payload ?? "{}") as { components: Record<string, Record<string, unknown>> };
+    const removal = seen.messages
+      .slice(since)
+      .find(
+        (m) => m.topic === deviceTopic && m.payload.includes('"ambient_temperature":{"platform":"sensor"}'),
+      );
+    const payload = JSON.parse(removal?.payload ?? "{}") as {
+      components: Record<string, Record<string, unknown>>;
+    };
     expect(payload.components.ambient_temperature).toEqual({ platform: "sensor" });
     expect(payload.components.line_voltage_vac?.unique_id).toBe("upslink2mqtt_as1115012345_line_voltage_vac");
     // The same device: no other device topic appeared.
-    const devices = new Set(seen.messages.slice(since).filter((m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`)).map((m) => m.topic));
+    const devices = new Set(
+      seen.messages
+        .slice(since)
+        .filter((m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`))
+        .map((m) => m.topic),
+    );
     expect([...devices]).toEqual([deviceTopic]);
   });
 });

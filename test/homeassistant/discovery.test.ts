@@ -42,15 +42,33 @@ function discoveryFor(caps: Capabilities, allowDestructive: boolean): DeviceDisc
   });
   const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
   return buildDiscovery({
-    identity: { upsId: "ups", name: caps.identity.model ?? "ups", serial: caps.identity.serial, model: caps.identity.model, firmware: caps.identity.firmware },
+    identity: {
+      upsId: "ups",
+      name: caps.identity.model ?? "ups",
+      serial: caps.identity.serial,
+      model: caps.identity.model,
+      firmware: caps.identity.firmware,
+    },
     keys,
     actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)),
     compositeActions: COMPOSITE_ACTIONS,
-    events: [...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id), "confirmation_requested", "confirmation_expired", "command_executed"],
+    events: [
+      ...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id),
+      "confirmation_requested",
+      "confirmation_expired",
+      "command_executed",
+    ],
     allowDestructive,
     topics: bridgeTopics("upslink2mqtt", "ups", "homeassistant").discoveryTopics,
-    origin: { name: "upslink2mqtt", swVersion: "0.0.0-test", supportUrl: "https://example.invalid/upslink2mqtt" },
-    firmware: advice === null ? null : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
+    origin: {
+      name: "upslink2mqtt",
+      swVersion: "0.0.0-test",
+      supportUrl: "https://example.invalid/upslink2mqtt",
+    },
+    firmware:
+      advice === null
+        ? null
+        : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
   });
 }
 
@@ -84,7 +102,14 @@ describe("Home Assistant discovery", () => {
   }
 
   it("gives every entity a unique id from the serial, a default entity id and a valid unit/class pair", async () => {
-    for (const profile of ["smartups-3g-120", "smartups-3g-230", "smartups-old", "matrix-ups", "smartups-3g-measure", "smt-ap9620"] as const) {
+    for (const profile of [
+      "smartups-3g-120",
+      "smartups-3g-230",
+      "smartups-old",
+      "matrix-ups",
+      "smartups-3g-measure",
+      "smt-ap9620",
+    ] as const) {
       const caps = await discover(profile);
       const discovery = discoveryFor(caps, true);
       expect(discovery.deviceId).toBe(deviceIdFor({ serial: caps.identity.serial, upsId: "ups" }));
@@ -114,7 +139,10 @@ describe("Home Assistant discovery", () => {
     expect(matrix).toHaveProperty("ups_to_bypass_toggle");
     expect(g3).not.toHaveProperty("ambient_temperature");
     expect(measure).toHaveProperty("ambient_temperature");
-    expect(measure.ambient_temperature).toMatchObject({ device_class: "temperature", unit_of_measurement: "°C" });
+    expect(measure.ambient_temperature).toMatchObject({
+      device_class: "temperature",
+      unit_of_measurement: "°C",
+    });
   });
 
   it("offers destructive actions only when allowed, as config request/confirm buttons", async () => {
@@ -125,12 +153,21 @@ describe("Home Assistant discovery", () => {
       expect(off).not.toHaveProperty(id);
       expect(off).not.toHaveProperty(`${id}_confirm`);
       expect(on[id]).toMatchObject({ platform: "button", entity_category: "config", payload_press: "PRESS" });
-      expect(on[`${id}_confirm`]).toMatchObject({ platform: "button", command_topic: "upslink2mqtt/ups/command/confirm" });
+      expect(on[`${id}_confirm`]).toMatchObject({
+        platform: "button",
+        command_topic: "upslink2mqtt/ups/command/confirm",
+      });
       expect(JSON.parse(String(on[`${id}_confirm`]?.payload_press))).toEqual({ action: id });
     }
     expect(off).not.toHaveProperty("pending_confirmations");
-    expect(on.pending_confirmations).toMatchObject({ platform: "sensor", state_topic: "upslink2mqtt/ups/pending" });
-    expect(on.cancel_pending).toMatchObject({ platform: "button", command_topic: "upslink2mqtt/ups/command/cancel" });
+    expect(on.pending_confirmations).toMatchObject({
+      platform: "sensor",
+      state_topic: "upslink2mqtt/ups/pending",
+    });
+    expect(on.cancel_pending).toMatchObject({
+      platform: "button",
+      command_topic: "upslink2mqtt/ups/command/cancel",
+    });
     // Non-destructive actions are always there.
     expect(off.battery_test).toMatchObject({ platform: "button" });
     expect(off.abort_shutdown).toMatchObject({ platform: "button" });
@@ -139,7 +176,10 @@ describe("Home Assistant discovery", () => {
   it("adds a firmware update entity only when the firmware string names a known UPS ID", async () => {
     const ap9620 = await discover("smt-ap9620");
     expect(ap9620.identity.upsFirmwareId).toBe(18);
-    expect(components(discoveryFor(ap9620, false)).firmware).toMatchObject({ platform: "update", device_class: "firmware" });
+    expect(components(discoveryFor(ap9620, false)).firmware).toMatchObject({
+      platform: "update",
+      device_class: "firmware",
+    });
     expect(components(discoveryFor(await discover("smartups-3g-120"), false))).not.toHaveProperty("firmware");
   });
 
