@@ -3,16 +3,17 @@
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
 import { buildDiscovery, type DeviceDiscovery, humanize } from "../homeassistant/discovery.js";
-import { findFirmwareAdvice } from "../homeassistant/firmware.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { bridgeInfo } from "../mqtt/topics.js";
 import { CATALOGUE, EVENTS } from "../protocol/catalogue.js";
+import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
 import { COMPOSITE_ACTIONS, CommandService, type Outcome } from "../ups/commands.js";
 import type { UpsLink } from "../ups/link.js";
 import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
+import type { HealthStatus } from "./health.js";
 import { valuePayload } from "./payload.js";
 import { parseRequest } from "./requests.js";
 import { type BridgeTopics, bridgeTopics } from "./topics.js";
@@ -66,10 +67,13 @@ export class Bridge {
         if (m.payload.toString("utf8").trim() === "online") void this.republishAll("homeassistant online");
       });
     }
-    await this.publishInfo();
+    // Not awaited: QoS 1 publications resolve on the broker's acknowledgement, and the UPS must be
+    // polled (and its alerts queued) while the broker is unreachable. Everything is published again
+    // on every connect.
+    void this.publishInfo();
     for (const runtime of this.upses.values()) {
-      await this.publish(runtime.topics.availability, "offline", true);
-      await this.publish(runtime.topics.pending, "[]", true);
+      void this.publish(runtime.topics.availability, "offline", true);
+      void this.publish(runtime.topics.pending, "[]", true);
     }
     if (config.mqtt.refresh_interval_s > 0) {
       this.refreshTimer = setInterval(
@@ -98,9 +102,19 @@ export class Bridge {
       runtime.commands.dispose();
       if (runtime.stateTimer !== null) clearImmediate(runtime.stateTimer);
       await runtime.model.stop().catch(() => undefined);
-      await this.publish(runtime.topics.availability, "offline", true);
+      // Only a connected client can deliver it; a stop must not wait for a broker that is away.
+      if (this.deps.mqtt.connected)
+        await within(this.publish(runtime.topics.availability, "offline", true), STOP_PUBLISH_MS);
     }
     await this.deps.mqtt.close();
+  }
+
+  /** What the container health check reads: the broker connection and every UPS link. */
+  health(): HealthStatus {
+    return {
+      mqttConnected: this.deps.mqtt.connected,
+      upses: [...this.upses.values()].map((r) => ({ id: r.config.id, linkState: r.link.state })),
+    };
   }
 
   /** The UPS runtimes, for tests and the health check. */
@@ -436,6 +450,17 @@ export class Bridge {
   }
 }
 
+/** How long a stop waits for each `offline` publication to be acknowledged. */
+const STOP_PUBLISH_MS = 2000;
+
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 function redactPort(port: string): string {
   return port.replace(/\/\/[^@/]*@/, "//");
 }
@@ -448,7 +473,7 @@ function adviceJson(upsId: number | null, firmware: string | null): Value {
     installed: advice.installed,
     latest: advice.latest,
     up_to_date: advice.upToDate,
-    summary: advice.summary,
+    summary: advice.details,
     images: advice.releases.map((r) => r.image),
   };
 }

@@ -28,6 +28,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: "print the configuration's JSON Schema (the same as config.schema.json)",
     load: async () => (await import("./schema.js")).schemaCommand,
   },
+  health: {
+    summary: "container health check: 0 while the running bridge is healthy (reads UPSLINK_HEALTH_FILE)",
+    load: async () => (await import("./health.js")).healthCommand,
+  },
   commands: {
     summary: "list the UPS-Link catalogue the bridge knows: commands [--json]",
     load: async () => (await import("./commands.js")).commandsCommand,

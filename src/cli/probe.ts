@@ -10,6 +10,7 @@ import { createLogger, LOG_LEVELS, type LogLevel } from "../log.js";
 import { CATALOGUE } from "../protocol/catalogue.js";
 import { asUpsLinkError, isUpsLinkError } from "../protocol/errors.js";
 import { escapeBytes } from "../protocol/escape.js";
+import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
 import type { CatalogueRow, Unit, Value } from "../protocol/types.js";
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
@@ -112,6 +113,8 @@ export interface ProbeReport {
   readonly actions: readonly string[];
   readonly readings: readonly Reading[];
   readonly settings: readonly SettingReading[];
+  /** APC's latest firmware for this UPS ID, when the firmware string names one (AP9620 units). */
+  readonly firmwareAdvice: FirmwareAdvice | null;
 }
 
 /** Rows shown in the identity block or read as part of discovery: not repeated as readings. */
@@ -155,6 +158,7 @@ export async function probeUps(session: LinkSession): Promise<ProbeReport> {
     ),
     readings,
     settings,
+    firmwareAdvice: findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware),
   };
 }
 
@@ -221,6 +225,14 @@ export function formatReport(report: ProbeReport): string {
     `Actions: ${report.actions.join(", ") || "none"}`,
     `Alerts: ${report.alerts.join(", ") || "none"}`,
   ];
+  const advice = report.firmwareAdvice;
+  if (advice !== null) {
+    out.push(
+      "",
+      `${advice.title}: installed UPS ${advice.installed}, latest UPS ${advice.latest}${advice.upToDate ? " (up to date)" : " (an update exists)"}`,
+      `  ${advice.details}`,
+    );
+  }
   return out.join("\n");
 }
 

@@ -1,5 +1,6 @@
 // `upslink2mqtt [run]`: the bridge, configured by file, environment and flags.
 import { Bridge } from "../bridge/bridge.js";
+import { startHealthWriter } from "../bridge/health.js";
 import { createUpsLink } from "../bridge/link-factory.js";
 import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
@@ -50,21 +51,39 @@ export async function runBridge(
   hooks: RunHooks = {},
 ): Promise<number> {
   const log = logger.child({ module: "main" });
-  let bridge: Bridge;
+  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+  const bridge = new Bridge({
+    config,
+    logger,
+    mqtt,
+    createLink: hooks.createLink ?? ((ups) => createUpsLink(ups, config, logger)),
+  });
+  // The container health check reads this file (Dockerfile HEALTHCHECK → `upslink2mqtt health`).
+  const healthFile = io.env.UPSLINK_HEALTH_FILE;
+  const health =
+    healthFile === undefined || healthFile === ""
+      ? null
+      : startHealthWriter({
+          path: healthFile,
+          status: () => bridge.health(),
+          onError: (error) => log.warn({ err: String(error) }, "cannot write the health file"),
+        });
   try {
-    const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
     // Not awaited: the bridge runs (and queues its publications) while the broker is unreachable.
     void mqtt.start().catch(() => undefined);
-    bridge = new Bridge({
-      config,
-      logger,
-      mqtt,
-      createLink: hooks.createLink ?? ((ups) => createUpsLink(ups, config, logger)),
-    });
-    await bridge.start();
+    // A stop signal during start-up (a broker that never answers) still stops the bridge cleanly.
+    const started = await Promise.race([bridge.start().then(() => "started" as const), io.stopSignal]);
+    if (started !== "started") {
+      log.info({ signal: started }, "stopping during start-up");
+      health?.stop();
+      await bridge.stop();
+      return EXIT_OK;
+    }
   } catch (error) {
     log.error({ err: error instanceof Error ? error.message : String(error) }, "the bridge could not start");
     writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
+    health?.stop();
+    await bridge.stop().catch(() => undefined);
     return EXIT_FAILURE;
   }
   log.info(
@@ -74,6 +93,7 @@ export async function runBridge(
   hooks.onReady?.();
   const signal = await io.stopSignal;
   log.info({ signal }, "stopping");
+  health?.stop();
   await bridge.stop();
   return EXIT_OK;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgeTopics } from "../../src/bridge/topics.js";
 import { buildDiscovery, type DeviceDiscovery, deviceIdFor } from "../../src/homeassistant/discovery.js";
-import { findFirmwareAdvice } from "../../src/homeassistant/firmware.js";
+import { findFirmwareAdvice } from "../../src/protocol/firmware.js";
 import type { Capabilities } from "../../src/link/capabilities.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";

@@ -2,6 +2,7 @@
 // Firmware Upgrade Wizard FAQ), as data. A UPS whose firmware string names its ID (units behind an
 // AP9620 card answer `b` with `UPS 09.3 / ID=18`) gets a Home Assistant `update` entity and advice
 // in `probe`; units whose ID is unknown get none.
+import { parseFirmwareB } from "./identity.js";
 
 export interface FirmwareRelease {
   readonly upsId: number;
@@ -137,8 +138,27 @@ export interface FirmwareAdvice {
   readonly latest: string;
   readonly upToDate: boolean;
   readonly title: string;
+  /** At most 255 characters: Home Assistant's limit for an update entity's `release_summary`. */
   readonly summary: string;
+  /** Every image, note and the upgrade procedure, for `info` and `probe`. */
+  readonly details: string;
   readonly releases: readonly FirmwareRelease[];
+}
+
+/** Home Assistant's limit for `release_summary` of an MQTT update entity. */
+export const RELEASE_SUMMARY_MAX = 255;
+
+/** The version in what the UPS reports: `UPS 09.3 / ID=18` → `09.3`; a bare version as it is. */
+export function installedVersion(firmware: string): string {
+  const parsed = parseFirmwareB(firmware);
+  return parsed?.form === "ap9620" ? parsed.firmware : firmware.trim();
+}
+
+function outputText(release: FirmwareRelease): string {
+  if (!release.outputOn.allowed) return "the output must be off during the upgrade";
+  return release.outputOn.fromVersion === null
+    ? "can be upgraded with the output on"
+    : `can be upgraded with the output on from UPS ${release.outputOn.fromVersion} and later`;
 }
 
 /** Compares `09.3` with `09.6` numerically, field by field. */
@@ -152,9 +172,13 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** Advice for a UPS whose ID is known; null when the ID is unknown or not in APC's table. */
-export function findFirmwareAdvice(upsId: number | null, installed: string | null): FirmwareAdvice | null {
-  if (upsId === null || installed === null) return null;
+/**
+ * Advice for a UPS whose ID is known; null when the ID is unknown or not in APC's table. `installed`
+ * is the version (`09.3`) or the whole firmware string the UPS reports (`UPS 09.3 / ID=18`).
+ */
+export function findFirmwareAdvice(upsId: number | null, firmware: string | null): FirmwareAdvice | null {
+  if (upsId === null || firmware === null) return null;
+  const installed = installedVersion(firmware);
   const releases = FIRMWARE_TABLE.filter((r) => r.upsId === upsId);
   if (releases.length === 0) return null;
   // ID 18 lists a Japan-only image: the general image is the one to offer.
@@ -164,12 +188,7 @@ export function findFirmwareAdvice(upsId: number | null, installed: string | nul
   const upToDate = compareVersions(installed, latest) >= 0;
   const lines: string[] = [];
   for (const release of releases) {
-    const output = release.outputOn.allowed
-      ? release.outputOn.fromVersion === null
-        ? "can be upgraded with the output on"
-        : `can be upgraded with the output on from UPS ${release.outputOn.fromVersion} and later`
-      : "the output must be off during the upgrade";
-    lines.push(`${release.prefix} image ${release.image} (UPS ${release.latest}): ${output}.`);
+    lines.push(`${release.prefix} image ${release.image} (UPS ${release.latest}): ${outputText(release)}.`);
   }
   for (const note of new Set(releases.map((r) => r.note).filter((n): n is string => n !== null)))
     lines.push(note);
@@ -180,7 +199,35 @@ export function findFirmwareAdvice(upsId: number | null, installed: string | nul
     latest,
     upToDate,
     title: `Smart-UPS firmware for UPS ID ${upsId}`,
-    summary: lines.join(" "),
+    summary: shortSummary(releases, candidates, latest, installed),
+    details: lines.join(" "),
     releases,
   };
+}
+
+/** The most useful sentences that fit Home Assistant's 255 characters; the rest is in `details`. */
+function shortSummary(
+  releases: readonly FirmwareRelease[],
+  candidates: readonly FirmwareRelease[],
+  latest: string,
+  installed: string,
+): string {
+  const offered = candidates.find((r) => r.latest === latest) ?? candidates[0];
+  const sentences = [
+    `Installed UPS ${installed}, latest UPS ${latest}${offered === undefined ? "" : ` (${offered.image})`}.`,
+    offered === undefined
+      ? ""
+      : offered.outputOn.allowed
+        ? `It ${outputText(offered)}.`
+        : "The output must be off during the upgrade.",
+    ...new Set(releases.map((r) => r.note).filter((n): n is string => n !== null)),
+    "Upgrade with APC's Firmware Upgrade Wizard (Windows); see the UPS's info topic for details.",
+  ];
+  let summary = "";
+  for (const sentence of sentences) {
+    if (sentence === "") continue;
+    const next = summary === "" ? sentence : `${summary} ${sentence}`;
+    if (next.length <= RELEASE_SUMMARY_MAX) summary = next;
+  }
+  return summary;
 }

@@ -1,0 +1,257 @@
+// The Node-RED examples (examples/node-red/*.json) in a real, headless Node-RED against a real broker
+// and the built bridge with a simulated UPS: the live state arrives in the flow, the destructive
+// command runs through the two-step confirmation, and the (simulated) power failure is notified.
+//
+// Node-RED is not a dependency of the project: it is installed once into a cache directory outside
+// the repository (.ci/run pre-installs it there; this test installs it itself when it is missing).
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  connectClient,
+  freePort,
+  startTestBroker,
+  type TestBroker,
+  waitForMessage,
+} from "../helpers/broker.js";
+import { type BridgeProcess, ensureBuilt, killBridge, REPO_ROOT, startBridge } from "./bridge-process.js";
+
+const NODE_RED_VERSION = "5";
+const cacheDir = join(process.env.UPSLINK_CI_CACHE || "/opt/upslink2mqtt-ci", "node-red");
+const redJs = join(cacheDir, "node_modules", "node-red", "red.js");
+const examplesDir = join(REPO_ROOT, "examples", "node-red");
+
+type FlowNode = { readonly id: string; readonly type: string; [key: string]: unknown };
+
+function ensureNodeRed(): void {
+  if (existsSync(redJs)) return;
+  mkdirSync(cacheDir, { recursive: true });
+  execFileSync(
+    "npm",
+    [
+      "install",
+      "--prefix",
+      cacheDir,
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `node-red@${NODE_RED_VERSION}`,
+    ],
+    {
+      stdio: "pipe",
+      timeout: 600_000,
+    },
+  );
+}
+
+/** Every example file's nodes in one flow file, the shared broker node once, pointed at the test broker. */
+function exampleFlows(broker: TestBroker): FlowNode[] {
+  const nodes = new Map<string, FlowNode>();
+  for (const file of readdirSync(examplesDir)
+    .filter((name) => name.endsWith(".json"))
+    .sort()) {
+    for (const node of JSON.parse(readFileSync(join(examplesDir, file), "utf8")) as FlowNode[]) {
+      const seen = nodes.get(node.id);
+      // The same config node in several files is expected (each file imports on its own); nothing else may clash.
+      if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(node))
+        throw new Error(`${file}: node id ${node.id} clashes`);
+      nodes.set(node.id, node);
+    }
+  }
+  return [...nodes.values()].map((node) =>
+    node.type === "mqtt-broker" ? { ...node, broker: broker.host, port: String(broker.port) } : node,
+  );
+}
+
+interface NodeRed {
+  readonly url: string;
+  readonly child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function startNodeRed(flows: readonly FlowNode[]): Promise<NodeRed> {
+  const userDir = mkdtempSync(join(tmpdir(), "upslink-node-red-"));
+  const port = await freePort();
+  writeFileSync(join(userDir, "flows.json"), JSON.stringify(flows));
+  // Headless: no editor, the admin API on loopback only (it triggers the inject buttons and reads context).
+  writeFileSync(
+    join(userDir, "settings.js"),
+    `module.exports = {
+  uiHost: "127.0.0.1",
+  uiPort: ${port},
+  flowFile: "flows.json",
+  credentialSecret: false,
+  disableEditor: true,
+  telemetry: { enabled: false },
+  diagnostics: { enabled: false },
+  runtimeState: { enabled: false },
+  logging: { console: { level: "warn", metrics: false, audit: false } },
+  functionExternalModules: false,
+};\n`,
+  );
+  const child = spawn(
+    process.execPath,
+    [redJs, "--userDir", userDir, "--settings", join(userDir, "settings.js"), "--no-telemetry"],
+    {
+      cwd: userDir,
+      env: { PATH: process.env.PATH ?? "", HOME: userDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+    rmSync(userDir, { recursive: true, force: true });
+  };
+  try {
+    await until(
+      async () => (await fetch(`${url}/flows`).catch(() => null))?.ok === true,
+      90_000,
+      () => output,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, child, output: () => output, stop };
+}
+
+/** Polls a condition; the timeout only bounds a failing test, it is not what is tested. */
+async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  context: () => string = () => "",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms\n${context()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** A value from Node-RED's context admin API (`{store: {msg, format}}` or `{msg, format}`). */
+async function globalContext(nodeRed: NodeRed, key: string): Promise<unknown> {
+  const response = await fetch(`${nodeRed.url}/context/global/${key}`);
+  if (!response.ok) return undefined;
+  const body = (await response.json()) as Record<string, unknown>;
+  const entry = (typeof body.msg === "string" ? body : Object.values(body)[0]) as
+    | { msg?: unknown }
+    | undefined;
+  if (typeof entry?.msg !== "string") return undefined;
+  try {
+    return JSON.parse(entry.msg) as unknown;
+  } catch {
+    return entry.msg;
+  }
+}
+
+async function press(nodeRed: NodeRed, injectId: string): Promise<void> {
+  const response = await fetch(`${nodeRed.url}/inject/${injectId}`, { method: "POST" });
+  expect(response.status, `inject ${injectId}`).toBe(200);
+}
+
+describe("Node-RED examples", () => {
+  let broker: TestBroker;
+  let client: MqttClient;
+  let bridge: BridgeProcess | undefined;
+  let nodeRed: NodeRed | undefined;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    ensureNodeRed();
+    broker = await startTestBroker();
+    client = await connectClient(broker.url);
+    bridge = startBridge({
+      env: {
+        UPSLINK_UPS_PORT: "sim://smartups-3g-120",
+        UPSLINK_MQTT_URL: broker.url,
+        UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE: "true",
+      },
+    });
+    await waitForMessage(client, "upslink2mqtt/ups/availability", (m) => m.payload === "online", 30_000);
+    nodeRed = await startNodeRed(exampleFlows(broker));
+  }, 720_000);
+
+  afterAll(async () => {
+    await nodeRed?.stop();
+    await killBridge(bridge);
+    await client?.endAsync();
+    await broker?.stop();
+  });
+
+  it("shows the live UPS state", async () => {
+    const red = nodeRed as NodeRed;
+    let summary: Record<string, Record<string, unknown>> = {};
+    await until(
+      async () => {
+        summary = ((await globalContext(red, "upslink2mqtt")) ?? {}) as typeof summary;
+        return summary.ups?.power_state === "on_line" && summary.ups.availability === "online";
+      },
+      60_000,
+      () => `${JSON.stringify(summary)}\n${red.output()}`,
+    );
+    expect(summary.ups?.battery_capacity_percent).toEqual(expect.any(Number));
+    expect(summary.ups?.line_voltage_vac).toEqual(expect.any(Number));
+  }, 120_000);
+
+  it("runs a destructive command through the confirmation, and notifies the power failure it causes", async () => {
+    const red = nodeRed as NodeRed;
+    const responseTopic = "upslink2mqtt/ups/response/simulate_power_failure";
+    const pending = waitForMessage(client, responseTopic, (m) => m.payload.includes('"pending"'), 30_000);
+    const executed = waitForMessage(client, responseTopic, (m) => m.payload.includes('"ok"'), 60_000);
+    const notified = waitForMessage(
+      client,
+      "nodered/upslink2mqtt/notification",
+      (m) => m.payload.includes("on battery"),
+      60_000,
+    );
+    // Awaited below; marked handled so a failure earlier in the test does not also leave rejections behind.
+    for (const promise of [pending, executed, notified]) promise.catch(() => {});
+
+    await press(red, "confirm_request");
+    const request = JSON.parse((await pending).payload) as { data: { token: string }; transaction: unknown };
+    expect(request.transaction).toBe("node-red");
+    expect(request.data.token).toMatch(/\S/);
+
+    // The flow keeps the token when the pending response reaches it; Confirm does nothing until then.
+    let done = false;
+    void executed.then(() => {
+      done = true;
+    });
+    await until(
+      async () => {
+        if (!done) await press(red, "confirm_confirm");
+        return done;
+      },
+      30_000,
+      red.output,
+    );
+    const result = JSON.parse((await executed).payload) as { status: string; action: string; error: unknown };
+    expect(result).toMatchObject({ status: "ok", action: "simulate_power_failure", error: null });
+
+    const notification = await notified;
+    expect(notification.payload).toMatch(/^UPS ups: on battery: power failure \(test\)/);
+  }, 180_000);
+});
