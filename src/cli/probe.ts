@@ -2,6 +2,7 @@
 // mode, learns what the unit supports, reads every supported query and setting (with the values
 // the setting allows) and prints them as a table or as JSON. Nothing is changed on the UPS: only
 // queries and setting reads go out, never `-` or an action.
+
 import type { Capabilities } from "../link/capabilities.js";
 import { createTransport } from "../link/create.js";
 import { LinkSession } from "../link/session.js";
@@ -12,6 +13,7 @@ import { asUpsLinkError, isUpsLinkError } from "../protocol/errors.js";
 import { escapeBytes } from "../protocol/escape.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
 import type { CatalogueRow, Unit, Value } from "../protocol/types.js";
+import { UNIT_TEXT } from "../protocol/units.js";
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
 const USAGE = [
@@ -161,18 +163,6 @@ export async function probeUps(session: LinkSession): Promise<ProbeReport> {
     firmwareAdvice: findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware),
   };
 }
-
-const UNIT_TEXT: Readonly<Record<Unit, string>> = {
-  percent: "%",
-  minutes: "min",
-  Vac: "V",
-  Vdc: "V DC",
-  degC: "°C",
-  Hz: "Hz",
-  A: "A",
-  seconds: "s",
-  percent_rh: "% RH",
-};
 
 function valueText(reading: Reading): string {
   if (reading.value === null) return reading.note === null ? "unknown" : `— (${reading.note})`;

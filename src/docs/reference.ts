@@ -3,12 +3,14 @@
 // map, the catalogue, the key derivation and the Home Assistant discovery builder. Nothing here is a
 // second list: a new configuration key, catalogue row or topic shows up in the docs by itself, and
 // test/docs/reference.test.ts fails when the committed files drift from this output.
+
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_KEYS, type ConfigKey } from "../config/index.js";
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
 import { topics } from "../mqtt/topics.js";
 import { CATALOGUE, EVENTS, FEEDBACKS, opcodeText } from "../protocol/catalogue.js";
 import { REGISTERS } from "../protocol/registers.js";
 import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
+import { UNIT_TEXT } from "../protocol/units.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
 
@@ -308,18 +310,6 @@ function availabilityNote(row: CatalogueRow): string {
   else if (row.lackedBy.length > 0) notes.push(`not on ${row.lackedBy.join(", ")}`);
   return notes.join("; ");
 }
-
-const UNIT_TEXT: Readonly<Record<string, string>> = {
-  percent: "%",
-  minutes: "min",
-  Vac: "V AC",
-  Vdc: "V DC",
-  degC: "°C",
-  Hz: "Hz",
-  A: "A",
-  seconds: "s",
-  percent_rh: "% RH",
-};
 
 function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): string[] {
   const entity = entityText(components.get(spec.key));
