@@ -1,0 +1,59 @@
+// The EEPROM settings of a simulated unit, taken from the catalogue: which opcodes it has, the ring
+// its `-` edit steps through for its voltage version, its factory value, and its Ctrl-Z items.
+import { CATALOGUE } from "../protocol/catalogue.js";
+import type { DumpItem } from "../protocol/dump-format.js";
+import { NOMINAL } from "./physics.js";
+import { type Profile, supports } from "./profiles.js";
+
+export interface SimSetting {
+  /** Catalogue id (the public setting name). */
+  readonly id: string;
+  readonly byte: number;
+  /** `ring`: `-` steps to the next value; `text`: `-` then 8 characters (c, x); `hex`: `-` then 2 hex digits (I). */
+  readonly entry: "ring" | "text" | "hex";
+  /** The ring for the unit's voltage version (empty for text and hex entry). */
+  readonly ring: readonly string[];
+  /** The value after `z` (and at first power-on). */
+  readonly factory: string;
+  /** Listed by Ctrl-Z (Measure-UPS limits and direct-entry values are not). */
+  readonly inDump: boolean;
+  /** Ctrl-Z items, one per compatibility letter the catalogue knows, as a real unit lists them. */
+  readonly dumpItems: readonly DumpItem[];
+}
+
+/** `>` is the battery pack count on these units, not a ring (seed `battery_pack_config`). */
+const NOT_A_RING = new Set(["battery_pack_config"]);
+
+function factoryValue(id: string, ring: readonly string[], profile: Profile): string {
+  if (id === "ups_id") return "UPS_IDEN";
+  if (id === "battery_replacement_date") return profile.manufactureDate;
+  if (id === "alarm_enable") return "FF";
+  // The 220–240 V ring starts at 225 but the units ship set to their nominal 230 V.
+  const nominal = String(NOMINAL[profile.locale].volts);
+  if (id === "output_voltage_setting" && ring.includes(nominal)) return nominal;
+  return ring[0] ?? "";
+}
+
+export function settingsFor(profile: Profile): SimSetting[] {
+  const settings: SimSetting[] = [];
+  for (const row of CATALOGUE) {
+    if (row.kind !== "setting" || NOT_A_RING.has(row.id)) continue;
+    const byte = row.wire.bytes[0];
+    if (byte === undefined || !supports(profile, byte)) continue;
+    const param = row.params[0];
+    const entry = param?.type === "text" ? "text" : param?.type === "hex_byte" ? "hex" : "ring";
+    const values: Readonly<Record<string, readonly string[]>> = row.values ?? {};
+    const ring = entry === "ring" ? (values[profile.locale] ?? values["4"] ?? []) : [];
+    if (entry === "ring" && ring.length === 0) continue;
+    settings.push({
+      id: row.id,
+      byte,
+      entry,
+      ring,
+      factory: factoryValue(row.id, ring, profile),
+      inDump: entry === "ring" && !row.needsMeasureUps,
+      dumpItems: Object.entries(values).map(([letter, choices]) => ({ opcode: byte, letter, choices })),
+    });
+  }
+  return settings;
+}

@@ -1,0 +1,77 @@
+// What the simulated unit is doing, inspectable by tests and printed by the `status` control line.
+
+export type TestResult = "OK" | "BT" | "NG" | "NO";
+
+/** A shutdown the host ordered that has not yet turned the output off (DEL aborts it). */
+export type PendingShutdown = "S" | "K" | "@" | null;
+
+/** K and Z keep the output off until Ctrl-N; S, @ddd and a low-battery shutdown end when line returns. */
+export type OffReason = "S" | "K" | "Z" | "@" | "low_battery" | null;
+
+export interface SimFaults {
+  /** The unit says nothing at all (unplugged cable). */
+  silent: boolean;
+  /** A burst of random bytes every few seconds. */
+  garbage: boolean;
+  /** `NA` to every command but `Y`. */
+  na: boolean;
+  /** `SM` to `Q` (PROTOCOL-NOTES: status not valid yet). */
+  smToQ: boolean;
+  /** An alert byte inside each reply (PROTOCOL-NOTES "Wire"); the character injected. */
+  alertMidReply: string | null;
+  /** Extra milliseconds before each reply. */
+  slowMs: number;
+  /** True 2400 bit/s: one character every 4.17 ms, with realistic reply latency. */
+  pacing: boolean;
+  /** The battery fails its next self-test (BT) and the unit asks for a replacement (`#`). */
+  badBattery: boolean;
+}
+
+export interface SimState {
+  readonly profile: string;
+  /** The microcontroller is powered: line present, or the output is on from the battery. */
+  alive: boolean;
+  /** After `Y` → `SM`, until `R` or a power cycle. */
+  smartMode: boolean;
+  linePresent: boolean;
+  /** Utility voltage while present (`L`). */
+  lineVoltage: number;
+  onBattery: boolean;
+  outputOn: boolean;
+  /** Battery charge, percent. */
+  charge: number;
+  /** Load, percent of rated power. */
+  load: number;
+  internalTemp: number;
+  lowBattery: boolean;
+  replaceBattery: boolean;
+  calibrating: boolean;
+  selfTestRunning: boolean;
+  /** `U` in progress: command-induced brief transfer to battery. */
+  simulatingFailure: boolean;
+  lastTestResult: TestResult;
+  /** When the last self-test finished (its result is readable for 5 minutes). */
+  lastTestAt: number | null;
+  /** `G` reply letter, null before the first transfer. */
+  transferCause: string | null;
+  pendingShutdown: PendingShutdown;
+  /** Output off after `@ddd` until `wakeAt`. */
+  sleeping: boolean;
+  wakeAt: number | null;
+  /** Why the output is off (null while it is on). */
+  offReason: OffReason;
+  bypass: boolean;
+  /** `8` register fault bits set by control (bits 7, 6, 5, 2, 1); the command bits are derived. */
+  tripFaults: number;
+  /** `'` register. */
+  trip1: number;
+  /** `7` register. */
+  dip: number;
+  /** Current value of every setting the unit has, by catalogue id. */
+  settings: Record<string, string>;
+  ambientTemp: number;
+  humidity: number;
+  /** Measure-UPS contact inputs 1 to 4 closed (bits 0 to 3). */
+  contacts: number;
+  faults: SimFaults;
+}

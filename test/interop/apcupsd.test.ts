@@ -1,0 +1,115 @@
+// apcupsd's smart driver against the simulator on a real pseudo-terminal, read through its network
+// server with apcaccess: identity, ONLINE, ONBATT on a power failure, ONLINE again on return.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROFILES, type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { type Pty, serveOnPty } from "../helpers/pty.js";
+import { freePort, type Proc, parseKeyValues, pollUntil, requireExecutable, run, start } from "./support.js";
+
+const ROOT = process.env.APCUPSD_ROOT ?? "/tmp/apcupsd-x";
+const APCUPSD = join(ROOT, "sbin", "apcupsd");
+const APCACCESS = join(ROOT, "sbin", "apcaccess");
+const HINT =
+  "unpack the apcupsd package there (apt-get download apcupsd && dpkg -x apcupsd_*.deb DIR) and set APCUPSD_ROOT; " +
+  "it also needs libusb-0.1-4";
+
+// A 3G Smart-UPS replying at once, and an SMT behind an AP9620 card at true 2400 baud with real latency.
+const CASES: readonly { readonly name: ProfileName; readonly pacing: boolean }[] = [
+  { name: "smartups-3g-120", pacing: false },
+  { name: "smt-ap9620", pacing: true },
+];
+
+describe.each(CASES)("apcupsd against the simulator ($name, pacing $pacing)", ({ name, pacing }) => {
+  const profile = PROFILES[name];
+  let dir = "";
+  let sim: SmartUpsSimulator | null = null;
+  let pty: Pty | null = null;
+  const procs: Proc[] = [];
+  let address = "";
+
+  const logs = (): string => procs.map((p) => `[${p.name}]\n${p.output()}`).join("\n");
+  const status = (): Promise<string> => run(APCACCESS, ["-h", address, "status"], process.env);
+  const statusIs = (word: string) => (out: string) =>
+    (parseKeyValues(out).get("STATUS") ?? "").split(" ").includes(word);
+
+  beforeAll(async () => {
+    requireExecutable(APCUPSD, HINT);
+    requireExecutable(APCACCESS, HINT);
+    dir = mkdtempSync(join(tmpdir(), "upslink-apcupsd-"));
+    for (const sub of ["lock", "scripts", "pwr"]) mkdirSync(join(dir, sub));
+    // apcupsd runs SCRIPTDIR/apccontrol on every event: a harmless one.
+    writeFileSync(join(dir, "scripts", "apccontrol"), "#!/bin/sh\nexit 0\n");
+    chmodSync(join(dir, "scripts", "apccontrol"), 0o755);
+    const link = join(dir, "ups0");
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    const conf = join(dir, "apcupsd.conf");
+    writeFileSync(
+      conf,
+      [
+        "## apcupsd.conf v1.1 ##",
+        "UPSNAME simups",
+        "UPSCABLE smart",
+        "UPSTYPE apcsmart",
+        `DEVICE ${link}`,
+        `LOCKFILE ${join(dir, "lock")}`,
+        `SCRIPTDIR ${join(dir, "scripts")}`,
+        `PWRFAILDIR ${join(dir, "pwr")}`,
+        `NOLOGINDIR ${join(dir, "pwr")}`,
+        "NETSERVER on",
+        "NISIP 127.0.0.1",
+        `NISPORT ${port}`,
+        `EVENTSFILE ${join(dir, "events")}`,
+        `STATFILE ${join(dir, "status")}`,
+        "STATTIME 0",
+        "LOGSTATS off",
+        "ONBATTERYDELAY 0",
+        "",
+      ].join("\n"),
+    );
+    sim = new SmartUpsSimulator({ profile: name, pacing });
+    pty = await serveOnPty(sim, link);
+    // -b: stay in the foreground.
+    procs.push(start("apcupsd", APCUPSD, ["-b", "-f", conf], process.env));
+  });
+
+  afterAll(async () => {
+    for (const proc of procs.reverse()) await proc.kill();
+    await pty?.close();
+    sim?.stop();
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("identifies the unit and reports it ONLINE", async () => {
+    const text = await pollUntil(
+      "apcaccess to report the simulated unit ONLINE",
+      status,
+      // apcupsd fills the identity in over several reads: wait for the last ones too.
+      (out) =>
+        statusIs("ONLINE")(out) &&
+        parseKeyValues(out).get("SERIALNO") === profile.serial &&
+        (parseKeyValues(out).get("MODEL") ?? "") !== "" &&
+        (parseKeyValues(out).get("FIRMWARE") ?? "") !== "" &&
+        Number.parseFloat(parseKeyValues(out).get("LINEV") ?? "") > 0,
+      60_000,
+      logs,
+    );
+    const values = parseKeyValues(text);
+    expect(values.get("MODEL")).toBe(profile.model);
+    expect(values.get("SERIALNO")).toBe(profile.serial);
+    expect(values.get("FIRMWARE")).toBe(profile.firmwareB);
+    expect(values.get("MANDATE")).toBe(profile.manufactureDate);
+    expect(Number.parseFloat(values.get("LINEV") ?? "")).toBeCloseTo(sim?.state.lineVoltage ?? 0, 1);
+    expect(Number.parseFloat(values.get("BCHARGE") ?? "")).toBeGreaterThan(99);
+    expect(values.get("HITRANS")).toBe(`${Number(sim?.state.settings.upper_transfer_voltage)}.0 Volts`);
+  });
+
+  it("follows a power failure to ONBATT and the return to ONLINE", async () => {
+    expect(sim?.control("power fail")).toMatch(/^ok/);
+    await pollUntil("STATUS ONBATT", status, statusIs("ONBATT"), 30_000, logs);
+    expect(sim?.control("power restore")).toMatch(/^ok/);
+    await pollUntil("STATUS ONLINE", status, statusIs("ONLINE"), 30_000, logs);
+  });
+});
