@@ -12,8 +12,10 @@ import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.j
 import { collect, connectClient, type ReceivedMessage, startTestBroker, type TestBroker } from "./broker.js";
 
 export interface HarnessOptions {
-  /** Profile per UPS id; one UPS `ups` with the 120 V 3G profile by default. */
-  readonly upses?: Readonly<Record<string, ProfileName>>;
+  /** Profile (or profile and serial) per UPS id; one UPS `ups` with the 120 V 3G profile by default. */
+  readonly upses?: Readonly<
+    Record<string, ProfileName | { readonly profile: ProfileName; readonly serial: string }>
+  >;
   /** Extra UPSLINK_* environment (e.g. UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE). */
   readonly env?: Readonly<Record<string, string>>;
   /** Reuse a broker (several bridges on one broker). */
@@ -50,6 +52,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const upses = options.upses ?? { ups: "smartups-3g-120" };
   const base = options.baseTopic ?? `t${Math.random().toString(16).slice(2, 8)}`;
   const ids = Object.keys(upses);
+  const profileOf = (id: string): ProfileName => {
+    const spec = upses[id] ?? "smartups-3g-120";
+    return typeof spec === "string" ? spec : spec.profile;
+  };
+  const serialOf = (id: string): string | undefined => {
+    const spec = upses[id];
+    return typeof spec === "object" ? spec.serial : undefined;
+  };
   const env: Record<string, string> = {
     UPSLINK_MQTT_URL: broker.url,
     UPSLINK_MQTT_BASE_TOPIC: base,
@@ -59,7 +69,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   if (ids.length === 1) {
     env.UPSLINK_UPS_ID = ids[0] ?? "ups";
-    env.UPSLINK_UPS_PORT = `sim://${upses[ids[0] ?? "ups"]}`;
+    env.UPSLINK_UPS_PORT = `sim://${profileOf(ids[0] ?? "ups")}`;
   }
   const argv: string[] = [];
   if (ids.length > 1) {
@@ -69,7 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const { join } = await import("node:path");
     const dir = mkdtempSync(join(tmpdir(), "upslink-harness-"));
     const file = join(dir, "config.json");
-    writeFileSync(file, JSON.stringify({ ups: ids.map((id) => ({ id, port: `sim://${upses[id]}` })) }));
+    writeFileSync(file, JSON.stringify({ ups: ids.map((id) => ({ id, port: `sim://${profileOf(id)}` })) }));
     argv.push("--config", file);
   }
   const config = loadConfig({ argv, env });
@@ -83,8 +93,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     mqtt,
     createLink: (ups) => {
-      const profile = upses[ups.id] ?? "smartups-3g-120";
-      const simulator = new SmartUpsSimulator({ profile });
+      const serial = serialOf(ups.id);
+      const simulator = new SmartUpsSimulator(
+        serial === undefined ? { profile: profileOf(ups.id) } : { profile: profileOf(ups.id), serial },
+      );
       simulators.set(ups.id, simulator);
       return new LinkSession({
         transport: new SimTransport({ simulator }),
