@@ -138,17 +138,8 @@ export class Bridge {
       },
       logger,
     });
-    const runtime: UpsRuntime = {
-      config: ups,
-      topics,
-      link,
-      model,
-      commands: undefined as unknown as CommandService,
-      discovery: null,
-      stateTimer: null,
-      publishedKeys: new Set(),
-      pending: [],
-    };
+    // The command service reports into this runtime; the object is complete before any report.
+    let runtime: UpsRuntime;
     const commands = new CommandService(
       link,
       model,
@@ -173,7 +164,17 @@ export class Bridge {
         },
       },
     );
-    (runtime as { commands: CommandService }).commands = commands;
+    runtime = {
+      config: ups,
+      topics,
+      link,
+      model,
+      commands,
+      discovery: null,
+      stateTimer: null,
+      publishedKeys: new Set(),
+      pending: [],
+    };
 
     model.on("change", (key, value) => {
       runtime.publishedKeys.add(key);
