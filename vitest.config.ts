@@ -8,6 +8,8 @@ export default defineConfig({
     exclude: ["test/interop/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Fails the run on unhandled rejections, uncaught exceptions and listener leaks (issue 7).
+    setupFiles: ["test/setup/guards.ts"],
     pool: "forks",
     reporters: ["default"],
   },

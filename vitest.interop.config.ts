@@ -6,6 +6,8 @@ export default defineConfig({
     include: ["test/interop/**/*.test.ts"],
     testTimeout: 180_000,
     hookTimeout: 120_000,
+    // Fails the run on unhandled rejections, uncaught exceptions and listener leaks (issue 7).
+    setupFiles: ["test/setup/guards.ts"],
     pool: "forks",
     fileParallelism: false,
   },

@@ -32,6 +32,11 @@ export interface AlertEvent {
   readonly event: string;
   readonly byte: number;
   readonly at: Date;
+  /**
+   * The byte came with line noise (bytes no UPS sends, in the same read or within the last
+   * second): it may be noise that happens to look like an alert. Confirm before trusting it.
+   */
+  readonly suspect: boolean;
 }
 
 export interface LinkSessionEvents {
@@ -67,6 +72,14 @@ export interface LinkSessionInit {
 
 export interface QueryOptions {
   readonly priority?: Priority;
+}
+
+/** Alerts within this long of line noise are flagged `suspect` (about 240 characters at 2400 baud). */
+const NOISE_WINDOW_MS = 1000;
+
+/** Bytes a UPS never sends outside `a` and Ctrl-Z: controls other than CR, LF and NUL padding, and high bytes. */
+function isNoiseByte(byte: number): boolean {
+  return byte >= 0x7f || (byte < 0x20 && byte !== 0x0d && byte !== 0x0a && byte !== 0x00);
 }
 
 const Y = 0x59;
@@ -111,6 +124,8 @@ export class LinkSession extends TypedEmitter<LinkSessionEvents> {
   #pending: Waiter | null = null;
   #needsHandshake = true;
   #failures = 0;
+  /** When line noise was last seen (Date.now()); alerts close to it are suspect. */
+  #lastNoiseAt = Number.NEGATIVE_INFINITY;
   #reconnectAttempt = 0;
   #lastError: UpsLinkError | null = null;
   #capabilities: Capabilities | null = null;
@@ -562,6 +577,9 @@ export class LinkSession extends TypedEmitter<LinkSessionEvents> {
 
   #receive(chunk: Uint8Array): void {
     this.#log.trace({ dir: "rx", bytes: escapeBytes(chunk) }, "wire");
+    // Control characters and high bytes are data only inside `a` and Ctrl-Z (verbatim replies);
+    // anywhere else they are line noise, and alert characters near them are not to be trusted.
+    if (this.#parser.expecting !== "verbatim" && chunk.some(isNoiseByte)) this.#lastNoiseAt = Date.now();
     for (const frame of this.#parser.push(chunk)) this.#frame(frame);
   }
 
@@ -571,7 +589,9 @@ export class LinkSession extends TypedEmitter<LinkSessionEvents> {
       // `*` (old models): the UPS is about to turn the load off; silence after it is expected.
       if (frame.event === "ups_about_to_turn_load_off" && this.#state === "online")
         this.#setState("shutdown_expected");
-      this.emit("alert", { event: frame.event, byte: frame.byte, at: new Date() });
+      const at = new Date();
+      const suspect = at.getTime() - this.#lastNoiseAt < NOISE_WINDOW_MS;
+      this.emit("alert", { event: frame.event, byte: frame.byte, at, suspect });
       return;
     }
     if (frame.type === "discarded") {

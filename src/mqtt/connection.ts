@@ -102,8 +102,9 @@ const CONNACK_ADVICE: Readonly<Record<number, string>> = {
   133: "the broker rejected the client id: set mqtt.client_id (UPSLINK_MQTT_CLIENT_ID) to another value",
   4: "the broker refused the user name or password: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD)",
   134: "the broker refused the user name or password: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD)",
-  5: "the broker does not authorize this client: check its ACL for this user and client id",
-  135: "the broker does not authorize this client: check its ACL for this user and client id",
+  // mosquitto answers a wrong user name or password with "not authorized", not with code 4/134.
+  5: "the broker does not authorize this client: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD), then the broker's ACL for this user and client id",
+  135: "the broker does not authorize this client: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD), then the broker's ACL for this user and client id",
   138: "the broker has banned this client",
 };
 

@@ -59,6 +59,13 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private readonly staleAt = new Map<string, number>();
   private readonly log: Logger;
   private readonly slowRereadQueued = { value: false };
+  /**
+   * Queries alerts asked to re-read, not yet read. One drain reads them one by one: a burst of
+   * alerts (or an alert inside every reply) re-reads each register once more, instead of starting
+   * one re-read per alert, each of whose replies can carry another alert (unbounded growth).
+   */
+  private readonly alertRereads = new Set<string>();
+  private alertRereadRunning = false;
 
   constructor(
     private readonly link: UpsLink,
@@ -157,7 +164,6 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       this.store.retain(keys);
       this.store.declare(keys);
       this.emit("capabilities", caps, this.keySpecs);
-      this.setIdentityKeys(caps);
       for (const tier of ["identity", "slow", "minmax", "fast"] as const)
         await this.readTier(tier, generation, "poll");
     } catch (error) {
@@ -278,21 +284,18 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     return Date.now() < this.testUntil || this.store.get("transfer_cause_state") === "command_test";
   }
 
-  private setIdentityKeys(caps: UpsCapabilities): void {
-    if (this.store.has("read_all_eeprom")) this.store.set("read_all_eeprom", caps.settingValues as Value);
-  }
-
   /**
    * An alert byte: the event goes out now, the keys it implies are published now, and the
    * registers it concerns are re-read ahead of polls to confirm.
    */
   private handleAlert(alert: AlertEvent): void {
-    const row = EVENTS.find((e) => e.id === alert.event);
-    const extra: Record<string, Value> = { alert: String.fromCharCode(alert.byte) };
-    const test = this.testInduced();
-    if (alert.event === "line_fail" || alert.event === "return_from_line_fail") extra.test = test;
-    this.emit("event", { event_type: alert.event, at: alert.at.toISOString(), ...extra });
+    if (alert.suspect) {
+      void this.confirmSuspectAlert(alert);
+      return;
+    }
+    this.emitAlertEvent(alert);
     if (!this.online) return;
+    const row = EVENTS.find((e) => e.id === alert.event);
     this.alertSeq++;
     for (const id of row?.reread ?? []) this.staleAt.set(id, this.alertSeq);
     // The alert says what the status register now holds: patch the stored `Q` so everything
@@ -312,13 +315,67 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     const reread = row?.reread ?? [];
     const settings = reread.filter((id) => findRow(id)?.kind === "setting");
     const queries = reread.filter((id) => findRow(id)?.kind !== "setting");
-    void this.reread(queries);
+    for (const id of queries) this.alertRereads.add(id);
+    void this.drainAlertRereads();
     if (settings.length > 0 && !this.slowRereadQueued.value) {
       // `|` arrives ~5 s after an edit; one re-read of the slow tier covers a burst of them.
       this.slowRereadQueued.value = true;
       void this.refresh("slow").finally(() => {
         this.slowRereadQueued.value = false;
       });
+    }
+  }
+
+  private emitAlertEvent(alert: AlertEvent): void {
+    const extra: Record<string, Value> = { alert: String.fromCharCode(alert.byte) };
+    if (alert.event === "line_fail" || alert.event === "return_from_line_fail")
+      extra.test = this.testInduced();
+    this.emit("event", { event_type: alert.event, at: alert.at.toISOString(), ...extra });
+  }
+
+  /**
+   * An alert byte that came with line noise may be noise itself: nothing is published on its
+   * word. The registers it concerns are read again; an alert that says what `Q` should now hold
+   * is published (late) only when the fresh `Q` agrees, and the keys come from that reading. Other
+   * suspect alerts only cause the re-read.
+   */
+  private async confirmSuspectAlert(alert: AlertEvent): Promise<void> {
+    this.log.debug({ event: alert.event }, "alert byte amid line noise: confirming before publishing");
+    if (!this.online) return;
+    const row = EVENTS.find((e) => e.id === alert.event);
+    const queries = (row?.reread ?? []).filter((id) => findRow(id)?.kind !== "setting");
+    for (const id of queries) this.alertRereads.add(id);
+    const patch = Q_PATCHES[alert.event];
+    if (patch === undefined) {
+      void this.drainAlertRereads();
+      return;
+    }
+    await this.reread(["ups_status_register"]);
+    void this.drainAlertRereads();
+    const status = this.store.get("ups_status_register");
+    const byte = typeof status === "string" ? Number.parseInt(status, 16) : Number.NaN;
+    if (!Number.isNaN(byte) && (byte & patch.set) === patch.set && (byte & patch.clear) === 0) {
+      this.emitAlertEvent(alert);
+    } else {
+      this.log.info(
+        { event: alert.event, status },
+        "an alert character in line noise was not confirmed by Q; ignored",
+      );
+    }
+  }
+
+  private async drainAlertRereads(): Promise<void> {
+    if (this.alertRereadRunning) return;
+    this.alertRereadRunning = true;
+    try {
+      for (let id = first(this.alertRereads); id !== undefined; id = first(this.alertRereads)) {
+        this.alertRereads.delete(id);
+        if (!this.online || !this.running) break;
+        await this.reread([id]);
+      }
+    } finally {
+      this.alertRereadRunning = false;
+      if (!this.online || !this.running) this.alertRereads.clear();
     }
   }
 }
@@ -335,6 +392,11 @@ const Q_PATCHES: Readonly<Record<string, { readonly set: number; readonly clear:
 /** Settings are read with the slow tier. */
 function rowTier(row: CatalogueRow): PollTier {
   return row.kind === "setting" ? "slow" : row.tier;
+}
+
+function first<T>(set: ReadonlySet<T>): T | undefined {
+  for (const item of set) return item;
+  return undefined;
 }
 
 function describe(error: unknown): string {

@@ -1,0 +1,155 @@
+// Issue 7, broker faults: a 30 s outage while the UPS goes on battery and back, a broker restart
+// without persistence, and a Home Assistant restart.
+import { afterEach, describe, expect, it } from "vitest";
+import { collect, connectClient, startTestBroker } from "../helpers/broker.js";
+import { startCuttableProxy } from "./cuttable-proxy.js";
+import { type FaultHarness, settledBaseline, sleep, startFaultHarness } from "./fault-harness.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function eventTypes(h: FaultHarness, since: number): string[] {
+  return h.messages
+    .slice(since)
+    .filter((m) => m.topic === h.topic("event"))
+    .map((m) => (JSON.parse(m.payload) as { event_type: string }).event_type);
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** What a client connecting now receives as retained on `filter`. */
+async function retainedNow(url: string, filter: string, settleMs = 1500): Promise<Map<string, string>> {
+  const fresh = await connectClient(url);
+  try {
+    const seen = await collect(fresh, filter);
+    await sleep(settleMs);
+    await seen.stop();
+    return new Map(seen.messages.filter((m) => m.retain).map((m) => [m.topic, m.payload]));
+  } finally {
+    await fresh.endAsync(true);
+  }
+}
+
+describe("the broker goes away", () => {
+  it("30 s outage while the UPS goes on battery and back: both events delivered once, in order; state current", async () => {
+    // Design: the outage is a partition between the bridge and the broker (a proxy that resets the
+    // bridge's connection and refuses its reconnects for 30 s). The observing client keeps its own
+    // connection to the broker throughout, so it is subscribed the whole time and must receive
+    // whatever the bridge delivers once it is back: the events published during the outage exist
+    // only in the bridge's offline queue (MQTT.js keeps QoS 1 publications made while disconnected
+    // and sends them after reconnecting). A broker that really stopped would also drop the
+    // observer's session (mosquitto without persistence), which could not prove delivery.
+    const broker = await startTestBroker();
+    const proxy = await startCuttableProxy(broker.host, broker.port);
+    const h = await startFaultHarness({ broker, bridgeMqttUrl: () => proxy.url });
+    cleanups.push(async () => {
+      await h.stop();
+      await proxy.close();
+      await broker.stop();
+    });
+    await settledBaseline(h);
+    const since = h.messages.length;
+    const cutAt = Date.now();
+    proxy.cut();
+    // The broker noticed: the bridge's last will.
+    await h.waitFor(`${h.base}/bridge/state`, (p) => p === "offline", { since });
+    await until("the bridge to see the outage", () => !h.mqtt.connected);
+
+    h.sim.control("power fail");
+    await until("the bridge to take the UPS on battery", () => h.snapshot().power_state === "on_battery");
+    await sleep(1000);
+    h.sim.control("power restore");
+    await until("the bridge to take the UPS back on line", () => h.snapshot().power_state === "on_line");
+    // Honest outage: nothing the bridge published reached the broker meanwhile.
+    expect(eventTypes(h, since)).toEqual([]);
+    expect(h.mqtt.connected).toBe(false);
+
+    await sleep(Math.max(0, 30_000 - (Date.now() - cutAt)));
+    const attemptsDuringOutage = proxy.attempts;
+    proxy.restore();
+    await h.waitFor(`${h.base}/bridge/state`, (p) => p === "online", { since, timeoutMs: 30_000 });
+    await until("both events", () => eventTypes(h, since).length >= 2);
+    await sleep(1500);
+    expect(eventTypes(h, since)).toEqual(["line_fail", "return_from_line_fail"]);
+    // Retried all along (a first connection plus several refused attempts), not given up.
+    expect(attemptsDuringOutage).toBeGreaterThan(3);
+
+    const retained = await retainedNow(broker.url, `${h.base}/#`);
+    expect(retained.get(`${h.base}/bridge/state`)).toBe("online");
+    expect(retained.get(h.topic("availability"))).toBe("online");
+    expect(retained.get(h.topic("power_state"))).toBe("on_line");
+    expect(retained.get(h.topic("on_battery_mode"))).toBe("false");
+    const state = JSON.parse(retained.get(h.topic("state")) ?? "{}") as Record<string, unknown>;
+    expect(state.power_state).toBe("on_line");
+    expect(state.transfer_cause_state).toBe("low_line");
+  }, 120_000);
+
+  it("broker restart without persistence: discovery, availability and current state are back", async () => {
+    const broker = await startTestBroker({ restartable: true });
+    const h = await startFaultHarness({ broker });
+    cleanups.push(async () => {
+      await h.stop();
+      await broker.stop();
+    });
+    await settledBaseline(h);
+    await broker.pause();
+    await until("the bridge to see the outage", () => !h.mqtt.connected);
+    // The UPS changes while the broker is down.
+    h.sim.control("load 61");
+    await until("the new load", () => h.snapshot().load_power_percent === 61);
+    await broker.resume();
+    await until("the bridge to reconnect", () => h.mqtt.connected);
+    // The broker lost every retained message; a client connecting now sees only what was published again.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const retained = await retainedNow(broker.url, "#");
+      const discovery = [...retained.entries()].filter(
+        ([topic, payload]) => topic.startsWith("homeassistant/device/") && payload.includes(`${h.base}/ups/`),
+      );
+      const state = JSON.parse(retained.get(h.topic("state")) ?? "{}") as Record<string, unknown>;
+      const complete =
+        discovery.length === 1 &&
+        retained.get(`${h.base}/bridge/state`) === "online" &&
+        retained.get(`${h.base}/bridge/info`) !== undefined &&
+        retained.get(h.topic("availability")) === "online" &&
+        retained.get(h.topic("load_power_percent")) === "61" &&
+        state.load_power_percent === 61;
+      if (complete) {
+        expect(discovery[0]?.[0]).toBe("homeassistant/device/upslink2mqtt_as0931234567/config");
+        break;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`not all republished: ${JSON.stringify([...retained.keys()])}`);
+    }
+  }, 120_000);
+
+  it("Home Assistant restart (homeassistant/status offline, then online): everything republished", async () => {
+    const h = await startFaultHarness();
+    cleanups.push(() => h.stop());
+    await settledBaseline(h);
+    const discoveryTopic = "homeassistant/device/upslink2mqtt_as0931234567/config";
+    await h.waitFor(discoveryTopic, (p) => p.includes(`${h.base}/ups/`));
+    const offlineAt = h.messages.length;
+    await h.client.publishAsync("homeassistant/status", "offline", { qos: 1 });
+    await sleep(1000);
+    // Going offline clears nothing.
+    expect(h.messages.slice(offlineAt).filter((m) => m.topic === discoveryTopic && m.payload === "")).toEqual(
+      [],
+    );
+    const onlineAt = h.messages.length;
+    await h.client.publishAsync("homeassistant/status", "online", { qos: 1 });
+    await h.waitFor(discoveryTopic, (p) => p.includes(`${h.base}/ups/`), { since: onlineAt });
+    await h.waitFor(h.topic("availability"), (p) => p === "online", { since: onlineAt });
+    await h.waitFor(h.topic("state"), (p) => JSON.parse(p).power_state === "on_line", { since: onlineAt });
+    await h.waitFor(h.topic("power_state"), (p) => p === "on_line", { since: onlineAt });
+    await h.waitFor(`${h.base}/bridge/info`, () => true, { since: onlineAt });
+  }, 60_000);
+});

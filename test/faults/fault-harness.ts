@@ -1,0 +1,230 @@
+// An in-process bridge for fault tests: the real Bridge, MqttConnection and LinkSession, a real
+// broker, and the simulated UPS behind a transport whose port can vanish and come back (as a USB
+// adapter that is pulled and plugged in again). Unlike test/helpers/harness.ts it exposes the
+// transport and the session, and it can route the bridge's MQTT connection through another URL
+// (a proxy the test can cut) while the observing client talks to the broker directly.
+import type { MqttClient } from "mqtt";
+import { Bridge } from "../../src/bridge/bridge.js";
+import { valuePayload } from "../../src/bridge/payload.js";
+import { type Config, loadConfig } from "../../src/config/index.js";
+import type { LinkOptions } from "../../src/link/options.js";
+import { LinkSession } from "../../src/link/session.js";
+import { SimTransport } from "../../src/link/sim.js";
+import { type Logger, silentLogger } from "../../src/log.js";
+import { MqttConnection } from "../../src/mqtt/connection.js";
+import { UpsLinkError } from "../../src/protocol/errors.js";
+import type { Value } from "../../src/protocol/types.js";
+import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import {
+  collect,
+  connectClient,
+  type ReceivedMessage,
+  startTestBroker,
+  type TestBroker,
+} from "../helpers/broker.js";
+
+/** A simulated port that can disappear (open fails, the open port closes) and return. */
+export class VanishingTransport extends SimTransport {
+  #gone = false;
+  /** Called with every write after it went out; used to pull the port at a chosen moment. */
+  afterWrite: ((bytes: Uint8Array) => void) | null = null;
+  /** Successful opens so far (the first connect and every reconnect). */
+  opens = 0;
+
+  get gone(): boolean {
+    return this.#gone;
+  }
+
+  override async open(): Promise<void> {
+    if (this.#gone) {
+      throw new UpsLinkError("port_not_found", `${this.description} does not exist (unplugged).`);
+    }
+    await super.open();
+    this.opens++;
+  }
+
+  override async write(bytes: Uint8Array): Promise<void> {
+    await super.write(bytes);
+    this.afterWrite?.(bytes);
+  }
+
+  /** The device node disappears: the open port reports a close, and reopening fails until `plugIn`. */
+  vanish(): void {
+    this.#gone = true;
+    this.unplug();
+  }
+
+  plugIn(): void {
+    this.#gone = false;
+  }
+}
+
+export interface FaultHarnessOptions {
+  readonly profile?: ProfileName;
+  /** Extra UPSLINK_* environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly link?: Partial<LinkOptions>;
+  /** The bridge connects here instead of the broker (a proxy); the observer always uses the broker. */
+  readonly bridgeMqttUrl?: (broker: TestBroker) => Promise<string> | string;
+  readonly broker?: TestBroker;
+  readonly logger?: Logger;
+}
+
+export interface FaultHarness {
+  readonly broker: TestBroker;
+  readonly config: Config;
+  readonly bridge: Bridge;
+  readonly mqtt: MqttConnection;
+  readonly client: MqttClient;
+  readonly base: string;
+  readonly sim: SmartUpsSimulator;
+  readonly transport: VanishingTransport;
+  readonly session: LinkSession;
+  readonly messages: ReceivedMessage[];
+  /** `<base>/ups/<rest>` */
+  topic(rest: string): string;
+  waitFor(
+    topic: string,
+    predicate?: (payload: string) => boolean,
+    options?: { since?: number; timeoutMs?: number },
+  ): Promise<ReceivedMessage>;
+  /** The UPS model's current values. */
+  snapshot(): { [key: string]: Value };
+  request(topic: string, payload: string, responseId: string): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/** Link timings short enough for tests, long enough for a loaded 2-core machine. */
+export const FAST_LINK: Partial<LinkOptions> = {
+  reconnectMinMs: 200,
+  reconnectMaxMs: 1000,
+  queryTimeoutMs: 800,
+  handshakeTimeoutMs: 800,
+};
+
+export async function startFaultHarness(options: FaultHarnessOptions = {}): Promise<FaultHarness> {
+  const broker = options.broker ?? (await startTestBroker());
+  const base = `f${Math.random().toString(16).slice(2, 8)}`;
+  const bridgeUrl = options.bridgeMqttUrl === undefined ? broker.url : await options.bridgeMqttUrl(broker);
+  const config = loadConfig({
+    argv: [],
+    env: {
+      UPSLINK_MQTT_URL: bridgeUrl,
+      UPSLINK_MQTT_BASE_TOPIC: base,
+      UPSLINK_MQTT_RECONNECT_PERIOD_MS: "200",
+      UPSLINK_MQTT_RECONNECT_MAX_MS: "1000",
+      UPSLINK_POLL_INTERVAL_MS: "250",
+      UPSLINK_UPS_ID: "ups",
+      UPSLINK_UPS_PORT: `sim://${options.profile ?? "smartups-3g-120"}`,
+      UPSLINK_LOG_LEVEL: "silent",
+      ...options.env,
+    },
+  });
+  const logger = options.logger ?? silentLogger();
+  const sim = new SmartUpsSimulator({ profile: options.profile ?? "smartups-3g-120" });
+  const transport = new VanishingTransport({ simulator: sim });
+  const session = new LinkSession({ transport, logger, options: { ...FAST_LINK, ...options.link } });
+  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger, closeTimeoutMs: 2000 });
+  const client = await connectClient(broker.url);
+  const seen = await collect(client, "#");
+  const bridge = new Bridge({ config, logger, mqtt, createLink: () => session });
+  await mqtt.start();
+  await bridge.start();
+
+  const h: FaultHarness = {
+    broker,
+    config,
+    bridge,
+    mqtt,
+    client,
+    base,
+    sim,
+    transport,
+    session,
+    messages: seen.messages,
+    topic: (rest) => `${base}/ups/${rest}`,
+    async waitFor(topic, predicate = () => true, { since = 0, timeoutMs = 20_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = seen.messages.slice(since).find((m) => m.topic === topic && predicate(m.payload));
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) {
+          const payloads = seen.messages.filter((m) => m.topic === topic).map((m) => m.payload);
+          throw new Error(
+            `no matching message on ${topic} within ${timeoutMs} ms; last seen: ${JSON.stringify(payloads.slice(-5))}`,
+          );
+        }
+        await sleep(20);
+      }
+    },
+    snapshot() {
+      return bridge.runtimes.get("ups")?.model.store.snapshot() ?? {};
+    },
+    async request(topic, payload, responseId) {
+      const since = seen.messages.length;
+      await client.publishAsync(topic, payload, { qos: 1 });
+      const response = await h.waitFor(h.topic(`response/${responseId}`), () => true, { since });
+      return JSON.parse(response.payload) as Record<string, unknown>;
+    },
+    async stop() {
+      await bridge.stop();
+      sim.stop();
+      await seen.stop();
+      await client.endAsync(true);
+      if (options.broker === undefined) await broker.stop();
+    },
+  };
+  return h;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Waits until the first full read is out and the values have settled (two snapshots a few poll
+ * cycles apart agree), and returns them: the simulator is idle, so these are its true values.
+ */
+export async function settledBaseline(h: FaultHarness): Promise<{ [key: string]: Value }> {
+  await h.waitFor(h.topic("availability"), (p) => p === "online");
+  await h.waitFor(h.topic("state"), (p) => {
+    const json = JSON.parse(p) as Record<string, unknown>;
+    return json.line_voltage_vac !== null && json.ups_id !== null && json.power_state !== null;
+  });
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const first = JSON.stringify(h.snapshot());
+    await sleep(1000);
+    const second = h.snapshot();
+    if (JSON.stringify(second) === first) return second;
+  }
+  throw new Error("the values never settled while the simulator was idle");
+}
+
+/**
+ * Every value published since `since` (per-key topics and the `state` JSON) that differs from the
+ * baseline: with the simulator idle and on line, any difference is a wrong value.
+ */
+export function wrongValues(
+  h: FaultHarness,
+  baseline: { readonly [key: string]: Value },
+  since: number,
+): string[] {
+  const wrong: string[] = [];
+  const prefix = `${h.base}/ups/`;
+  for (const message of h.messages.slice(since)) {
+    if (!message.topic.startsWith(prefix)) continue;
+    const key = message.topic.slice(prefix.length);
+    if (key === "state") {
+      const json = JSON.parse(message.payload) as Record<string, Value>;
+      for (const [name, value] of Object.entries(json)) {
+        if (name in baseline && JSON.stringify(value) !== JSON.stringify(baseline[name]))
+          wrong.push(`state.${name} = ${JSON.stringify(value)} (true: ${JSON.stringify(baseline[name])})`);
+      }
+      continue;
+    }
+    if (!(key in baseline)) continue;
+    const expected = valuePayload(baseline[key] ?? null);
+    if (message.payload !== expected) wrong.push(`${key} = ${message.payload} (true: ${expected})`);
+  }
+  return wrong;
+}
