@@ -2,14 +2,13 @@
 // command service. The UPS side and the MQTT side never import each other; they meet here.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import { buildDiscovery, type DeviceDiscovery, humanize } from "../homeassistant/discovery.js";
+import { type DeviceDiscovery, discoverUps, humanize } from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { bridgeInfo } from "../mqtt/topics.js";
-import { CATALOGUE, EVENTS } from "../protocol/catalogue.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
-import { COMPOSITE_ACTIONS, CommandService, type Outcome } from "../ups/commands.js";
+import { CommandService, type Outcome } from "../ups/commands.js";
 import type { UpsLink } from "../ups/link.js";
 import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
@@ -269,32 +268,16 @@ export class Bridge {
     const caps = runtime.model.caps;
     if (caps === null) return;
     const { config } = this.deps;
-    const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
-    const discovery = buildDiscovery({
-      identity: {
-        upsId: runtime.config.id,
-        name: this.upsName(runtime),
-        serial: caps.identity.serial,
-        model: caps.identity.model,
-        firmware: caps.identity.firmware,
-      },
+    const discovery = discoverUps({
+      upsId: runtime.config.id,
+      name: this.upsName(runtime),
+      caps,
       keys,
-      actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)),
-      compositeActions: COMPOSITE_ACTIONS,
-      events: [
-        ...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id),
-        "confirmation_requested",
-        "confirmation_expired",
-        "command_executed",
-      ],
       allowDestructive: config.commands.allow_destructive,
       topics: runtime.topics.discoveryTopics,
       origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
-      firmware:
-        advice === null
-          ? null
-          : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
     });
+    const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
     const previous = runtime.discovery;
     if (previous !== null && previous.deviceId === discovery.deviceId) {
       // Entities that disappeared: a component with only its platform removes it (HA device discovery).

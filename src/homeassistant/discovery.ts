@@ -1,8 +1,12 @@
 // Home Assistant device discovery (CONTRACT.md "Home Assistant discovery"), derived from the keys the
 // UPS supports and the catalogue rows behind them. One retained config per UPS at
 // `<prefix>/device/<device id>/config`. Nothing here publishes: the bridge does.
+import { CATALOGUE, EVENTS } from "../protocol/catalogue.js";
+import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { CatalogueRow, Unit, Value } from "../protocol/types.js";
+import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
+import type { UpsCapabilities } from "../ups/link.js";
 
 export interface DiscoveryTopics {
   readonly bridgeState: string;
@@ -58,6 +62,42 @@ export interface DeviceDiscovery {
   readonly payload: { readonly [key: string]: Value };
   /** Component ids, to clear entities that disappear. */
   readonly componentIds: readonly string[];
+}
+
+export interface UpsDiscoveryOptions {
+  readonly upsId: string;
+  readonly name: string;
+  readonly caps: UpsCapabilities;
+  readonly keys: readonly KeySpec[];
+  readonly allowDestructive: boolean;
+  readonly topics: DiscoveryTopics;
+  readonly origin: DiscoveryInput["origin"];
+}
+
+/** The device discovery of one UPS from what it reported: its identity, capabilities and keys. */
+export function discoverUps(options: UpsDiscoveryOptions): DeviceDiscovery {
+  const { caps } = options;
+  const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
+  return buildDiscovery({
+    identity: {
+      upsId: options.upsId,
+      name: options.name,
+      serial: caps.identity.serial,
+      model: caps.identity.model,
+      firmware: caps.identity.firmware,
+    },
+    keys: options.keys,
+    actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)),
+    compositeActions: COMPOSITE_ACTIONS,
+    events: [...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id), ...COMMAND_EVENTS],
+    allowDestructive: options.allowDestructive,
+    topics: options.topics,
+    origin: options.origin,
+    firmware:
+      advice === null
+        ? null
+        : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
+  });
 }
 
 /** Device ids: `upslink2mqtt_<serial>` sanitized, or the configured UPS id without a serial. */

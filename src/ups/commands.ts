@@ -50,6 +50,9 @@ export interface CommandEvents {
   pending(list: readonly Record<string, Value>[]): void;
 }
 
+/** Events the command service emits on `<ups>/event`, beside the UPS's alerts. */
+export const COMMAND_EVENTS = ["confirmation_requested", "confirmation_expired", "command_executed"] as const;
+
 /** Composite actions the bridge offers beyond the catalogue. */
 export const COMPOSITE_ACTIONS = [
   {

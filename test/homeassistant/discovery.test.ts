@@ -6,16 +6,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgeTopics } from "../../src/bridge/topics.js";
-import { buildDiscovery, type DeviceDiscovery, deviceIdFor } from "../../src/homeassistant/discovery.js";
+import { type DeviceDiscovery, deviceIdFor, discoverUps } from "../../src/homeassistant/discovery.js";
 import type { Capabilities } from "../../src/link/capabilities.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
-import { CATALOGUE, EVENTS, FEEDBACKS } from "../../src/protocol/catalogue.js";
-import { findFirmwareAdvice } from "../../src/protocol/firmware.js";
+import { CATALOGUE, FEEDBACKS } from "../../src/protocol/catalogue.js";
 import { REGISTERS } from "../../src/protocol/registers.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
-import { COMPOSITE_ACTIONS } from "../../src/ups/commands.js";
 import { supportedKeys } from "../../src/ups/keys.js";
 
 const GOLDEN_DIR = join(import.meta.dirname, "golden");
@@ -40,24 +38,12 @@ function discoveryFor(caps: Capabilities, allowDestructive: boolean): DeviceDisc
     supported: caps.supported,
     settingValues: caps.settingValues,
   });
-  const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
-  return buildDiscovery({
-    identity: {
-      upsId: "ups",
-      name: caps.identity.model ?? "ups",
-      serial: caps.identity.serial,
-      model: caps.identity.model,
-      firmware: caps.identity.firmware,
-    },
+  // The bridge's own path from capabilities to the device discovery.
+  return discoverUps({
+    upsId: "ups",
+    name: caps.identity.model ?? "ups",
+    caps,
     keys,
-    actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)),
-    compositeActions: COMPOSITE_ACTIONS,
-    events: [
-      ...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id),
-      "confirmation_requested",
-      "confirmation_expired",
-      "command_executed",
-    ],
     allowDestructive,
     topics: bridgeTopics("upslink2mqtt", "ups", "homeassistant").discoveryTopics,
     origin: {
@@ -65,10 +51,6 @@ function discoveryFor(caps: Capabilities, allowDestructive: boolean): DeviceDisc
       swVersion: "0.0.0-test",
       supportUrl: "https://example.invalid/upslink2mqtt",
     },
-    firmware:
-      advice === null
-        ? null
-        : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
   });
 }
 
