@@ -2,7 +2,7 @@
 // without persistence, and a Home Assistant restart.
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, connectClient, startTestBroker } from "../helpers/broker.js";
-import { startCuttableProxy } from "./cuttable-proxy.js";
+import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { type FaultHarness, settledBaseline, sleep, startFaultHarness } from "./fault-harness.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -48,7 +48,7 @@ describe("the broker goes away", () => {
     // and sends them after reconnecting). A broker that really stopped would also drop the
     // observer's session (mosquitto without persistence), which could not prove delivery.
     const broker = await startTestBroker();
-    const proxy = await startCuttableProxy(broker.host, broker.port);
+    const proxy = await startTcpProxy(broker.host, broker.port);
     const h = await startFaultHarness({ broker, bridgeMqttUrl: () => proxy.url });
     cleanups.push(async () => {
       await h.stop();

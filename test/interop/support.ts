@@ -2,19 +2,8 @@
 // always killed, polling a command until its output satisfies a check.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { createServer } from "node:net";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../helpers/broker.js";
 
 /** Fails with a clear message when a program the test needs is not there (CI installs them). */
 export function requireExecutable(path: string, hint: string): string {

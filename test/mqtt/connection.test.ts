@@ -27,7 +27,7 @@ import {
   type TestBroker,
   waitForMessage,
 } from "../helpers/broker.js";
-import { startTcpProxy } from "./tcp-proxy.js";
+import { startTcpProxy } from "../helpers/tcp-proxy.js";
 
 let broker: TestBroker;
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -1,24 +1,36 @@
-// A TCP forwarder between a client and the broker, so a test can cut the client's connection the
-// way a network failure does (the broker then publishes the last will).
+// A TCP forwarder to the broker that a test controls as a network failure between one client and
+// the broker: `drop()` breaks the current connections (the client reconnects through it at once),
+// `cut()` breaks them and refuses new ones (every reconnect attempt fails) until `restore()`.
+// Everything not routed through it keeps its own path to the broker.
 import { createConnection, createServer, type Socket } from "node:net";
 
 export interface TcpProxy {
   readonly url: string;
-  /** Destroys every forwarded connection in both directions. */
+  /** Connections accepted so far (a client's first connect and each reconnect attempt). */
+  readonly attempts: number;
   drop(): void;
+  cut(): void;
+  restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  let refusing = false;
+  let attempts = 0;
   const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
   };
   const server = createServer((client) => {
-    const upstream = createConnection({ host: targetHost, port: targetPort });
+    attempts++;
     track(client);
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = createConnection({ host: targetHost, port: targetPort });
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
@@ -34,8 +46,18 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   });
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    get attempts() {
+      return attempts;
+    },
     drop: () => {
       for (const socket of sockets) socket.destroy();
+    },
+    cut: () => {
+      refusing = true;
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
+    restore: () => {
+      refusing = false;
     },
     close: () =>
       new Promise<void>((resolve) => {
