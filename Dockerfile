@@ -62,5 +62,5 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
 # the bridge installs its own (src/main.ts): on SIGTERM it publishes `offline`, closes the port and
 # exits 0. It starts no child processes, so there are no zombies to reap.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "/app/dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/dist/main.js"]
 CMD ["run"]

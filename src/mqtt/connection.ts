@@ -85,6 +85,9 @@ export function clientOptions(config: MqttConfig): IClientOptions {
     // plugin: keep trying with backoff, and say clearly what the broker answered.
     reconnectOnConnackError: true,
     manualConnect: true,
+    // mqtt-packet otherwise pre-builds a Buffer for every 16-bit number (65,536 of them, ~6.5 MB
+    // of heap): worth it for brokers, not for a bridge that publishes a few messages a second.
+    writeCache: false,
     will: { topic: bridgeState(config.base_topic), payload: Buffer.from(OFFLINE), qos: 1, retain: true },
     rejectUnauthorized: config.reject_unauthorized,
     ...(config.username === null ? {} : { username: config.username }),

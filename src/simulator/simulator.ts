@@ -174,7 +174,8 @@ export class SmartUpsSimulator implements ControlTarget {
   write(bytes: Uint8Array): void {
     for (const byte of bytes) {
       this.#received.push({ byte, at: Date.now() });
-      if (this.#received.length > RECEIVED_CAP)
+      // Trimmed in batches: a splice per byte at the cap would move the whole log every time.
+      if (this.#received.length > RECEIVED_CAP * 1.5)
         this.#received.splice(0, this.#received.length - RECEIVED_CAP);
       if (this.#stopped || !this.#state.alive || this.#mute) continue;
       this.#onByte(byte);

@@ -175,12 +175,18 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     this.every(generation, this.options.slowIntervalS * 1000, "slow", "identity");
   }
 
+  /**
+   * Reads the tiers every `periodMs`, counted from the start of each cycle (a "2 s poll" is 2 s
+   * even when a cycle takes 1 s on the wire). A cycle longer than the period is followed by the
+   * next at once; cycles never overlap.
+   */
   private every(generation: number, periodMs: number, ...tiers: PollTier[]): void {
     const tick = async () => {
       if (generation !== this.generation || !this.running) return;
+      const started = Date.now();
       for (const tier of tiers) await this.readTier(tier, generation, "poll");
       if (generation !== this.generation || !this.running) return;
-      this.schedule(tick, periodMs);
+      this.schedule(tick, Math.max(0, periodMs - (Date.now() - started)));
     };
     this.schedule(tick, periodMs);
   }

@@ -228,7 +228,10 @@ describe("start script mapping", () => {
     const run = read("run.sh");
     execFileSync("bash", ["-n", join(addonDir, "run.sh")]);
     expect(run).toContain("node /opt/upslink2mqtt/addon/options-env.mjs /data/options.json");
-    expect(run).toMatch(/^exec node \/opt\/upslink2mqtt\/node_modules\/upslink2mqtt\/dist\/main\.js run$/m);
+    // Node flags may precede the script (the bin's V8 settings, see src/main.ts).
+    expect(run).toMatch(
+      /^exec node (?:--[\w-]+(?:=\S+)? )*\/opt\/upslink2mqtt\/node_modules\/upslink2mqtt\/dist\/main\.js run$/m,
+    );
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toContain("COPY run.sh options-env.mjs /opt/upslink2mqtt/addon/");
     expect(dockerfile).toContain('CMD ["/opt/upslink2mqtt/addon/run.sh"]');

@@ -39,7 +39,8 @@ describe("Dockerfile", () => {
     const user = /^USER (\S+)$/m.exec(runtime)?.[1] ?? "";
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     expect(user.split(":")[1]).toBe("dialout");
-    expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/main\.js"\]$/m);
+    // Node flags may precede the script (the bin's V8 settings, see src/main.ts).
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", (?:"--[\w-]+(?:=[^"]+)?", )*"\/app\/dist\/main\.js"\]$/m);
     expect(runtime).toMatch(/^STOPSIGNAL SIGTERM$/m);
   });
 
