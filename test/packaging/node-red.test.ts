@@ -4,6 +4,7 @@
 //
 // Node-RED is not a dependency of the project: it is installed once into a cache directory outside
 // the repository (.ci/run pre-installs it there; this test installs it itself when it is missing).
+
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
   existsSync,
@@ -14,7 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +29,12 @@ import {
 import { type BridgeProcess, ensureBuilt, killBridge, REPO_ROOT, startBridge } from "./bridge-process.js";
 
 const NODE_RED_VERSION = "5";
-const cacheDir = join(process.env.UPSLINK_CI_CACHE || "/opt/upslink2mqtt-ci", "node-red");
+// CI sets UPSLINK_CI_CACHE (.ci/run); elsewhere the user's own cache directory.
+const cacheDir = join(
+  process.env.UPSLINK_CI_CACHE ||
+    join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "upslink2mqtt"),
+  "node-red",
+);
 const redJs = join(cacheDir, "node_modules", "node-red", "red.js");
 const examplesDir = join(REPO_ROOT, "examples", "node-red");
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ALERT_BYTES,
@@ -15,7 +16,7 @@ import {
 } from "../../src/protocol/catalogue.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
 import { REGISTER_MAP } from "../../src/protocol/registers.js";
-import { readSeed } from "./seed.js";
+import { readSeed, SEED_PATH, SHARED_SEED_PATH, sharedSeedPresent } from "./seed.js";
 
 const seed = readSeed();
 
@@ -26,6 +27,14 @@ function seedByte(command: string): number {
   if (command === "DEL") return 0x7f;
   return command.charCodeAt(0);
 }
+
+describe("the seed copy", () => {
+  // In CI the project's shared seeds are beside the repository: the copy must be identical, so a
+  // change of the seed cannot go unnoticed. Elsewhere (a user's clone) there is nothing to compare.
+  it.runIf(sharedSeedPresent() || process.env.CI === "true")("is identical to the project's seed", () => {
+    expect(readFileSync(SEED_PATH, "utf8")).toBe(readFileSync(SHARED_SEED_PATH, "utf8"));
+  });
+});
 
 describe("catalogue against the seed", () => {
   it("has the seed's 72 rows: 14 actions, 36 queries, 21 settings, 1 modifier", () => {

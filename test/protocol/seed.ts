@@ -1,14 +1,24 @@
 // Reads the seed catalogue (seeds/003) that the protocol table must follow, so any drift between the
-// seed and src/protocol/catalogue.ts fails a test. CI keeps ../shared beside the repository.
-import { readFileSync } from "node:fs";
+// seed and src/protocol/catalogue.ts fails a test. The repository carries a copy
+// (test/fixtures/upslink-catalogue.seed.txt, with its attribution) so the suite runs in any clone;
+// where the project's shared seeds sit beside the repository (CI), a test checks the copy is
+// identical to them.
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 
-export const SEED_PATH = path.resolve(
+export const SEED_PATH = path.resolve(import.meta.dirname, "../fixtures/upslink-catalogue.seed.txt");
+
+/** The original in the project's shared seeds, when present beside the repository. */
+export const SHARED_SEED_PATH = path.resolve(
   import.meta.dirname,
   "../..",
   "../shared/seeds/003_36988b62a4ffb2b1.txt",
 );
+
+export function sharedSeedPresent(): boolean {
+  return existsSync(SHARED_SEED_PATH);
+}
 
 const HEADERS = [
   "Summary",
