@@ -12,6 +12,7 @@ import {
   type ReceivedMessage,
   startTestBroker,
   type TestBroker,
+  waitInRecorded,
 } from "../helpers/broker.js";
 import { type BridgeProcess, type SimProcess, startBridge, startSimulator } from "../helpers/processes.js";
 
@@ -39,27 +40,17 @@ afterEach(async () => {
   running.sim = undefined;
 });
 
-async function waitFor(
+function waitFor(
   topic: string,
   predicate: (payload: string) => boolean = () => true,
   since = 0,
   timeoutMs = 20_000,
 ): Promise<ReceivedMessage> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = seen.messages.slice(since).find((m) => m.topic === topic && predicate(m.payload));
-    if (hit !== undefined) return hit;
-    if (Date.now() > deadline) {
-      const last = seen.messages
-        .filter((m) => m.topic === topic)
-        .map((m) => m.payload)
-        .slice(-3);
-      throw new Error(
-        `nothing matching on ${topic} within ${timeoutMs} ms (last: ${JSON.stringify(last)}); bridge output:\n${running.bridge?.output().slice(-3000)}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return waitInRecorded(seen.messages, topic, predicate, {
+    since,
+    timeoutMs,
+    context: () => `bridge output:\n${running.bridge?.output().slice(-3000)}`,
+  });
 }
 
 async function start(base: string): Promise<{ link: string }> {

@@ -21,6 +21,7 @@ import {
   type ReceivedMessage,
   startTestBroker,
   type TestBroker,
+  waitInRecorded,
 } from "../helpers/broker.js";
 
 /** A simulated port that can disappear (open fails, the open port closes) and return. */
@@ -143,19 +144,8 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
     session,
     messages: seen.messages,
     topic: (rest) => `${base}/ups/${rest}`,
-    async waitFor(topic, predicate = () => true, { since = 0, timeoutMs = 20_000 } = {}) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = seen.messages.slice(since).find((m) => m.topic === topic && predicate(m.payload));
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) {
-          const payloads = seen.messages.filter((m) => m.topic === topic).map((m) => m.payload);
-          throw new Error(
-            `no matching message on ${topic} within ${timeoutMs} ms; last seen: ${JSON.stringify(payloads.slice(-5))}`,
-          );
-        }
-        await sleep(20);
-      }
+    waitFor(topic, predicate = () => true, { since = 0, timeoutMs = 20_000 } = {}) {
+      return waitInRecorded(seen.messages, topic, predicate, { since, timeoutMs });
     },
     snapshot() {
       return bridge.runtimes.get("ups")?.model.store.snapshot() ?? {};

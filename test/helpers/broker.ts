@@ -298,6 +298,33 @@ export async function collect(
   };
 }
 
+/**
+ * Waits until `messages` (a list `collect` keeps filling) holds a message on `topic` matching
+ * `predicate`, looking from index `since`. The timeout only bounds a failing test; the error shows
+ * the last payloads seen on the topic and, when given, more context.
+ */
+export async function waitInRecorded(
+  messages: readonly ReceivedMessage[],
+  topic: string,
+  predicate: (payload: string) => boolean = () => true,
+  options: { readonly since?: number; readonly timeoutMs?: number; readonly context?: () => string } = {},
+): Promise<ReceivedMessage> {
+  const { since = 0, timeoutMs = 15_000 } = options;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = messages.slice(since).find((m) => m.topic === topic && predicate(m.payload));
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) {
+      const payloads = messages.filter((m) => m.topic === topic).map((m) => m.payload);
+      const context = options.context === undefined ? "" : `\n${options.context()}`;
+      throw new Error(
+        `no matching message on ${topic} within ${timeoutMs} ms; last seen: ${JSON.stringify(payloads.slice(-5))}${context}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function matches(filter: string, topic: string): boolean {
   const f = filter.split("/");
   const t = topic.split("/");

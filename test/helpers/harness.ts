@@ -9,7 +9,14 @@ import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
-import { collect, connectClient, type ReceivedMessage, startTestBroker, type TestBroker } from "./broker.js";
+import {
+  collect,
+  connectClient,
+  type ReceivedMessage,
+  startTestBroker,
+  type TestBroker,
+  waitInRecorded,
+} from "./broker.js";
 
 export interface HarnessOptions {
   /** Profile (or profile and serial) per UPS id; one UPS `ups` with the 120 V 3G profile by default. */
@@ -121,19 +128,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (sim === undefined) throw new Error(`no simulator for ${ups}`);
       return sim;
     },
-    async waitFor(topic, predicate = () => true, { since = 0, timeoutMs = 15_000 } = {}) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = seen.messages.slice(since).find((m) => m.topic === topic && predicate(m.payload));
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) {
-          const payloads = seen.messages.filter((m) => m.topic === topic).map((m) => m.payload);
-          throw new Error(
-            `no matching message on ${topic} within ${timeoutMs} ms; seen: ${JSON.stringify(payloads.slice(-5))}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+    waitFor(topic, predicate = () => true, { since = 0, timeoutMs = 15_000 } = {}) {
+      return waitInRecorded(seen.messages, topic, predicate, { since, timeoutMs });
     },
     last(topic) {
       const list = seen.messages.filter((m) => m.topic === topic);
