@@ -21,16 +21,35 @@ export interface SimSetting {
   readonly dumpItems: readonly DumpItem[];
 }
 
-/** `>` is the battery pack count on these units, not a ring (seed `battery_pack_config`). */
-const NOT_A_RING = new Set(["battery_pack_config"]);
+/** The settings whose values the simulated unit acts on or gives a factory value (catalogue ids). */
+export const SETTING = {
+  upperTransfer: "upper_transfer_voltage",
+  lowerTransfer: "lower_transfer_voltage",
+  turnOnDelay: "turn_on_delay",
+  shutdownDelay: "shutdown_delay",
+  lowBatteryWarning: "low_battery_warning",
+  minRestartCapacity: "min_battery_capacity_restart",
+  outputVoltage: "output_voltage_setting",
+  upperTempAlarm: "upper_temp_alarm_limit",
+  lowerTempAlarm: "lower_temp_alarm_limit",
+  upperRhAlarm: "upper_rh_alarm_limit",
+  lowerRhAlarm: "lower_rh_alarm_limit",
+  alarmEnable: "alarm_enable",
+  upsId: "ups_id",
+  batteryReplacementDate: "battery_replacement_date",
+  /** `>` is the battery pack count on these units, not a ring (seed). */
+  batteryPackConfig: "battery_pack_config",
+} as const;
+
+const NOT_A_RING = new Set<string>([SETTING.batteryPackConfig]);
 
 function factoryValue(id: string, ring: readonly string[], profile: Profile): string {
-  if (id === "ups_id") return "UPS_IDEN";
-  if (id === "battery_replacement_date") return profile.manufactureDate;
-  if (id === "alarm_enable") return "FF";
+  if (id === SETTING.upsId) return "UPS_IDEN";
+  if (id === SETTING.batteryReplacementDate) return profile.manufactureDate;
+  if (id === SETTING.alarmEnable) return "FF";
   // The 220–240 V ring starts at 225 but the units ship set to their nominal 230 V.
   const nominal = String(NOMINAL[profile.locale].volts);
-  if (id === "output_voltage_setting" && ring.includes(nominal)) return nominal;
+  if (id === SETTING.outputVoltage && ring.includes(nominal)) return nominal;
   return ring[0] ?? "";
 }
 
@@ -56,4 +75,11 @@ export function settingsFor(profile: Profile): SimSetting[] {
     });
   }
   return settings;
+}
+
+/** Every setting at its factory value (first power-on). */
+export function factorySettings(settings: readonly SimSetting[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const setting of settings) values[setting.id] = setting.factory;
+  return values;
 }
