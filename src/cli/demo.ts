@@ -51,7 +51,8 @@ export const demoCommand: Command = async (args, io) => {
   const simulators: SmartUpsSimulator[] = [];
   const createLink = (ups: UpsConfig) => {
     const link = createUpsLink(ups, config, logger);
-    if (link.transport instanceof SimTransport) simulators.push(link.transport.simulator);
+    const transport = link.session.transport;
+    if (transport instanceof SimTransport) simulators.push(transport.simulator);
     return link;
   };
   const lines = createInterface({ input: io.stdin, terminal: false });

@@ -1,6 +1,7 @@
 // The configuration schema: the source of truth for keys, defaults, ranges, docs, environment names
 // and flags. Environment names and flags are derived mechanically from the dotted path (the
 // contract's table is a consequence of this file, not a second list).
+import { CABLES } from "../link/transport.js";
 import { LOG_LEVELS } from "../log.js";
 import { describeFormat, type FieldSpec, type FormatName, SHUTDOWN_METHODS } from "./formats.js";
 
@@ -64,7 +65,7 @@ const UPS_FIELDS = {
     doc: "The UPS cable. 940-0024C is the standard smart-signalling cable (DTR/RTS untouched); 940-0095B needs DTR=1, RTS=0.",
     default: "940-0024C",
     format: "choice",
-    values: ["940-0024C", "940-0095B"],
+    values: CABLES,
   },
   name: {
     doc: "Display name (Home Assistant device name). null: the model name the UPS reports.",

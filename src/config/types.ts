@@ -1,8 +1,10 @@
 // The normalized configuration every module receives: defaults applied, values checked, one list of
 // UPSes whatever form the source used.
+import type { Cable } from "../link/transport.js";
 import type { LogLevel } from "../log.js";
 
-export type Cable = "940-0024C" | "940-0095B";
+/** One list of cables, the link's (the 940-0095B needs DTR=1, RTS=0). */
+export type { Cable };
 export type ShutdownMethod = "S" | "@" | "K" | "Z" | "CS";
 
 export interface MqttConfig {

@@ -4,9 +4,9 @@
 import { CATALOGUE, EVENTS } from "../protocol/catalogue.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { CatalogueRow, Unit, Value } from "../protocol/types.js";
+import type { Capabilities } from "../ups/capabilities.js";
 import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
-import type { UpsCapabilities } from "../ups/link.js";
 
 export interface DiscoveryTopics {
   readonly bridgeState: string;
@@ -67,7 +67,7 @@ export interface DeviceDiscovery {
 export interface UpsDiscoveryOptions {
   readonly upsId: string;
   readonly name: string;
-  readonly caps: UpsCapabilities;
+  readonly caps: Capabilities;
   readonly keys: readonly KeySpec[];
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;

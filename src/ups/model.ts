@@ -14,7 +14,7 @@ import { deriveFeedbacks } from "../protocol/feedbacks.js";
 import { decodeRegister, REGISTERS } from "../protocol/registers.js";
 import type { CatalogueRow, PollTier, Value } from "../protocol/types.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
-import type { AlertEvent, LinkState, UpsCapabilities, UpsLink } from "./link.js";
+import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import { type ShutdownThresholds, shutdownRecommended } from "./policy.js";
 import { StateStore } from "./state.js";
 
@@ -37,7 +37,7 @@ export interface UpsModelEvents {
   change: [key: string, value: Value];
   event: [event: UpsEvent];
   availability: [online: boolean];
-  capabilities: [capabilities: UpsCapabilities, keys: readonly KeySpec[]];
+  capabilities: [capabilities: Capabilities, keys: readonly KeySpec[]];
   linkState: [state: LinkState];
 }
 
@@ -46,7 +46,7 @@ const TEST_WINDOW_MS = 30_000;
 
 export class UpsModel extends EventEmitter<UpsModelEvents> {
   readonly store = new StateStore();
-  private capabilities: UpsCapabilities | null = null;
+  private capabilities: Capabilities | null = null;
   private keySpecs: KeySpec[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -76,7 +76,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     this.store.onChange((key, value) => this.emit("change", key, value));
   }
 
-  get caps(): UpsCapabilities | null {
+  get caps(): Capabilities | null {
     return this.capabilities;
   }
 

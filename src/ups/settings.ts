@@ -4,8 +4,9 @@
 // is skipped: the EEPROM wears. `c` and `x` take `-` then exactly 8 characters, sent slowly.
 import { UpsLinkError } from "../protocol/errors.js";
 import type { CatalogueRow, Value } from "../protocol/types.js";
-import type { EditLine, UpsLink } from "./link.js";
+import type { ExclusiveLine, UpsLink } from "./link.js";
 import { validateHexByte, validateText } from "./params.js";
+import { readOnLine } from "./requests.js";
 
 const EDIT = 0x2d; // `-`
 /** NUT steps at most 32 times; no ring is longer. */
@@ -101,17 +102,17 @@ function checkEditReply(row: CatalogueRow, reply: string): void {
 }
 
 async function stepRing(
-  line: EditLine,
+  line: ExclusiveLine,
   row: CatalogueRow,
   target: string,
   ringLength: number,
 ): Promise<EditResult> {
-  let current = await line.query(row.id);
+  let current = await readOnLine(line, row);
   if (same(current, target)) return { changed: false, value: current.trim(), steps: 0 };
   const limit = Math.min(MAX_STEPS, Math.max(ringLength, 1) + 1);
   for (let step = 1; step <= limit; step++) {
     checkEditReply(row, await line.send(Uint8Array.of(EDIT)));
-    current = await line.query(row.id);
+    current = await readOnLine(line, row);
     if (same(current, target)) return { changed: true, value: current.trim(), steps: step };
   }
   throw new UpsLinkError(
@@ -120,12 +121,12 @@ async function stepRing(
   );
 }
 
-async function enterText(line: EditLine, row: CatalogueRow, wanted: string): Promise<EditResult> {
-  const current = await line.query(row.id);
+async function enterText(line: ExclusiveLine, row: CatalogueRow, wanted: string): Promise<EditResult> {
+  const current = await readOnLine(line, row);
   if (same(current, wanted)) return { changed: false, value: current.trim(), steps: 0 };
   const bytes = Uint8Array.from([EDIT, ...[...wanted].map((c) => c.charCodeAt(0))]);
   checkEditReply(row, await line.send(bytes));
-  const after = await line.query(row.id);
+  const after = await readOnLine(line, row);
   if (!same(after, wanted)) {
     throw new UpsLinkError(
       "refused_by_ups",
@@ -135,8 +136,8 @@ async function enterText(line: EditLine, row: CatalogueRow, wanted: string): Pro
   return { changed: true, value: after.trim(), steps: 1 };
 }
 
-async function stepCount(line: EditLine, row: CatalogueRow, target: number): Promise<EditResult> {
-  let current = Number.parseInt(await line.query(row.id), 10);
+async function stepCount(line: ExclusiveLine, row: CatalogueRow, target: number): Promise<EditResult> {
+  let current = Number.parseInt(await readOnLine(line, row), 10);
   if (current === target) return { changed: false, value: String(current), steps: 0 };
   let steps = 0;
   while (current !== target && steps < MAX_STEPS) {

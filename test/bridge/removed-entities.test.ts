@@ -10,28 +10,29 @@ import { silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
 import { findRow } from "../../src/protocol/catalogue.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
-import type { UpsCapabilities, UpsLink } from "../../src/ups/link.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
+import type { Capabilities, UpsLink } from "../../src/ups/link.js";
 import { collect, connectClient, startTestBroker, type TestBroker } from "../helpers/broker.js";
 
-/** The real session, with a switch that makes its discoveries report the Measure-UPS gone. */
-function detachable(session: LinkSession): UpsLink & { detach(): void } {
+/** The real link, with a switch that makes its discoveries report the Measure-UPS gone. */
+function detachable(link: CatalogueLink): UpsLink & { detach(): void } {
   let detached = false;
   return {
     detach: () => {
       detached = true;
     },
-    start: () => session.start(),
-    stop: () => session.stop(),
+    start: () => link.start(),
+    stop: () => link.stop(),
     get state() {
-      return session.state;
+      return link.state;
     },
-    onAlert: (l) => session.onAlert(l),
-    onState: (l) => session.onState(l),
-    query: (id, p) => session.query(id, p),
-    action: (id, params) => session.action(id, params),
-    exclusive: (fn) => session.exclusive(fn),
-    async discover(): Promise<UpsCapabilities> {
-      const caps = await session.discover();
+    onAlert: (l) => link.onAlert(l),
+    onState: (l) => link.onState(l),
+    query: (id, p) => link.query(id, p),
+    action: (id, params) => link.action(id, params),
+    exclusive: (fn) => link.exclusive(fn),
+    async discover(): Promise<Capabilities> {
+      const caps = await link.discover();
       if (!detached) return caps;
       const supported = new Set([...caps.supported].filter((id) => findRow(id)?.needsMeasureUps !== true));
       return { ...caps, supported, measureUps: false };
@@ -62,7 +63,9 @@ describe("entities that disappear", () => {
     const simulator = new SmartUpsSimulator({ profile: "smartups-3g-measure" });
     const transport = new SimTransport({ simulator });
     const link = detachable(
-      new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }),
+      new CatalogueLink(
+        new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }),
+      ),
     );
     const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
     const client = await connectClient(broker.url);

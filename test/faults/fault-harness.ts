@@ -15,6 +15,7 @@ import { MqttConnection } from "../../src/mqtt/connection.js";
 import { UpsLinkError } from "../../src/protocol/errors.js";
 import type { Value } from "../../src/protocol/types.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import {
   collect,
   connectClient,
@@ -128,7 +129,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
   const mqtt = new MqttConnection({ mqtt: config.mqtt, logger, closeTimeoutMs: 2000 });
   const client = await connectClient(broker.url);
   const seen = await collect(client, "#");
-  const bridge = new Bridge({ config, logger, mqtt, createLink: () => session });
+  const bridge = new Bridge({ config, logger, mqtt, createLink: () => new CatalogueLink(session) });
   await mqtt.start();
   await bridge.start();
 

@@ -9,6 +9,7 @@ import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import {
   collect,
   connectClient,
@@ -105,11 +106,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         serial === undefined ? { profile: profileOf(ups.id) } : { profile: profileOf(ups.id), serial },
       );
       simulators.set(ups.id, simulator);
-      return new LinkSession({
-        transport: new SimTransport({ simulator }),
-        logger,
-        options: { reconnectMinMs: 200, reconnectMaxMs: 1000, queryTimeoutMs: 800, handshakeTimeoutMs: 800 },
-      });
+      return new CatalogueLink(
+        new LinkSession({
+          transport: new SimTransport({ simulator }),
+          logger,
+          options: {
+            reconnectMinMs: 200,
+            reconnectMaxMs: 1000,
+            queryTimeoutMs: 800,
+            handshakeTimeoutMs: 800,
+          },
+        }),
+      );
     },
   });
   await mqtt.start();

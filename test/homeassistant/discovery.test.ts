@@ -7,25 +7,28 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgeTopics } from "../../src/bridge/topics.js";
 import { type DeviceDiscovery, deviceIdFor, discoverUps } from "../../src/homeassistant/discovery.js";
-import type { Capabilities } from "../../src/link/capabilities.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import { CATALOGUE, FEEDBACKS } from "../../src/protocol/catalogue.js";
 import { REGISTERS } from "../../src/protocol/registers.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import type { Capabilities } from "../../src/ups/capabilities.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import { supportedKeys } from "../../src/ups/keys.js";
 
 const GOLDEN_DIR = join(import.meta.dirname, "golden");
 
 async function discover(profile: ProfileName): Promise<Capabilities> {
   const simulator = new SmartUpsSimulator({ profile });
-  const session = new LinkSession({ transport: new SimTransport({ simulator }), logger: silentLogger() });
+  const link = new CatalogueLink(
+    new LinkSession({ transport: new SimTransport({ simulator }), logger: silentLogger() }),
+  );
   try {
-    await session.start();
-    return await session.discover();
+    await link.start();
+    return await link.discover();
   } finally {
-    await session.stop();
+    await link.stop();
     simulator.stop();
   }
 }

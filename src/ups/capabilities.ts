@@ -2,6 +2,8 @@
 // the capability list `a` where the unit implements it, probing each query otherwise (answer →
 // supported, NA or silence → not; Smart-UPS v/s stay silent, PROTOCOL-NOTES "Values"), the Ctrl-Z
 // dump for the allowed setting values, and whether a Measure-UPS is connected.
+
+import type { ProbeOptions } from "../link/session.js";
 import { CATALOGUE, EVENTS, eventByByte } from "../protocol/catalogue.js";
 import { parseDump } from "../protocol/dump.js";
 import { UpsLinkError } from "../protocol/errors.js";
@@ -44,12 +46,7 @@ export type ProbeOutcome =
   | { readonly kind: "not_supported"; readonly reply: string }
   | { readonly kind: "silent" };
 
-export interface ProbeOptions {
-  readonly timeoutMs?: number;
-  readonly retries?: number;
-}
-
-/** What discovery needs of the link: one request, classified. */
+/** What discovery needs of the link: one question, its answer classified. */
 export interface Prober {
   probe(rowId: string, options?: ProbeOptions): Promise<ProbeOutcome>;
 }
