@@ -1,5 +1,5 @@
 // Shared pieces of the interoperability tests: free ports, temp dirs, child processes that are
-// always killed, polling a command until its output satisfies a check.
+// always killed, and reading a program's view of the UPS until it shows every expected value.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 
@@ -57,22 +57,82 @@ export function run(command: string, args: readonly string[], env: NodeJS.Proces
   });
 }
 
-/** Runs `read` until `check` passes on its output; throws with the last output after `timeoutMs`. */
-export async function pollUntil(
+/** What one value read from a third-party program must be. */
+export interface ValueCheck {
+  /** For the failure message: "OB", "a number above 99", … */
+  readonly expected: string;
+  test(value: string | undefined): boolean;
+}
+
+/** Exactly `wanted`; `null` (a profile without that value) can never be met, so the test fails. */
+export const is = (wanted: string | null): ValueCheck => ({
+  expected:
+    wanted === null ? "a value the simulator's profile does not have (fix the test)" : JSON.stringify(wanted),
+  test: (value) => wanted !== null && value === wanted,
+});
+
+export const matches = (pattern: RegExp): ValueCheck => ({
+  expected: `matching ${pattern}`,
+  test: (value) => value !== undefined && pattern.test(value),
+});
+
+/** A space-separated status (`OB LB`, `ONBATT`) holding `word`. */
+export const hasWord = (word: string): ValueCheck => ({
+  expected: `a status with ${word}`,
+  test: (value) => (value ?? "").split(" ").includes(word),
+});
+
+export const present: ValueCheck = {
+  expected: "any value",
+  test: (value) => value !== undefined && value !== "",
+};
+
+/**
+ * Not reported at all. Only meaningful once the program has demonstrably read what it would have
+ * reported it from: the caller says why that holds where it uses this.
+ */
+export const absent: ValueCheck = { expected: "no value", test: (value) => value === undefined };
+
+/** A number (the leading number of texts such as `120.0 Volts`) within `tolerance` of `wanted`. */
+export const near = (wanted: number, tolerance: number): ValueCheck => ({
+  expected: `a number within ${tolerance} of ${wanted}`,
+  test: (value) => Math.abs(Number.parseFloat(value ?? "") - wanted) <= tolerance,
+});
+
+export const above = (limit: number): ValueCheck => ({
+  expected: `a number above ${limit}`,
+  test: (value) => Number.parseFloat(value ?? "") > limit,
+});
+
+/**
+ * Reads `read` (upsc, apcaccess) until one reading satisfies every check, and returns that reading.
+ * Third-party programs read the UPS in their own order and publish each value as they get it, so a
+ * test asserts a value only by waiting for it: it never assumes that one value being there means
+ * another is. A value that never becomes right fails the test with every check that still fails.
+ */
+export async function expectValues(
   what: string,
   read: () => Promise<string>,
-  check: (output: string) => boolean,
+  checks: Readonly<Record<string, ValueCheck>>,
   timeoutMs: number,
   context: () => string,
-): Promise<string> {
+): Promise<Map<string, string>> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
-  while (Date.now() < deadline) {
+  let failing: string[] = [];
+  for (;;) {
     last = await read();
-    if (check(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const values = parseKeyValues(last);
+    failing = Object.entries(checks)
+      .filter(([key, check]) => !check.test(values.get(key)))
+      .map(([key, check]) => `${key}: expected ${check.expected}, got ${JSON.stringify(values.get(key))}`);
+    if (failing.length === 0) return values;
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`timed out waiting for ${what}; last output:\n${last}\n--- logs ---\n${context()}`);
+  throw new Error(
+    `${what}: within ${timeoutMs} ms no reading had every expected value; still wrong in the last one:\n  ${failing.join("\n  ")}\nlast output:\n${last}\n--- logs ---\n${context()}`,
+  );
 }
 
 /** `key: value` lines (upsc) or `KEY : value` lines (apcaccess) as a map. */
