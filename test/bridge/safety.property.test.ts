@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CATALOGUE } from "../../src/protocol/catalogue.js";
-import type { ReceivedMessage } from "../helpers/broker.js";
+import { NEEDS_MQTT5, type ReceivedMessage } from "../helpers/broker.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { topics } from "../helpers/requests.js";
 import { commandBytes, DESTRUCTIVE_BYTES, escapeByte, mark } from "../helpers/wire.js";
@@ -275,7 +275,11 @@ function liveness(entry: Issued, now: number): Issued["state"] {
   return entry.state;
 }
 
-it("never sends a destructive opcode without a matching valid confirmation, and answers every request", async () => {
+it("never sends a destructive opcode without a matching valid confirmation, and answers every request", async (ctx) => {
+  // MQTT 3.1.1 (the embedded broker) clears the retain flag on delivery to existing subscribers: a
+  // retained publish is then indistinguishable from a fresh request, and the retained steps could
+  // not be checked. Only an MQTT 5 broker (retain as published) runs the whole property.
+  ctx.skip(!h.broker.mqtt5, NEEDS_MQTT5);
   await fc.assert(
     fc.asyncProperty(scenario, async (steps) => {
       run++;
@@ -299,10 +303,6 @@ it("never sends a destructive opcode without a matching valid confirmation, and 
       ) => {
         const since = h.messages.length;
         const at = Date.now();
-        // MQTT 3.1.1 (the embedded broker) clears the retain flag on delivery to existing
-        // subscribers: a retained publish is then indistinguishable from a fresh request, so it is
-        // exercised only on an MQTT 5 broker (retain as published).
-        if (options.retained && !h.broker.mqtt5) return { at, response: null };
         await h.publish(topic, payload, { retain: options.retained });
         if (options.retained) await h.publish(topic, "", { retain: true });
         if (options.retained || options.target === "other") {
