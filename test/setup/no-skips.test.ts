@@ -4,6 +4,8 @@
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import suite from "../../vitest.config.js";
+import interop from "../../vitest.interop.config.js";
 import { isCi } from "../helpers/ci.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -30,6 +32,11 @@ function runFixture(ci: string | undefined): Promise<{ code: number; output: str
 }
 
 describe("nothing is skipped under CI", () => {
+  it("is a reporter of the suite and of the interop suite", () => {
+    for (const config of [suite, interop])
+      expect(config.test?.reporters).toContain("./test/setup/no-skips.ts");
+  });
+
   it("reads CI as Vitest does", () => {
     expect([undefined, "", "false", "FALSE", "0"].map(isCi)).toEqual([false, false, false, false, false]);
     expect(["true", "1", "yes"].map(isCi)).toEqual([true, true, true]);
