@@ -105,3 +105,16 @@ export function indexOfRun(sim: SmartUpsSimulator, bytes: readonly number[], fro
 export function textBytes(text: string): number[] {
   return [...text].map((char) => char.charCodeAt(0));
 }
+
+/**
+ * Whether the first full read after connecting is over: it reads the tiers identity, slow, min/max
+ * and fast in that order, one query at a time, so it is over once the last supported fast-tier
+ * query is on the wire (the simulator answers at once). With polls far apart nothing follows it.
+ */
+export function firstReadOver(sim: SmartUpsSimulator, supported: ReadonlySet<string>): boolean {
+  const fast = CATALOGUE.filter(
+    (row) => row.kind === "query" && row.tier === "fast" && row.decode !== null && supported.has(row.id),
+  );
+  const last = fast.at(-1)?.wire.bytes[0];
+  return last !== undefined && sim.received.some((r) => r.byte === last);
+}
