@@ -5,10 +5,10 @@
 // every value published during and after the fault must equal it. Afterwards the link must work
 // again by itself: a real power failure still reaches MQTT.
 import { afterEach, describe, expect, it } from "vitest";
-import { EVENTS, rowById } from "../../src/protocol/catalogue.js";
 import type { Value } from "../../src/protocol/types.js";
-import { waitForValue, waitUntil } from "../helpers/wait.js";
-import { firstReadOver } from "../helpers/wire.js";
+import { waitStartupOver } from "../helpers/harness.js";
+import { waitUntil } from "../helpers/wait.js";
+import { rereadBytes as rereadsOf } from "../helpers/wire.js";
 import {
   type FaultHarness,
   nextPolls,
@@ -22,14 +22,6 @@ import {
 /** Poll cycles a fault that every cycle meets is left on for. */
 const FAULTY_CYCLES = 4;
 const Y = 0x59;
-/** The registers the abnormal-condition alerts (`?`, `=`) have read again (those the UPS has), as opcodes. */
-function abnormalRereadBytes(supported: ReadonlySet<string>): number[] {
-  const ids = EVENTS.filter((e) => e.byte === 0x3f || e.byte === 0x3d).flatMap(
-    (e) => e.reread as readonly string[],
-  );
-  return [...new Set(ids.filter((id) => supported.has(id)).map((id) => rowById(id).wire.bytes[0] ?? -1))];
-}
-
 let h: FaultHarness | null = null;
 afterEach(async () => {
   await h?.stop();
@@ -151,11 +143,14 @@ describe("serial faults: no wrong value, recovery by itself", () => {
     const fh = await startFaultHarness({ env: { UPSLINK_POLL_INTERVAL_MS: "60000" } });
     h = fh;
     await fh.waitFor(fh.topic("availability"), (p) => p === "online");
-    const caps = await waitForValue(
-      "the capabilities",
-      () => fh.bridge.runtimes.get("ups")?.model.caps ?? undefined,
-    );
-    await waitUntil("the first full read", () => firstReadOver(fh.sim, caps.supported));
+    await waitStartupOver({
+      bridge: fh.bridge,
+      sim: fh.sim,
+      ups: "ups",
+      waitForEvent: (predicate) => fh.waitFor(fh.topic("event"), predicate),
+    });
+    const caps = fh.bridge.runtimes.get("ups")?.model.caps;
+    if (caps === null || caps === undefined) throw new Error("no capabilities for the UPS");
     const from = fh.sim.received.length;
     const since = fh.messages.length;
     // Where the wire stood when the bridge took in each alert (its event is emitted right then).
@@ -178,7 +173,7 @@ describe("serial faults: no wrong value, recovery by itself", () => {
     model.off("event", onEvent);
     // The last alert's re-reads are the last requests the storm causes: once each register it names
     // has been asked after the bridge took that alert in, nothing more is coming (polls are a minute away).
-    const rereadBytes = abnormalRereadBytes(caps.supported);
+    const rereadBytes = [...new Set([...rereadsOf("?", caps.supported), ...rereadsOf("=", caps.supported)])];
     expect(rereadBytes).toContain(0x38); // `8`, among others
     await waitUntil("the re-reads after the last alert", () =>
       rereadBytes.every((b) => fh.sim.received.slice(lastAlertAt).some((r) => r.byte === b)),

@@ -17,6 +17,8 @@ import {
   type TestBroker,
   waitInRecorded,
 } from "./broker.js";
+import { waitForValue, waitUntil } from "./wait.js";
+import { firstReadOver, rereadBytes } from "./wire.js";
 
 export interface HarnessOptions {
   /** Profile (or profile and serial) per UPS id; one UPS `ups` with the 120 V 3G profile by default. */
@@ -160,6 +162,45 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export async function waitReady(h: Harness, ups = "ups"): Promise<void> {
   await h.waitFor(`${h.base}/${ups}/availability`, (p) => p === "online");
   await h.waitFor(`${h.base}/${ups}/power_state`, (p) => p !== "null");
+}
+
+/** What `waitStartupOver` looks at: the bridge, the UPS's simulator, and its recorded event topic. */
+export interface StartupParts {
+  readonly bridge: Bridge;
+  readonly sim: SmartUpsSimulator;
+  readonly ups: string;
+  /** Resolves once an event matching `predicate` was published on the UPS's event topic. */
+  waitForEvent(predicate: (payload: string) => boolean): Promise<unknown>;
+}
+
+/**
+ * Waits until everything the start-up causes on the wire is over, for tests that then count bytes
+ * with polls far apart: the first full read, and the re-reads for the `?` a Smart-UPS (and the
+ * simulator) sends at power-on. The first full read asks each register once, so each re-read
+ * register has been asked twice once they are through.
+ */
+export async function waitStartupOver(parts: StartupParts): Promise<void> {
+  const { bridge, sim, ups } = parts;
+  const caps = await waitForValue(
+    "the capabilities",
+    () => bridge.runtimes.get(ups)?.model.caps ?? undefined,
+  );
+  await waitUntil("the first full read", () => firstReadOver(sim, caps.supported));
+  await parts.waitForEvent((p) => p.includes('"abnormal_condition"'));
+  const bytes = rereadBytes("?", caps.supported);
+  if (bytes.length === 0) throw new Error("the power-on alert names no register to read again");
+  const asked = (byte: number): number => sim.received.filter((r) => r.byte === byte).length;
+  await waitUntil("the re-reads for the power-on alert", () => bytes.every((b) => asked(b) >= 2));
+}
+
+/** `waitStartupOver` for a UPS of the integration harness. */
+export function startupOver(h: Harness, ups = "ups"): Promise<void> {
+  return waitStartupOver({
+    bridge: h.bridge,
+    sim: h.simulator(ups),
+    ups,
+    waitForEvent: (predicate) => h.waitFor(`${h.base}/${ups}/event`, predicate),
+  });
 }
 
 /** Host bytes the simulator received since index `from`, as text (control bytes escaped). */

@@ -2,6 +2,7 @@
 // always killed, and reading a program's view of the UPS until it shows every expected value.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
+import { waitForValue } from "../helpers/wait.js";
 
 export { freePort } from "../helpers/broker.js";
 
@@ -117,21 +118,24 @@ export async function expectValues(
   timeoutMs: number,
   context: () => string,
 ): Promise<Map<string, string>> {
-  const deadline = Date.now() + timeoutMs;
   let last = "";
-  let failing: string[] = [];
-  for (;;) {
-    last = await read();
-    const values = parseKeyValues(last);
-    failing = Object.entries(checks)
+  const failing = (values: Map<string, string>): string[] =>
+    Object.entries(checks)
       .filter(([key, check]) => !check.test(values.get(key)))
       .map(([key, check]) => `${key}: expected ${check.expected}, got ${JSON.stringify(values.get(key))}`);
-    if (failing.length === 0) return values;
-    if (Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(
-    `${what}: within ${timeoutMs} ms no reading had every expected value; still wrong in the last one:\n  ${failing.join("\n  ")}\nlast output:\n${last}\n--- logs ---\n${context()}`,
+  return waitForValue(
+    `${what} (a reading with every expected value)`,
+    async () => {
+      last = await read();
+      const values = parseKeyValues(last);
+      return failing(values).length === 0 ? values : undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 250,
+      context: () =>
+        `still wrong in the last reading:\n  ${failing(parseKeyValues(last)).join("\n  ")}\nlast output:\n${last}\n--- logs ---\n${context()}`,
+    },
   );
 }
 
