@@ -505,15 +505,21 @@ it("never sends a destructive opcode without a matching valid confirmation, and 
 
       // Barrier: a command that goes through the link queue (FIFO among user requests) is answered
       // only after anything queued before it went on the wire.
-      for (let attempt = 0; ; attempt++) {
-        const since = h.messages.length;
-        const barrierTx = `r${run}-barrier${attempt}`;
-        await h.publish(t.command("test_lights_beeper"), JSON.stringify({ transaction: barrierTx }));
-        const response = await waitResponse(since, (_m, body) => body.transaction === barrierTx, "barrier");
-        if (response.status === "ok") break;
-        if (attempt > 50) throw new Error(`the barrier never went through: ${JSON.stringify(response)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      // (It is refused while the unit is off after a confirmed shutdown: asked again until it passes.)
+      let attempt = 0;
+      let refusal = "";
+      await waitUntil(
+        "the barrier to go through",
+        async () => {
+          const since = h.messages.length;
+          const barrierTx = `r${run}-barrier${attempt++}`;
+          await h.publish(t.command("test_lights_beeper"), JSON.stringify({ transaction: barrierTx }));
+          const response = await waitResponse(since, (_m, body) => body.transaction === barrierTx, "barrier");
+          refusal = JSON.stringify(response);
+          return response.status === "ok";
+        },
+        { timeoutMs: 20_000, intervalMs: 200, context: () => `last answer: ${refusal}` },
+      );
 
       // Ignored messages got no answer.
       const answeredIgnored = responseMessages(runStart).filter((m) =>
