@@ -505,7 +505,7 @@ it("never sends a destructive opcode without a matching valid confirmation, and 
 
       // Barrier: a command that goes through the link queue (FIFO among user requests) is answered
       // only after anything queued before it went on the wire.
-      // (It is refused while the unit is off after a confirmed shutdown: asked again until it passes.)
+      // Asked again until it passes: an earlier step may leave the unit unable to run it for a while.
       let attempt = 0;
       let refusal = "";
       await waitUntil(
