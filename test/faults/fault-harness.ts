@@ -24,6 +24,7 @@ import {
   type TestBroker,
   waitInRecorded,
 } from "../helpers/broker.js";
+import { powerOnAlert } from "../helpers/harness.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
 export { sleep };
@@ -76,6 +77,8 @@ export interface FaultHarnessOptions {
   readonly bridgeMqttUrl?: (broker: TestBroker) => Promise<string> | string;
   readonly broker?: TestBroker;
   readonly logger?: Logger;
+  /** The bridge starts only after the UPS sent its power-on alert (see test/helpers/harness.ts). */
+  readonly upsOnBeforeConnect?: boolean;
 }
 
 export interface FaultHarness {
@@ -136,6 +139,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
   });
   const logger = options.logger ?? silentLogger();
   const sim = new SmartUpsSimulator({ profile: options.profile ?? "smartups-3g-120" });
+  const poweredOn = powerOnAlert(sim);
   const transport = new VanishingTransport({ simulator: sim });
   const session = new LinkSession({ transport, logger, options: { ...FAST_LINK, ...options.link } });
   const mqtt = new MqttConnection({ mqtt: config.mqtt, logger, closeTimeoutMs: 2000 });
@@ -143,6 +147,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
   const seen = await collect(client, "#");
   const bridge = new Bridge({ config, logger, mqtt, createLink: () => session });
   await mqtt.start();
+  if (options.upsOnBeforeConnect === true) await poweredOn;
   await bridge.start();
 
   const h: FaultHarness = {

@@ -3,17 +3,19 @@
 // request gets an error response with a code and a short sentence, and not one byte reaches the UPS.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES } from "../../src/mqtt/envelope.js";
-import { type Harness, startHarness, startupOver, waitReady } from "../helpers/harness.js";
+import { firstReadDone, type Harness, startHarness, waitReady } from "../helpers/harness.js";
 
 let h: Harness;
 
 beforeAll(async () => {
   // Polls once a minute: during a request nothing else is sent, so any byte would be the request's.
+  // The UPS is on before the bridge connects (its power-on alert would cause reads of its own).
   h = await startHarness({
     env: { UPSLINK_POLL_INTERVAL_MS: "60000", UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE: "true" },
+    upsOnBeforeConnect: true,
   });
   await waitReady(h);
-  await startupOver(h);
+  await firstReadDone(h.bridge, h.simulator());
 });
 
 afterAll(async () => {
