@@ -37,6 +37,8 @@ describe("periodic full refresh", () => {
       "six more Q requests",
       () => sim.received.slice(from).filter((r) => r.byte === 0x51).length >= 6,
     );
+    // All the bridge published in those cycles has arrived.
+    await h.barrier();
     expect(h.messages.filter((m) => m.topic === topic)).toHaveLength(1);
   });
 });

@@ -59,6 +59,12 @@ export interface Harness {
   publish(topic: string, payload: string, options?: { retain?: boolean }): Promise<void>;
   /** Publishes a request and waits for the response on `response/<responseId>`. */
   request(topic: string, payload: string, responseId: string): Promise<Record<string, unknown>>;
+  /**
+   * Resolves once everything the bridge published for `ups` before now has reached the client: a
+   * request for an unknown action (an error answer, nothing sent to the UPS) is answered after it,
+   * over the same connections, in order.
+   */
+  barrier(ups?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -156,6 +162,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const ups = topic.slice(base.length + 1).split("/")[0];
       const response = await harness.waitFor(`${base}/${ups}/response/${responseId}`, () => true, { since });
       return JSON.parse(response.payload) as Record<string, unknown>;
+    },
+    async barrier(ups = ids[0] ?? "ups") {
+      const reply = await harness.request(`${base}/${ups}/command/no_such_action`, "", "no_such_action");
+      if ((reply.error as { code?: string } | null)?.code !== "unknown_action")
+        throw new Error(`the barrier request got ${JSON.stringify(reply)}`);
     },
     async stop() {
       await bridge.stop();
