@@ -59,7 +59,7 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "/app/dist/main.js", "health"]
 
 # Exec form: node is PID 1 and receives SIGTERM itself. PID 1 gets no default signal handlers, so
-# the bridge installs its own (src/main.ts): on SIGTERM it publishes `offline`, closes the port and
+# the bridge installs its own (src/start.ts): on SIGTERM it publishes `offline`, closes the port and
 # exits 0. It starts no child processes, so there are no zombies to reap.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/dist/main.js"]

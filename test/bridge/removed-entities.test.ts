@@ -13,6 +13,7 @@ import { SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import type { Capabilities, UpsLink } from "../../src/ups/link.js";
 import { collect, connectClient, startTestBroker, type TestBroker } from "../helpers/broker.js";
+import { waitUntil } from "../helpers/wait.js";
 
 /** The real link, with a switch that makes its discoveries report the Measure-UPS gone. */
 function detachable(link: CatalogueLink): UpsLink & { detach(): void } {
@@ -81,13 +82,7 @@ describe("entities that disappear", () => {
     await mqtt.start();
     await bridge.start();
 
-    const wait = async (pred: () => boolean, what: string) => {
-      const deadline = Date.now() + 15_000;
-      while (!pred()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const wait = (pred: () => boolean, what: string) => waitUntil(what, pred);
     const ambient = `${base}/ups/ambient_temperature`;
     await wait(
       () => seen.messages.some((m) => m.topic === ambient && m.payload !== "" && m.payload !== "null"),

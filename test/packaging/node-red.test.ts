@@ -26,6 +26,7 @@ import {
   type TestBroker,
   waitForMessage,
 } from "../helpers/broker.js";
+import { waitUntil } from "../helpers/wait.js";
 import { type BridgeProcess, ensureBuilt, killBridge, REPO_ROOT, startBridge } from "./bridge-process.js";
 
 const NODE_RED_VERSION = "5";
@@ -144,17 +145,12 @@ async function startNodeRed(flows: readonly FlowNode[]): Promise<NodeRed> {
 }
 
 /** Polls a condition; the timeout only bounds a failing test, it is not what is tested. */
-async function until(
+function until(
   check: () => Promise<boolean>,
   timeoutMs: number,
   context: () => string = () => "",
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms\n${context()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  return waitUntil("the flow's condition", check, { timeoutMs, intervalMs: 100, context });
 }
 
 /** A value from Node-RED's context admin API (`{store: {msg, format}}` or `{msg, format}`). */
