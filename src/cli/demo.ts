@@ -43,7 +43,7 @@ export const demoCommand: Command = async (args, io) => {
     writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_USAGE;
   }
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   const host = new URL(config.mqtt.url);
   const base = config.mqtt.base_topic;
   const ups = config.upses[0]?.id ?? "demo";

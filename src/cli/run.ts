@@ -33,7 +33,7 @@ export const runCommand: Command = async (args, io) => {
       ? EXIT_FAILURE
       : EXIT_USAGE;
   }
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   return runBridge(config, logger, io);
 };
 

@@ -1,6 +1,6 @@
 // The normalized configuration every module receives: defaults applied, values checked, one list of
 // UPSes whatever form the source used.
-import type { LogLevel } from "../log.js";
+import type { LogFormat, LogLevel } from "../log.js";
 
 export type Cable = "940-0024C" | "940-0095B";
 export type ShutdownMethod = "S" | "@" | "K" | "Z" | "CS";
@@ -70,7 +70,7 @@ export interface Config {
   readonly commands: CommandsConfig;
   readonly shutdown_policy: ShutdownPolicyConfig;
   readonly link: LinkConfig;
-  readonly log: { readonly level: LogLevel };
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat | null };
 }
 
 export interface LoadConfigInput {
