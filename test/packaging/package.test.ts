@@ -1,11 +1,13 @@
 // What `npm pack` ships and what `npm install` runs: the package's metadata, its files (no source maps
 // pointing at an unshipped src/), the licence, and no dependency install script on a clone's install.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUPPORT_URL } from "../../src/version.js";
-import { ensureBuilt, REPO_ROOT } from "./bridge-process.js";
+import { connectClient, startTestBroker, waitForMessage } from "../helpers/broker.js";
+import { ensureBuilt, REPO_ROOT, startBridge } from "./bridge-process.js";
 
 interface PackageJson {
   readonly name: string;
@@ -94,4 +96,55 @@ describe("npm install in a clone", () => {
     const { GenericContainer } = await import("testcontainers");
     expect(typeof GenericContainer).toBe("function");
   });
+});
+
+describe("the packed tarball, installed as the README says", () => {
+  const dir = mkdtempSync(join(tmpdir(), "upslink-tarball-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("installs globally (npm install -g ./upslink2mqtt-<version>.tgz) and runs the bridge", async () => {
+    ensureBuilt();
+    const packed = JSON.parse(
+      execFileSync("npm", ["pack", "--json", "--pack-destination", dir], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    ) as { filename: string }[];
+    const tarball = `./${packed[0]?.filename ?? ""}`;
+    expect(tarball).toMatch(/^\.\/upslink2mqtt-\d+\.\d+\.\d+\.tgz$/);
+    // A prefix of its own instead of the system's: the same command, without root.
+    const prefix = join(dir, "prefix");
+    execFileSync("npm", ["install", "-g", "--prefix", prefix, "--no-audit", "--no-fund", tarball], {
+      cwd: dir,
+      stdio: "pipe",
+      timeout: 300_000,
+    });
+    const bin = join(prefix, "bin", "upslink2mqtt");
+    expect(execFileSync(bin, ["--help"], { encoding: "utf8" })).toMatch(/^upslink2mqtt: APC Smart-UPS/);
+
+    const broker = await startTestBroker();
+    const client = await connectClient(broker.url);
+    try {
+      const state = waitForMessage(
+        client,
+        "upslink2mqtt/ups/state",
+        (m) => m.payload.includes("on_line"),
+        30_000,
+      );
+      state.catch(() => {});
+      const installed = join(prefix, "lib", "node_modules", "upslink2mqtt", "dist", "main.js");
+      const bridge = startBridge({
+        mainJs: installed,
+        cwd: dir,
+        args: ["run"],
+        env: { UPSLINK_UPS_PORT: "sim://smartups-3g-120", UPSLINK_MQTT_URL: broker.url },
+      });
+      expect(JSON.parse((await state).payload)).toMatchObject({ power_state: "on_line" });
+      expect(await bridge.stop("SIGTERM"), bridge.output()).toEqual({ code: 0, signal: null });
+    } finally {
+      await client.endAsync();
+      await broker.stop();
+    }
+  }, 360_000);
 });
