@@ -351,7 +351,7 @@ bashio::exit.nok() { echo "[bashio fatal] $*" >&2; exit 1; }
     const state = await waitForMessage(
       mqtt,
       "upslink2mqtt/ups/state",
-      (m) => m.payload.includes("on_line"),
+      (m) => m.payload.includes(`"power_state":"on_line"`),
       60_000,
     );
     expect(JSON.parse(state.payload)).toMatchObject({ power_state: "on_line" });

@@ -120,7 +120,7 @@ describe("npm start (the demo)", () => {
       const state = await waitInRecorded(
         seen.messages,
         "upslink2mqtt/ups/state",
-        (p) => p.includes("on_line"),
+        (p) => p.includes(`"power_state":"on_line"`),
         {
           timeoutMs: 30_000,
         },

@@ -129,7 +129,7 @@ describe("the packed tarball, installed as the README says", () => {
       const state = waitForMessage(
         client,
         "upslink2mqtt/ups/state",
-        (m) => m.payload.includes("on_line"),
+        (m) => m.payload.includes(`"power_state":"on_line"`),
         30_000,
       );
       state.catch(() => {});
