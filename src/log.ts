@@ -5,9 +5,14 @@
 // and `pretty` (pino's own pretty printer, pino-pretty: one readable line a record, for a terminal
 // and the Home Assistant add-on's log panel). Without a configured form, pretty when the log goes to
 // a terminal.
+import { createRequire } from "node:module";
 import { isatty } from "node:tty";
 import { type DestinationStream, type Logger, pino } from "pino";
-import { prettyFactory } from "pino-pretty";
+
+// pino-pretty is loaded only when the pretty form is used: JSON logging (containers, services,
+// benchmarks) does not carry its modules in memory.
+const requireModule = createRequire(import.meta.url);
+type PinoPretty = typeof import("pino-pretty");
 
 export type { Logger };
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -44,6 +49,7 @@ function prettyDestination(
   out: NodeJS.WritableStream | DestinationStream,
   colorize: boolean,
 ): DestinationStream {
+  const { prettyFactory } = requireModule("pino-pretty") as PinoPretty;
   const prettify = prettyFactory({
     colorize,
     translateTime: "SYS:yyyy-mm-dd HH:MM:ss.l",
