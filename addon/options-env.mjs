@@ -68,6 +68,8 @@ export function optionsToEnv(options, service = {}) {
     if (present(service.username)) env[envNameFor("mqtt.username")] = String(service.username);
     if (present(service.password)) env[envNameFor("mqtt.password")] = String(service.password);
   }
+  // The add-on's log panel shows the log as text: readable lines, not JSON.
+  env[envNameFor("log.format")] = "pretty";
   return env;
 }
 

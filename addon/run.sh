@@ -26,4 +26,4 @@ eval "${exports}"
 unset ADDON_MQTT_PASSWORD
 
 bashio::log.info "Starting upslink2mqtt on ${UPSLINK_UPS_PORT}"
-exec node --max-semi-space-size=1 /opt/upslink2mqtt/node_modules/upslink2mqtt/dist/main.js run
+exec node --max-semi-space-size=1 /opt/upslink2mqtt/dist/main.js run

@@ -429,7 +429,13 @@ export class Bridge {
     try {
       await this.deps.mqtt.publish(topic, payload, { retain, qos: this.deps.config.mqtt.qos });
     } catch (error) {
-      this.log.warn({ topic, err: error instanceof Error ? error.message : String(error) }, "publish failed");
+      // Stopping closes the connection under publications still in flight (a republish after a
+      // connect, a state update): losing them is what a stop means, not something to warn about.
+      const level = this.stopped ? "debug" : "warn";
+      this.log[level](
+        { topic, err: error instanceof Error ? error.message : String(error) },
+        "publish failed",
+      );
     }
   }
 }

@@ -13,7 +13,7 @@ const HELP = `Usage: upslink2mqtt [run] [--config FILE] [--<key>=<value> ...]
 
 Runs the bridge. Configuration, later wins: defaults, the file (--config FILE or UPSLINK_CONFIG),
 UPSLINK_* environment variables, then flags named after the keys (e.g. --mqtt.url=mqtt://host).
-\`upslink2mqtt schema\` prints every key with its default and allowed values.`;
+\`upslink2mqtt schema --table\` lists every key with its variable, default and allowed values.`;
 
 export const runCommand: Command = async (args, io) => {
   if (args.includes("--help") || args.includes("-h")) {
@@ -27,13 +27,13 @@ export const runCommand: Command = async (args, io) => {
     writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
     writeLine(
       io.stderr,
-      "Run `upslink2mqtt --help` for the commands, `upslink2mqtt schema` for every configuration key.",
+      "Run `upslink2mqtt --help` for the commands, `upslink2mqtt schema --table` for every configuration key.",
     );
     return isUpsLinkError(error) && error.code !== "config_invalid" && error.code !== "usage"
       ? EXIT_FAILURE
       : EXIT_USAGE;
   }
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   return runBridge(config, logger, io);
 };
 

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import convict from "convict";
-import type { LogLevel } from "../log.js";
+import type { LogFormat, LogLevel } from "../log.js";
 import { UpsLinkError } from "../protocol/errors.js";
 import { checkValue, describeFormat, registerFormats } from "./formats.js";
 import { displayValue } from "./redact.js";
@@ -388,6 +388,9 @@ function buildConfig(values: unknown, upses: readonly UpsConfig[]): Config {
       reconnect_max_ms: int(values, "link.reconnect_max_ms"),
       lost_after_failures: int(values, "link.lost_after_failures"),
     },
-    log: { level: text(values, "log.level") as LogLevel },
+    log: {
+      level: text(values, "log.level") as LogLevel,
+      format: textOrNull(values, "log.format") as LogFormat | null,
+    },
   };
 }

@@ -2,7 +2,7 @@
 // and flags. Environment names and flags are derived mechanically from the dotted path (the
 // contract's table is a consequence of this file, not a second list).
 import { CABLES } from "../link/transport.js";
-import { LOG_LEVELS } from "../log.js";
+import { LOG_FORMATS, LOG_LEVELS } from "../log.js";
 import { describeFormat, type FieldSpec, type FormatName, SHUTDOWN_METHODS } from "./formats.js";
 
 export type SchemaNode = FieldSpec | { readonly [key: string]: SchemaNode };
@@ -301,6 +301,13 @@ const TREE = {
       default: "info",
       format: "choice",
       values: [...LOG_LEVELS],
+    },
+    format: {
+      doc: "Log form: pretty (one readable line a record) or json (one JSON object a line, for log collectors). null: pretty when the log goes to a terminal, else json.",
+      default: null,
+      format: "choice",
+      values: [...LOG_FORMATS],
+      nullable: true,
     },
   },
 } as const satisfies TreeInput;

@@ -1,7 +1,7 @@
 // The normalized configuration every module receives: defaults applied, values checked, one list of
 // UPSes whatever form the source used.
 import type { Cable } from "../link/transport.js";
-import type { LogLevel } from "../log.js";
+import type { LogFormat, LogLevel } from "../log.js";
 
 /** One list of cables, the link's (the 940-0095B needs DTR=1, RTS=0). */
 export type { Cable };
@@ -72,7 +72,7 @@ export interface Config {
   readonly commands: CommandsConfig;
   readonly shutdown_policy: ShutdownPolicyConfig;
   readonly link: LinkConfig;
-  readonly log: { readonly level: LogLevel };
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat | null };
 }
 
 export interface LoadConfigInput {
