@@ -5,7 +5,9 @@ import { redactConfig } from "../config/index.js";
 import { type DeviceDiscovery, discoverUps, humanize } from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
+import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
 import { bridgeInfo } from "../mqtt/topics.js";
+import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
 import { CommandService, type Outcome } from "../ups/commands.js";
@@ -36,7 +38,7 @@ interface UpsRuntime {
   readonly commands: CommandService;
   discovery: DeviceDiscovery | null;
   stateTimer: NodeJS.Immediate | null;
-  publishedKeys: Set<string>;
+  publishedKeys: Set<KeyId>;
   pending: readonly Record<string, Value>[];
 }
 
@@ -346,34 +348,15 @@ export class Bridge {
     const { commands } = runtime;
     switch (request.kind) {
       case "invalid":
-        await this.respond(
-          runtime,
-          {
-            status: "error",
-            action: request.id,
-            data: null,
-            error: request.error,
-            transaction: request.transaction,
-          },
-          message,
-        );
+        await this.respond(runtime, failed(request.id, request.error, request.transaction), message);
         return;
       case "command":
         if (!CommandService.isAction(request.id)) {
-          await this.respond(
-            runtime,
-            {
-              status: "error",
-              action: request.id,
-              data: null,
-              error: {
-                code: "unknown_action",
-                message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.`,
-              },
-              transaction: request.transaction,
-            },
-            message,
-          );
+          const error = {
+            code: "unknown_action",
+            message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.`,
+          } as const;
+          await this.respond(runtime, failed(request.id, error, request.transaction), message);
           return;
         }
         await this.respond(
@@ -399,19 +382,21 @@ export class Bridge {
     }
   }
 
+  /** Publishes an outcome on `response/<id>` in the contract's envelope (the MQTT layer builds it). */
   private async respond(
     runtime: UpsRuntime,
     outcome: Outcome,
     request: IncomingMessage | null,
   ): Promise<void> {
-    const envelope = {
-      status: outcome.status,
-      action: outcome.action,
-      data: outcome.data,
-      error: outcome.error,
-      transaction: outcome.transaction ?? null,
-    };
-    const text = JSON.stringify(envelope);
+    const text = serializeEnvelope(
+      envelope({
+        status: outcome.status,
+        action: outcome.action,
+        data: outcome.data,
+        error: outcome.error,
+        transaction: outcome.transaction ?? null,
+      }),
+    );
     const topic = runtime.topics.response(outcome.action);
     try {
       // MQTT v5 requests that carry a response topic are answered there as well.
@@ -438,6 +423,11 @@ export class Bridge {
       );
     }
   }
+}
+
+/** The outcome of a request refused before it reached the command service. */
+function failed(action: string, error: Outcome["error"] & object, transaction: Value | undefined): Outcome {
+  return { status: "error", action, data: null, error, transaction };
 }
 
 /** How long a stop waits for each `offline` publication to be acknowledged. */

@@ -7,8 +7,14 @@
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_KEYS, type ConfigKey } from "../config/index.js";
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
 import { topics } from "../mqtt/topics.js";
-import { CATALOGUE, EVENTS, FEEDBACKS, opcodeText } from "../protocol/catalogue.js";
-import { REGISTERS } from "../protocol/registers.js";
+import {
+  CATALOGUE,
+  EVENTS,
+  FEEDBACKS,
+  opcodeText,
+  REGISTERS,
+  type SettingId,
+} from "../protocol/catalogue/index.js";
 import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
 import { UNIT_TEXT } from "../protocol/units.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
@@ -231,7 +237,7 @@ const TOPIC_DOCS = {
 
 /** Every row supported, every register read, every setting with the seed's values: the full surface. */
 function allKeys(): KeySpec[] {
-  const settingValues: Record<string, readonly string[]> = {};
+  const settingValues: Partial<Record<SettingId, readonly string[]>> = {};
   for (const row of CATALOGUE) {
     if (row.kind === "setting" && row.values !== null) settingValues[row.id] = allowedValues(row);
   }
@@ -336,11 +342,7 @@ function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): stri
             ? `number (${UNIT_TEXT[fb.unit] ?? fb.unit})`
             : "two hex digits";
       const source = CATALOGUE.find((row) => row.id === fb.sourceQuery);
-      const note =
-        fb.id === "run_time_remaining_minutes"
-          ? "`null` when the UPS answers `>>>>:` (unknown, never 0)"
-          : "";
-      return [code(spec.key), `from ${code(fb.sourceQuery)}`, value, source?.tier ?? "", entity, note];
+      return [code(spec.key), `from ${code(fb.sourceQuery)}`, value, source?.tier ?? "", entity, fb.notes];
     }
     case "bit":
       return [
@@ -363,14 +365,7 @@ function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): stri
         availabilityNote(spec.row),
       ];
     case "derived":
-      return [
-        code(spec.key),
-        "derived by the bridge",
-        `${code("true")} when the UPS signals low battery on battery, or the configured shutdown_policy thresholds are crossed`,
-        "every poll",
-        entity,
-        "",
-      ];
+      return [code(spec.key), "derived by the bridge", spec.derived.description, "every poll", entity, ""];
   }
 }
 

@@ -1,7 +1,7 @@
 // Issue 5: every action of the catalogue through MQTT against the simulator, checking the bytes the
 // UPS received and the responses; the two-step confirmation; interlocks.
 import { afterEach, describe, expect, it } from "vitest";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
 import { collect, connectClient, NEEDS_MQTT5, startTestBroker } from "../helpers/broker.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import {
