@@ -351,14 +351,7 @@ export class Bridge {
         await this.respond(runtime, failed(request.id, request.error, request.transaction), message);
         return;
       case "command":
-        if (!CommandService.isAction(request.id)) {
-          const error = {
-            code: "unknown_action",
-            message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.`,
-          } as const;
-          await this.respond(runtime, failed(request.id, error, request.transaction), message);
-          return;
-        }
+        // The command service refuses an unknown id itself (unknown_action), before anything is sent.
         await this.respond(
           runtime,
           await commands.command(request.id, request.params, request.transaction),
@@ -426,7 +419,11 @@ export class Bridge {
 }
 
 /** The outcome of a request refused before it reached the command service. */
-function failed(action: string, error: Outcome["error"] & object, transaction: Value | undefined): Outcome {
+function failed(
+  action: string,
+  error: NonNullable<Outcome["error"]>,
+  transaction: Value | undefined,
+): Outcome {
   return { status: "error", action, data: null, error, transaction };
 }
 

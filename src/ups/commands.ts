@@ -120,11 +120,6 @@ export class CommandService {
     });
   }
 
-  /** Every action id with a command topic: the catalogue's actions plus composites. */
-  static isAction(id: string): boolean {
-    return findAction(id) !== undefined || COMPOSITE_IDS.has(id);
-  }
-
   /** `command/<action id>`: non-destructive actions run at once; destructive ones become pending. */
   async command(
     actionId: string,
