@@ -42,7 +42,6 @@ export * from "./feedbacks.js";
 export * from "./queries.js";
 export * from "./registers.js";
 export type * from "./rows.js";
-export { HA_DIAGNOSTIC, haSensor } from "./rows.js";
 export * from "./settings.js";
 
 /** Every row in the seed's order: §3.1, §3.2, §3.3, §3.4 (Ctrl-Z, z, `-`, the settings), §4.1, §4.2. */
