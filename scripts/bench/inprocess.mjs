@@ -8,7 +8,7 @@ import { LinkSession } from "../../dist/link/session.js";
 import { SimTransport } from "../../dist/link/sim.js";
 import { silentLogger } from "../../dist/log.js";
 import { MqttConnection } from "../../dist/mqtt/connection.js";
-import { CATALOGUE } from "../../dist/protocol/catalogue.js";
+import { CATALOGUE } from "../../dist/protocol/catalogue/index.js";
 import { CHAR_MS, SmartUpsSimulator } from "../../dist/simulator/simulator.js";
 import { CatalogueLink } from "../../dist/ups/catalogue-link.js";
 import { UpsModel } from "../../dist/ups/model.js";

@@ -5,7 +5,9 @@ import { redactConfig } from "../config/index.js";
 import { type DeviceDiscovery, discoverUps, humanize } from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
+import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
 import { bridgeInfo } from "../mqtt/topics.js";
+import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
 import { CommandService, type Outcome } from "../ups/commands.js";
@@ -36,7 +38,7 @@ interface UpsRuntime {
   readonly commands: CommandService;
   discovery: DeviceDiscovery | null;
   stateTimer: NodeJS.Immediate | null;
-  publishedKeys: Set<string>;
+  publishedKeys: Set<KeyId>;
   pending: readonly Record<string, Value>[];
 }
 
@@ -346,36 +348,10 @@ export class Bridge {
     const { commands } = runtime;
     switch (request.kind) {
       case "invalid":
-        await this.respond(
-          runtime,
-          {
-            status: "error",
-            action: request.id,
-            data: null,
-            error: request.error,
-            transaction: request.transaction,
-          },
-          message,
-        );
+        await this.respond(runtime, failed(request.id, request.error, request.transaction), message);
         return;
       case "command":
-        if (!CommandService.isAction(request.id)) {
-          await this.respond(
-            runtime,
-            {
-              status: "error",
-              action: request.id,
-              data: null,
-              error: {
-                code: "unknown_action",
-                message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.`,
-              },
-              transaction: request.transaction,
-            },
-            message,
-          );
-          return;
-        }
+        // The command service refuses an unknown id itself (unknown_action), before anything is sent.
         await this.respond(
           runtime,
           await commands.command(request.id, request.params, request.transaction),
@@ -399,19 +375,21 @@ export class Bridge {
     }
   }
 
+  /** Publishes an outcome on `response/<id>` in the contract's envelope (the MQTT layer builds it). */
   private async respond(
     runtime: UpsRuntime,
     outcome: Outcome,
     request: IncomingMessage | null,
   ): Promise<void> {
-    const envelope = {
-      status: outcome.status,
-      action: outcome.action,
-      data: outcome.data,
-      error: outcome.error,
-      transaction: outcome.transaction ?? null,
-    };
-    const text = JSON.stringify(envelope);
+    const text = serializeEnvelope(
+      envelope({
+        status: outcome.status,
+        action: outcome.action,
+        data: outcome.data,
+        error: outcome.error,
+        transaction: outcome.transaction ?? null,
+      }),
+    );
     const topic = runtime.topics.response(outcome.action);
     try {
       // MQTT v5 requests that carry a response topic are answered there as well.
@@ -438,6 +416,15 @@ export class Bridge {
       );
     }
   }
+}
+
+/** The outcome of a request refused before it reached the command service. */
+function failed(
+  action: string,
+  error: NonNullable<Outcome["error"]>,
+  transaction: Value | undefined,
+): Outcome {
+  return { status: "error", action, data: null, error, transaction };
 }
 
 /** How long a stop waits for each `offline` publication to be acknowledged. */

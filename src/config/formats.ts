@@ -2,6 +2,7 @@
 // flags), how to check a value and say what is allowed, how to describe itself for the docs, and how
 // to express itself in JSON Schema. The convict schema names these formats; convict calls them.
 import convict from "convict";
+import { SHUTDOWN_METHOD_NAMES } from "../protocol/catalogue/index.js";
 
 /** One leaf of the convict schema, with the extra fields our formats read. */
 export interface FieldSpec {
@@ -54,7 +55,8 @@ const TRUE_TEXT = new Set(["true", "1", "yes", "on"]);
 const FALSE_TEXT = new Set(["false", "0", "no", "off"]);
 
 export const MQTT_URL_SCHEMES = ["mqtt", "mqtts", "ws", "wss"] as const;
-export const SHUTDOWN_METHODS = ["S", "@", "K", "Z", "CS"] as const;
+/** The shutdown methods are defined by the catalogue's actions (NUT's advorder letters). */
+export const SHUTDOWN_METHODS = SHUTDOWN_METHOD_NAMES;
 
 /**
  * The UPS id becomes a topic level next to `bridge` (`<base>/bridge/state`), so `bridge` itself
@@ -255,10 +257,6 @@ function formatOf(spec: FieldSpec): Format {
 export function checkValue(spec: FieldSpec, value: unknown): string | null {
   if (value === null && spec.nullable === true) return null;
   return formatOf(spec).check(value, spec);
-}
-
-export function coerceText(spec: FieldSpec, text: string): unknown {
-  return formatOf(spec).coerce(text);
 }
 
 export function describeFormat(spec: FieldSpec): string {

@@ -2,10 +2,10 @@
 // UPSes whatever form the source used.
 import type { Cable } from "../link/transport.js";
 import type { LogFormat, LogLevel } from "../log.js";
+import type { ShutdownMethod } from "../protocol/catalogue/index.js";
 
-/** One list of cables, the link's (the 940-0095B needs DTR=1, RTS=0). */
-export type { Cable };
-export type ShutdownMethod = "S" | "@" | "K" | "Z" | "CS";
+/** One list of cables, the link's (the 940-0095B needs DTR=1, RTS=0); one of shutdown methods, the catalogue's. */
+export type { Cable, ShutdownMethod };
 
 export interface MqttConfig {
   readonly url: string;

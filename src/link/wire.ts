@@ -12,7 +12,7 @@ import { ReplySlot, type ReplyWaiter } from "./waiter.js";
 
 export interface AlertEvent {
   /** The event id the frame parser gives the alert byte (one of the catalogue's events). */
-  readonly event: string;
+  readonly event: Extract<Frame, { readonly type: "alert" }>["event"];
   readonly byte: number;
   readonly at: Date;
   /**

@@ -1,13 +1,13 @@
 // The EEPROM settings of a simulated unit, taken from the catalogue: which opcodes it has, the ring
 // its `-` edit steps through for its voltage version, its factory value, and its Ctrl-Z items.
-import { CATALOGUE } from "../protocol/catalogue.js";
+import { CATALOGUE, type SettingId } from "../protocol/catalogue/index.js";
 import type { DumpItem } from "../protocol/dump-format.js";
 import { NOMINAL } from "./physics.js";
 import { type Profile, supports } from "./profiles.js";
 
 export interface SimSetting {
   /** Catalogue id (the public setting name). */
-  readonly id: string;
+  readonly id: SettingId;
   readonly byte: number;
   /** `ring`: `-` steps to the next value; `text`: `-` then 8 characters (c, x); `hex`: `-` then 2 hex digits (I). */
   readonly entry: "ring" | "text" | "hex";
@@ -21,7 +21,10 @@ export interface SimSetting {
   readonly dumpItems: readonly DumpItem[];
 }
 
-/** The settings whose values the simulated unit acts on or gives a factory value (catalogue ids). */
+/**
+ * The settings whose values the simulated unit acts on or gives a factory value: the unit's own
+ * physics, keyed by catalogue id (a misspelt id does not compile).
+ */
 export const SETTING = {
   upperTransfer: "upper_transfer_voltage",
   lowerTransfer: "lower_transfer_voltage",
@@ -37,13 +40,9 @@ export const SETTING = {
   alarmEnable: "alarm_enable",
   upsId: "ups_id",
   batteryReplacementDate: "battery_replacement_date",
-  /** `>` is the battery pack count on these units, not a ring (seed). */
-  batteryPackConfig: "battery_pack_config",
-} as const;
+} as const satisfies Readonly<Record<string, SettingId>>;
 
-const NOT_A_RING = new Set<string>([SETTING.batteryPackConfig]);
-
-function factoryValue(id: string, ring: readonly string[], profile: Profile): string {
+function factoryValue(id: SettingId, ring: readonly string[], profile: Profile): string {
   if (id === SETTING.upsId) return "UPS_IDEN";
   if (id === SETTING.batteryReplacementDate) return profile.manufactureDate;
   if (id === SETTING.alarmEnable) return "FF";
@@ -56,11 +55,11 @@ function factoryValue(id: string, ring: readonly string[], profile: Profile): st
 export function settingsFor(profile: Profile): SimSetting[] {
   const settings: SimSetting[] = [];
   for (const row of CATALOGUE) {
-    if (row.kind !== "setting" || NOT_A_RING.has(row.id)) continue;
+    // `>` is the battery pack count on these units (entry `count`), not simulated.
+    if (row.kind !== "setting" || row.entry === "count") continue;
     const byte = row.wire.bytes[0];
     if (byte === undefined || !supports(profile, byte)) continue;
-    const param = row.params[0];
-    const entry = param?.type === "text" ? "text" : param?.type === "hex_byte" ? "hex" : "ring";
+    const entry = row.entry;
     const values: Readonly<Record<string, readonly string[]>> = row.values ?? {};
     const ring = entry === "ring" ? (values[profile.locale] ?? values["4"] ?? []) : [];
     if (entry === "ring" && ring.length === 0) continue;

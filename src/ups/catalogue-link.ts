@@ -1,23 +1,29 @@
-// The link as the UPS layer uses it: catalogue rows in, raw replies out. Each row becomes a link
-// request (requests.ts); what the link hands back raw is read here (`NA`: not supported, or not
-// now); rows the unit is known to lack fail without touching the wire; and capability discovery
-// (capabilities.ts) runs over the link's probes. The session underneath knows bytes only.
+// The link as the UPS layer uses it: catalogue rows in, raw replies out (actions: their data). Each
+// row becomes a link request (requests.ts); what the link hands back raw is read by the codec (`NA`:
+// not supported, or not now; an action's refusal); rows the unit is known to lack fail without
+// touching the wire; and capability discovery (capabilities.ts) runs over the link's probes. The
+// session underneath knows bytes only.
 import type { ExclusiveLine, LinkSession, Priority, ProbeOptions } from "../link/session.js";
-import { CATALOGUE, findRow } from "../protocol/catalogue.js";
+import {
+  CATALOGUE,
+  eventById,
+  findRow,
+  type QueryId,
+  type RowId,
+  type SettingId,
+} from "../protocol/catalogue/index.js";
+import {
+  type ActionReply,
+  actionResult,
+  type EncodedAction,
+  interpretReply,
+  replyError,
+} from "../protocol/codec.js";
 import { UpsLinkError } from "../protocol/errors.js";
-import type { CatalogueRow, Value } from "../protocol/types.js";
+import type { QueryRow, SettingRow, Value } from "../protocol/types.js";
 import { type Capabilities, discoverCapabilities, type ProbeOutcome } from "./capabilities.js";
 import type { AlertEvent, LinkState, UpsLink } from "./link.js";
-import {
-  actionReply,
-  actionRequest,
-  decodeReply,
-  notSupported,
-  probeAnswered,
-  queryRequest,
-  readExchange,
-  SILENCE_ALERTS,
-} from "./requests.js";
+import { actionRequest, decodeReply, probeAnswered, queryRequest, readExchange } from "./requests.js";
 
 export interface QueryOptions {
   readonly priority?: Priority;
@@ -27,14 +33,15 @@ export class CatalogueLink implements UpsLink {
   readonly session: LinkSession;
   #capabilities: Capabilities | null = null;
   /** Rows that have given a real answer: a later `NA` from them is "not now", not "unsupported". */
-  readonly #answered = new Set<string>();
-  readonly #unsupported = new Set<string>();
+  readonly #answered = new Set<RowId>();
+  readonly #unsupported = new Set<RowId>();
 
   constructor(session: LinkSession) {
     this.session = session;
     // Subscribed before anyone else: the link expects silence before the alert is heard elsewhere.
     session.onAlert((alert) => {
-      if (SILENCE_ALERTS.has(alert.event)) session.expectSilence();
+      // `*` (old models): the load is about to go off; silence after it is expected.
+      if (eventById(alert.event).effect === "goes_silent") session.expectSilence();
     });
   }
 
@@ -64,37 +71,37 @@ export class CatalogueLink implements UpsLink {
   }
 
   /** A query's (or setting's) raw reply. Throws UpsLinkError: not_supported, timeout, bad_reply, link_down. */
-  async query(rowId: string, options: QueryOptions | Priority = {}): Promise<string> {
+  async query(rowId: QueryId | SettingId, options: QueryOptions | Priority = {}): Promise<string> {
     const priority = typeof options === "string" ? options : (options.priority ?? "poll");
-    const row = this.#row(rowId, ["query", "setting"]);
-    if (this.#unsupported.has(row.id)) throw notSupported(row, false);
+    const row = this.#row(rowId);
+    if (this.#unsupported.has(row.id)) throw replyError(row, { kind: "not_available" }, { transient: false });
     const text = await this.session.request(queryRequest(row, priority));
-    if (text === "NA") {
+    const meaning = interpretReply(row, text);
+    if (meaning.kind === "not_available") {
       // A query that answered before and now says NA is "not now" (sleeping, after S, during
       // calibration), not "unsupported" (PROTOCOL-NOTES "Values").
       const transient = this.#answered.has(row.id) || this.#capabilities?.supported.has(row.id) === true;
       if (!transient) this.#unsupported.add(row.id);
-      throw notSupported(row, transient);
+      throw replyError(row, meaning, { transient });
     }
     this.#answered.add(row.id);
     return text;
   }
 
   /** A query decoded with its row's decoder (bad_reply when the reply does not decode). */
-  async read(rowId: string, options: QueryOptions | Priority = {}): Promise<Value> {
-    const row = this.#row(rowId, ["query", "setting"]);
+  async read(rowId: QueryId | SettingId, options: QueryOptions | Priority = {}): Promise<Value> {
+    const row = this.#row(rowId);
     return decodeReply(row, await this.query(rowId, options));
   }
 
   /**
-   * Runs an action: two-press commands with the line held through the gap, parameters paced one
-   * character at a time. Never retried. `NA` → not_supported, `NO`/`ERR` → refused_by_ups.
+   * Runs an action the codec encoded (bad parameters never get this far): two-press commands with
+   * the line held through the gap, parameters paced one character at a time. Never retried. The
+   * reply is read by the codec once: `NA` → not_supported, `NO`/`ERR` → the row's refusal.
    */
-  async action(rowId: string, params: Readonly<Record<string, Value>> = {}): Promise<string> {
-    const row = this.#row(rowId, ["action"]);
-    // Bad parameters throw here, before anything is queued.
-    const request = actionRequest(row, params);
-    return actionReply(row, await this.session.request(request));
+  async action(request: EncodedAction): Promise<ActionReply> {
+    const text = await this.session.request(actionRequest(request));
+    return actionResult(request.row, interpretReply(request.row, text));
   }
 
   /** Holds the line for a multi-step procedure (setting edits); nothing else interleaves. */
@@ -119,8 +126,8 @@ export class CatalogueLink implements UpsLink {
   }
 
   /** One question for discovery: classified, never counted as a link failure. */
-  async #probe(rowId: string, options: ProbeOptions = {}): Promise<ProbeOutcome> {
-    const row = this.#row(rowId, ["query", "setting"]);
+  async #probe(rowId: QueryId | SettingId, options: ProbeOptions = {}): Promise<ProbeOutcome> {
+    const row = this.#row(rowId);
     const text = await this.session.probe(readExchange(row), options);
     if (text === null) return { kind: "silent" };
     if (!probeAnswered(row, text)) return { kind: "not_supported", reply: text };
@@ -128,13 +135,16 @@ export class CatalogueLink implements UpsLink {
     return { kind: "answer", text };
   }
 
-  #row(rowId: string, kinds: readonly CatalogueRow["kind"][]): CatalogueRow {
+  #row(rowId: QueryId | SettingId): QueryRow | SettingRow {
     const row = findRow(rowId);
-    if (row === undefined || !kinds.includes(row.kind)) {
-      const code = kinds.includes("action") ? "unknown_action" : "unknown_setting";
-      throw new UpsLinkError(code, `'${rowId}' is not a ${kinds.join(" or ")} of the UPS-Link catalogue.`, {
-        id: rowId,
-      });
+    if (row?.kind !== "query" && row?.kind !== "setting") {
+      throw new UpsLinkError(
+        "unknown_setting",
+        `'${rowId}' is not a query or setting of the UPS-Link catalogue.`,
+        {
+          id: rowId,
+        },
+      );
     }
     return row;
   }

@@ -7,9 +7,6 @@ import { randomBytes } from "node:crypto";
 import { UpsLinkError } from "../protocol/errors.js";
 import type { Value } from "../protocol/types.js";
 
-/** Tokens are 32 lowercase hex characters (128 random bits). */
-export const TOKEN_PATTERN = /^[0-9a-f]{32}$/;
-
 export interface PendingConfirmation {
   readonly token: string;
   readonly ups: string;
@@ -150,6 +147,7 @@ export class ConfirmationManager {
   }
 }
 
+/** 32 lowercase hex characters (128 random bits): the form the MQTT layer accepts (`TOKEN_PATTERN`). */
 function defaultToken(): string {
   return randomBytes(16).toString("hex");
 }

@@ -8,11 +8,23 @@
 // Alerts publish the keys they imply at once, then re-read the registers they concern ahead of polls.
 import { EventEmitter } from "node:events";
 import type { Logger } from "../log.js";
-import { CATALOGUE, EVENTS, FEEDBACKS, findRow } from "../protocol/catalogue.js";
+import {
+  CATALOGUE,
+  DERIVED,
+  eventById,
+  FEEDBACKS,
+  type KeyId,
+  type QueryId,
+  REGISTER_MAP,
+  REGISTERS,
+  readableRow,
+  type SettingId,
+  SHUTDOWN_INPUTS,
+} from "../protocol/catalogue/index.js";
+import { decodeRegister, formatHexByte, patchMasks } from "../protocol/decoders.js";
 import { isUpsLinkError } from "../protocol/errors.js";
 import { deriveFeedbacks } from "../protocol/feedbacks.js";
-import { decodeRegister, REGISTERS } from "../protocol/registers.js";
-import type { CatalogueRow, PollTier, Value } from "../protocol/types.js";
+import type { PollTier, QueryRow, SettingRow, Value } from "../protocol/types.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
 import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import { type ShutdownThresholds, shutdownRecommended } from "./policy.js";
@@ -34,7 +46,7 @@ export interface UpsEvent {
 }
 
 export interface UpsModelEvents {
-  change: [key: string, value: Value];
+  change: [key: KeyId, value: Value];
   event: [event: UpsEvent];
   availability: [online: boolean];
   capabilities: [capabilities: Capabilities, keys: readonly KeySpec[]];
@@ -45,7 +57,7 @@ export interface UpsModelEvents {
 const TEST_WINDOW_MS = 30_000;
 
 export class UpsModel extends EventEmitter<UpsModelEvents> {
-  readonly store = new StateStore();
+  readonly store = new StateStore<KeyId>();
   private capabilities: Capabilities | null = null;
   private keySpecs: KeySpec[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -56,7 +68,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private testUntil = 0;
   /** Alerts seen so far, and the alert count at which each query was last made stale by one. */
   private alertSeq = 0;
-  private readonly staleAt = new Map<string, number>();
+  private readonly staleAt = new Map<QueryId | SettingId, number>();
   private readonly log: Logger;
   private readonly slowRereadQueued = { value: false };
   /**
@@ -64,7 +76,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
    * alerts (or an alert inside every reply) re-reads each register once more, instead of starting
    * one re-read per alert, each of whose replies can carry another alert (unbounded growth).
    */
-  private readonly alertRereads = new Set<string>();
+  private readonly alertRereads = new Set<QueryId | SettingId>();
   private alertRereadRunning = false;
 
   constructor(
@@ -116,7 +128,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 
   /** Re-reads some queries now, ahead of polls. */
-  async reread(ids: readonly string[]): Promise<void> {
+  async reread(ids: readonly (QueryId | SettingId)[]): Promise<void> {
     const generation = this.generation;
     for (const id of ids) {
       if (!this.isSupported(id)) continue;
@@ -204,13 +216,13 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     this.timers.clear();
   }
 
-  private isSupported(id: string): boolean {
+  private isSupported(id: QueryId | SettingId): boolean {
     return this.capabilities?.supported.has(id) ?? false;
   }
 
-  private rowsOfTier(tier: PollTier): CatalogueRow[] {
+  private rowsOfTier(tier: PollTier): (QueryRow | SettingRow)[] {
     return CATALOGUE.filter(
-      (row) =>
+      (row): row is Extract<(typeof CATALOGUE)[number], QueryRow | SettingRow> =>
         (row.kind === "query" || row.kind === "setting") && rowTier(row) === tier && this.isSupported(row.id),
     );
   }
@@ -222,9 +234,13 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     }
   }
 
-  private async readQuery(id: string, generation: number, priority: "user" | "poll"): Promise<void> {
-    const row = findRow(id);
-    if (row === undefined || row.decode === null) return;
+  private async readQuery(
+    id: QueryId | SettingId,
+    generation: number,
+    priority: "user" | "poll",
+  ): Promise<void> {
+    const row = readableRow(id);
+    if (row.decode === null) return;
     let text: string;
     const seqAtStart = this.alertSeq;
     try {
@@ -250,14 +266,12 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 
   /** Applies one decoded query or setting value and everything derived from it. */
-  private apply(row: CatalogueRow, value: Value): void {
+  private apply(row: QueryRow | SettingRow, value: Value): void {
     this.store.set(row.id, value);
-    if (row.register !== null && typeof value === "string") {
-      const bits = decodeRegister(row.register, value);
-      if (bits.ok && typeof bits.value === "object" && bits.value !== null && !Array.isArray(bits.value)) {
-        for (const [key, bit] of Object.entries(bits.value))
-          if (this.store.has(key)) this.store.set(key, bit);
-      }
+    if (row.register !== null && typeof value === "string" && decodeRegister(row.register, value).ok) {
+      const byte = Number.parseInt(value, 16);
+      for (const bit of REGISTER_MAP[row.register].bits)
+        if (this.store.has(bit.id)) this.store.set(bit.id, (byte & (1 << bit.bit)) !== 0);
     }
     this.deriveAll();
   }
@@ -265,29 +279,42 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private deriveAll(): void {
     const values = this.store.snapshot();
     const derived = deriveFeedbacks(values);
-    for (const [key, value] of Object.entries(derived)) if (this.store.has(key)) this.store.set(key, value);
+    for (const feedback of FEEDBACKS)
+      if (this.store.has(feedback.id)) this.store.set(feedback.id, derived[feedback.id]);
     this.updateShutdownRecommended();
   }
 
   private updateShutdownRecommended(): void {
-    const v = (key: string) => this.store.get(key);
-    const bool = (key: string) => (typeof v(key) === "boolean" ? (v(key) as boolean) : null);
-    const num = (key: string) => (typeof v(key) === "number" ? (v(key) as number) : null);
+    const bool = (key: KeyId) => {
+      const value = this.store.get(key);
+      return typeof value === "boolean" ? value : null;
+    };
+    // The first of the keys that holds a number (a feedback, else the query it comes from).
+    const num = (keys: readonly KeyId[]) => {
+      for (const key of keys) {
+        const value = this.store.get(key);
+        if (typeof value === "number") return value;
+      }
+      return null;
+    };
     const recommended = shutdownRecommended(
       {
-        onBattery: bool("on_battery_mode"),
-        lowBattery: bool("low_battery_condition"),
-        chargePercent: num("battery_capacity_percent") ?? num("battery_capacity"),
-        runtimeMinutes: num("run_time_remaining_minutes") ?? num("run_time_remaining"),
+        onBattery: bool(SHUTDOWN_INPUTS.onBattery),
+        lowBattery: bool(SHUTDOWN_INPUTS.lowBattery),
+        chargePercent: num(SHUTDOWN_INPUTS.charge),
+        runtimeMinutes: num(SHUTDOWN_INPUTS.runtime),
         testInduced: this.testInduced(),
       },
       this.options.thresholds,
     );
-    if (this.store.has("shutdown_recommended")) this.store.set("shutdown_recommended", recommended);
+    for (const derived of DERIVED) if (this.store.has(derived.id)) this.store.set(derived.id, recommended);
   }
 
   private testInduced(): boolean {
-    return Date.now() < this.testUntil || this.store.get("transfer_cause_state") === "command_test";
+    return (
+      Date.now() < this.testUntil ||
+      this.store.get(SHUTDOWN_INPUTS.transferCause) === SHUTDOWN_INPUTS.testCause
+    );
   }
 
   /**
@@ -301,26 +328,24 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     }
     this.emitAlertEvent(alert);
     if (!this.online) return;
-    const row = EVENTS.find((e) => e.id === alert.event);
+    const row = eventById(alert.event);
     this.alertSeq++;
-    for (const id of row?.reread ?? []) this.staleAt.set(id, this.alertSeq);
-    // The alert says what the status register now holds: patch the stored `Q` so everything
-    // derived from it (bits, power_state, shutdown_recommended) changes now and stays consistent
-    // until the re-read below confirms it.
-    const patch = Q_PATCHES[alert.event];
-    const status = this.store.get("ups_status_register");
-    const statusRow = findRow("ups_status_register");
-    if (patch !== undefined && typeof status === "string" && statusRow !== undefined) {
-      const byte = Number.parseInt(status, 16);
+    for (const id of row.reread) this.staleAt.set(id, this.alertSeq);
+    // The alert says what a register now holds: patch the stored value so everything derived from
+    // it (bits, power_state, shutdown_recommended) changes now and stays consistent until the
+    // re-read below confirms it.
+    if (row.patch !== null) {
+      const registerRow = readableRow(REGISTER_MAP[row.patch.register].query);
+      const stored = this.store.get(registerRow.id);
+      const byte = typeof stored === "string" ? Number.parseInt(stored, 16) : Number.NaN;
       if (!Number.isNaN(byte)) {
-        const patched = (byte | patch.set) & ~patch.clear & 0xff;
-        this.apply(statusRow, patched.toString(16).toUpperCase().padStart(2, "0"));
+        const { set, clear } = patchMasks(row.patch);
+        this.apply(registerRow, formatHexByte((byte | set) & ~clear));
       }
     }
     this.updateShutdownRecommended();
-    const reread = row?.reread ?? [];
-    const settings = reread.filter((id) => findRow(id)?.kind === "setting");
-    const queries = reread.filter((id) => findRow(id)?.kind !== "setting");
+    const settings = row.reread.filter((id) => readableRow(id).kind === "setting");
+    const queries = row.reread.filter((id) => readableRow(id).kind !== "setting");
     for (const id of queries) this.alertRereads.add(id);
     void this.drainAlertRereads();
     if (settings.length > 0 && !this.slowRereadQueued.value) {
@@ -334,8 +359,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
 
   private emitAlertEvent(alert: AlertEvent): void {
     const extra: Record<string, Value> = { alert: String.fromCharCode(alert.byte) };
-    if (alert.event === "line_fail" || alert.event === "return_from_line_fail")
-      extra.test = this.testInduced();
+    if (eventById(alert.event).transfer) extra.test = this.testInduced();
     this.emit("event", { event_type: alert.event, at: alert.at.toISOString(), ...extra });
   }
 
@@ -348,19 +372,20 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private async confirmSuspectAlert(alert: AlertEvent): Promise<void> {
     this.log.debug({ event: alert.event }, "alert byte amid line noise: confirming before publishing");
     if (!this.online) return;
-    const row = EVENTS.find((e) => e.id === alert.event);
-    const queries = (row?.reread ?? []).filter((id) => findRow(id)?.kind !== "setting");
+    const row = eventById(alert.event);
+    const queries = row.reread.filter((id) => readableRow(id).kind !== "setting");
     for (const id of queries) this.alertRereads.add(id);
-    const patch = Q_PATCHES[alert.event];
-    if (patch === undefined) {
+    if (row.patch === null) {
       void this.drainAlertRereads();
       return;
     }
-    await this.reread(["ups_status_register"]);
+    const register = REGISTER_MAP[row.patch.register].query;
+    const { set, clear } = patchMasks(row.patch);
+    await this.reread([register]);
     void this.drainAlertRereads();
-    const status = this.store.get("ups_status_register");
+    const status = this.store.get(register);
     const byte = typeof status === "string" ? Number.parseInt(status, 16) : Number.NaN;
-    if (!Number.isNaN(byte) && (byte & patch.set) === patch.set && (byte & patch.clear) === 0) {
+    if (!Number.isNaN(byte) && (byte & set) === set && (byte & clear) === 0) {
       this.emitAlertEvent(alert);
     } else {
       this.log.info(
@@ -386,17 +411,8 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 }
 
-/** Bits of `Q` an alert implies (PROTOCOL-NOTES "Registers": 7 replace, 6 low battery, 4 on battery, 3 on line). */
-const Q_PATCHES: Readonly<Record<string, { readonly set: number; readonly clear: number }>> = {
-  line_fail: { set: 1 << 4, clear: 1 << 3 },
-  return_from_line_fail: { set: 1 << 3, clear: 1 << 4 },
-  low_battery: { set: 1 << 6, clear: 0 },
-  return_from_low_battery: { set: 0, clear: 1 << 6 },
-  replace_battery: { set: 1 << 7, clear: 0 },
-};
-
 /** Settings are read with the slow tier. */
-function rowTier(row: CatalogueRow): PollTier {
+function rowTier(row: QueryRow | SettingRow): PollTier {
   return row.kind === "setting" ? "slow" : row.tier;
 }
 

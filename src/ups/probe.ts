@@ -1,11 +1,11 @@
 // One look at a UPS, as `upslink2mqtt probe` prints it: what the unit is, what it supports, and
 // every supported query and setting read once (settings with the values they allow). Only queries
 // and setting reads go out, never `-` or an action.
-import { CATALOGUE } from "../protocol/catalogue.js";
+import { CATALOGUE } from "../protocol/catalogue/index.js";
 import { asUpsLinkError } from "../protocol/errors.js";
 import { escapeBytes } from "../protocol/escape.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
-import type { CatalogueRow, Unit, Value } from "../protocol/types.js";
+import type { QueryRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "./capabilities.js";
 import type { CatalogueLink } from "./catalogue-link.js";
 
@@ -37,10 +37,12 @@ export interface ProbeReport {
   readonly firmwareAdvice: FirmwareAdvice | null;
 }
 
-/** Rows shown in the identity block or read as part of discovery: not repeated as readings. */
-const NOT_A_READING = new Set(["all_commands_available", "read_all_eeprom"]);
+/** Rows read as part of discovery (`a`, Ctrl-Z), shown in its blocks: not repeated as readings. */
+function isReading(row: QueryRow | SettingRow): boolean {
+  return row.kind === "setting" || (row.reveals !== "commands" && row.reveals !== "setting_values");
+}
 
-async function readRow(link: CatalogueLink, row: CatalogueRow): Promise<Reading> {
+async function readRow(link: CatalogueLink, row: QueryRow | SettingRow): Promise<Reading> {
   const base = { id: row.id, label: row.label, unit: row.unit };
   try {
     const raw = await link.query(row.id, { priority: "user" });
@@ -60,9 +62,10 @@ export async function probeUps(link: CatalogueLink): Promise<ProbeReport> {
   const readings: Reading[] = [];
   const settings: SettingReading[] = [];
   for (const row of CATALOGUE) {
-    if (!caps.supported.has(row.id) || NOT_A_READING.has(row.id)) continue;
+    if (!caps.supported.has(row.id) || row.kind === "action" || row.kind === "modifier" || !isReading(row))
+      continue;
     if (row.kind === "query") readings.push(await readRow(link, row));
-    else if (row.kind === "setting") {
+    else {
       settings.push({ ...(await readRow(link, row)), allowed: caps.settingValues[row.id] ?? null });
     }
   }

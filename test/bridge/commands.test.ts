@@ -1,7 +1,7 @@
 // Issue 5: every action of the catalogue through MQTT against the simulator, checking the bytes the
 // UPS received and the responses; the two-step confirmation; interlocks.
 import { afterEach, describe, expect, it } from "vitest";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
 import { collect, connectClient, NEEDS_MQTT5, startTestBroker } from "../helpers/broker.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import {
@@ -352,6 +352,26 @@ describe("destructive actions (allow_destructive true)", () => {
     const response = await requestAndConfirm(harness, "shutdown_return");
     expect(response).toMatchObject({ status: "ok", data: { method: "S", reply: "OK", tried: [] } });
     expect(commandText(sim, from)).toBe("S");
+  });
+
+  it("shutdown_return by CS sends U, pauses the configured delay, then S", async () => {
+    const harness = await start({
+      ...DESTRUCTIVE,
+      UPSLINK_COMMANDS_SHUTDOWN_RETURN_ORDER: "CS",
+      UPSLINK_COMMANDS_SHUTDOWN_RETURN_CS_DELAY_MS: "500",
+    });
+    const sim = harness.simulator();
+    const from = mark(sim);
+    const response = await requestAndConfirm(harness, "shutdown_return");
+    expect(commandText(sim, from)).toBe("US");
+    const sent = sim.received.slice(from);
+    const u = sent.find(({ byte }) => byte === 0x55);
+    const s = sent.find(({ byte }) => byte === 0x53);
+    expect((s?.at ?? 0) - (u?.at ?? 0)).toBeGreaterThanOrEqual(500);
+    // The simulated unit honours S only in a real outage (U keeps the line present), so CS ends in
+    // the UPS's NA: reported, with the method tried.
+    expect(response).toMatchObject({ status: "error", error: { code: "refused_by_ups" } });
+    expect(response.error?.message).toMatch(/\(CS\): not_supported: .*'shutdown_on_battery'/);
   });
 });
 

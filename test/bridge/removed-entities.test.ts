@@ -8,7 +8,7 @@ import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
-import { findRow } from "../../src/protocol/catalogue.js";
+import { findRow } from "../../src/protocol/catalogue/index.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import type { Capabilities, UpsLink } from "../../src/ups/link.js";
@@ -30,7 +30,7 @@ function detachable(link: CatalogueLink): UpsLink & { detach(): void } {
     onAlert: (l) => link.onAlert(l),
     onState: (l) => link.onState(l),
     query: (id, p) => link.query(id, p),
-    action: (id, params) => link.action(id, params),
+    action: (request) => link.action(request),
     exclusive: (fn) => link.exclusive(fn),
     async discover(): Promise<Capabilities> {
       const caps = await link.discover();

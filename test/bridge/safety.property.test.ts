@@ -6,7 +6,7 @@
 // from the tokens the pending responses hand out, never from what the bridge answers to a confirm.
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
 import { NEEDS_MQTT5, type ReceivedMessage } from "../helpers/broker.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { topics } from "../helpers/requests.js";

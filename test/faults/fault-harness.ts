@@ -12,7 +12,7 @@ import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
-import { EVENTS, rowById } from "../../src/protocol/catalogue.js";
+import { EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
 import { UpsLinkError } from "../../src/protocol/errors.js";
 import type { Value } from "../../src/protocol/types.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";

@@ -3,7 +3,7 @@
 // plus the smart-mode handshake (`Y`, and ESC between tries): none of them changes the UPS. The
 // destructive opcodes are the first bytes of the seed's Safety list, and the two sets are disjoint
 // (checked by test/bridge/commands.test.ts), so a destructive byte on the wire is never a poll.
-import { CATALOGUE, EVENTS, rowById } from "../../src/protocol/catalogue.js";
+import { CATALOGUE, EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
 import type { ReceivedByte, SmartUpsSimulator } from "../../src/simulator/index.js";
 
 const Y = 0x59;

@@ -10,8 +10,7 @@ import { type DeviceDiscovery, deviceIdFor, discoverUps } from "../../src/homeas
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
-import { CATALOGUE, FEEDBACKS } from "../../src/protocol/catalogue.js";
-import { REGISTERS } from "../../src/protocol/registers.js";
+import { CATALOGUE, FEEDBACKS, REGISTERS } from "../../src/protocol/catalogue/index.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
 import type { Capabilities } from "../../src/ups/capabilities.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CATALOGUE, EVENTS } from "../../src/protocol/catalogue.js";
+import { CATALOGUE, EVENTS } from "../../src/protocol/catalogue/index.js";
 
 const LINK_DIR = join(import.meta.dirname, "../../src/link");
 

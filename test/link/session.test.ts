@@ -3,9 +3,10 @@
 // retries, timeouts, the two-press gap, pacing) is checked from the bytes the simulated UPS received
 // and when. The link's own seams, with requests given as bare bytes, are in request.test.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { findRow } from "../../src/protocol/catalogue.js";
-import { isUpsLinkError } from "../../src/protocol/errors.js";
-import type { CatalogueRow } from "../../src/protocol/types.js";
+import { findRow, rowById } from "../../src/protocol/catalogue/index.js";
+import { type ActionReply, encodeAction } from "../../src/protocol/codec.js";
+import { isUpsLinkError, UpsLinkError } from "../../src/protocol/errors.js";
+import type { CatalogueRow, Value } from "../../src/protocol/types.js";
 import { readOnLine } from "../../src/ups/requests.js";
 import { rejection, type SimRig, settle, simRig } from "./helpers.js";
 
@@ -21,6 +22,17 @@ function row(id: string): CatalogueRow {
   const found = findRow(id);
   if (found === undefined) throw new Error(`no row ${id}`);
   return found;
+}
+
+/** An action by id as the command service sends it: encoded by the codec, then given to the link. */
+function act(r: SimRig, id: string, params: Readonly<Record<string, Value>> = {}): Promise<ActionReply> {
+  try {
+    const found = rowById(id);
+    if (found.kind !== "action") throw new UpsLinkError("unknown_action", `${id} is not an action`);
+    return r.link.action(encodeAction(found, params));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 function codeOf(error: unknown): string {
@@ -74,7 +86,7 @@ describe("LinkSession: smart-mode handshake", () => {
 
   it("re-enters smart mode after R (BYE) before the next request", async () => {
     const r = await started();
-    expect(await settle(r.link.action("return_to_simple_mode"))).toBe("BYE");
+    expect(await settle(act(r, "return_to_simple_mode"))).toEqual({ reply: "BYE" });
     const volts = await settle(r.link.query("line_voltage"));
     expect(volts).toMatch(/^\d{3}\.\d$/);
     expect(r.wire()).toBe("YRYL");
@@ -115,7 +127,7 @@ describe("LinkSession: queries", () => {
   it("never retries an action", async () => {
     const r = await started("smartups-3g-120", { queryTimeoutMs: 500, queryRetries: 3 });
     r.sim.control("silent on");
-    expect(codeOf(await rejection(r.link.action("test_lights_beeper")))).toBe("timeout");
+    expect(codeOf(await rejection(act(r, "test_lights_beeper")))).toBe("timeout");
     expect(timesOf(r, "A")).toHaveLength(1);
   });
 
@@ -178,10 +190,10 @@ describe("LinkSession: queries", () => {
 describe("LinkSession: actions", () => {
   it("sends K twice more than 1.5 s apart with nothing in between, a queued poll waits", async () => {
     const r = await started();
-    const action = r.link.action("turn_off_after_delay");
+    const action = act(r, "turn_off_after_delay");
     await vi.advanceTimersByTimeAsync(100); // the first K is out
     const poll = r.link.query("line_voltage");
-    expect(await settle(action)).toBe("OK");
+    expect(await settle(action)).toEqual({ reply: "OK" });
     await settle(poll);
     const [first, second] = timesOf(r, "K");
     expect(first).toBeDefined();
@@ -194,7 +206,7 @@ describe("LinkSession: actions", () => {
 
   it("reads a bare * as success on old units", async () => {
     const r = await started("smartups-old");
-    expect(await settle(r.link.action("turn_off_immediate"))).toBe("*");
+    expect(await settle(act(r, "turn_off_immediate"))).toEqual({ reply: "*" });
     expect(r.session.state).toBe("shutdown_expected");
   });
 
@@ -204,7 +216,7 @@ describe("LinkSession: actions", () => {
       queryRetries: 0,
       lostAfterFailures: 2,
     });
-    expect(await settle(r.link.action("turn_off_after_delay"))).toBe("OK");
+    expect(await settle(act(r, "turn_off_after_delay"))).toEqual({ reply: "OK" });
     r.sim.control("silent on");
     for (let i = 0; i < 5; i++) {
       expect(codeOf(await rejection(r.link.query("ups_status_register")))).toMatch(/timeout|not_smart_mode/);
@@ -218,7 +230,7 @@ describe("LinkSession: actions", () => {
 
   it("paces @ddd: 200 ms after @, then about 50 ms per digit", async () => {
     const r = await started("smartups-3g-120", { firstCharWaitMs: 200, charPacingMs: 50 });
-    expect(await settle(r.link.action("shutdown_delayed_wake", { tenths: 12 }))).toBe("OK");
+    expect(await settle(act(r, "shutdown_delayed_wake", { tenths: 12 }))).toEqual({ reply: "OK" });
     expect(r.wire()).toBe("Y@012");
     const times = r.sim.received.slice(1).map(({ at }) => at);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
@@ -229,24 +241,22 @@ describe("LinkSession: actions", () => {
   it("aborts @ddd at once when the first character answers NA (the digits never go out)", async () => {
     const r = await started();
     r.sim.control("fault na on");
-    const error = await rejection(r.link.action("shutdown_delayed_wake", { tenths: 5 }));
+    const error = await rejection(act(r, "shutdown_delayed_wake", { tenths: 5 }));
     expect(codeOf(error)).toBe("not_supported");
     expect(r.wire()).toBe("Y@");
   });
 
   it("rejects bad parameters without sending anything", async () => {
     const r = await started();
-    expect(codeOf(await rejection(r.link.action("shutdown_delayed_wake", { tenths: 1000 })))).toBe(
-      "invalid_params",
-    );
-    expect(codeOf(await rejection(r.link.action("no_such_action")))).toBe("unknown_action");
+    expect(codeOf(await rejection(act(r, "shutdown_delayed_wake", { tenths: 1000 })))).toBe("invalid_params");
+    expect(codeOf(await rejection(act(r, "no_such_action")))).toBe("unknown_action");
     expect(r.wire()).toBe("Y");
   });
 
   it("maps NO to refused_by_ups", async () => {
     const r = await started();
     // DEL with nothing to abort answers NO (seed: abort_shutdown).
-    expect(codeOf(await rejection(r.link.action("abort_shutdown")))).toBe("refused_by_ups");
+    expect(codeOf(await rejection(act(r, "abort_shutdown")))).toBe("refused_by_ups");
   });
 });
 

@@ -9,13 +9,13 @@ import {
   FEEDBACKS,
   findRow,
   opcodeText,
+  REGISTER_MAP,
   rowById,
   rowsByKind,
   rowsByOpcodeByte,
   SETTING_IDS,
-} from "../../src/protocol/catalogue.js";
+} from "../../src/protocol/catalogue/index.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
-import { REGISTER_MAP } from "../../src/protocol/registers.js";
 import { UNDER_CI } from "../helpers/ci.js";
 import { readSeed, SEED_PATH, SHARED_SEED_PATH, sharedSeedPresent } from "./seed.js";
 

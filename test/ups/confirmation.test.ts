@@ -1,11 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { TOKEN_PATTERN } from "../../src/mqtt/envelope.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
-import {
-  ConfirmationManager,
-  type PendingConfirmation,
-  pendingToJson,
-  TOKEN_PATTERN,
-} from "../../src/ups/confirmation.js";
+import { ConfirmationManager, type PendingConfirmation, pendingToJson } from "../../src/ups/confirmation.js";
 
 function manager(timeoutS = 30) {
   const expired: PendingConfirmation[] = [];

@@ -1,23 +1,35 @@
 // Catalogue rows as link requests (src/ups/requests.ts): what each kind of row asks of the link, and
-// how the replies the link hands back raw are read. The link's side of each field is in
-// test/link/request.test.ts; the whole path against the simulator in test/link/session.test.ts.
+// how the replies the link hands back raw are read (by the codec, from the rows). The link's side of
+// each field is in test/link/request.test.ts; the whole path against the simulator in
+// test/link/session.test.ts.
 import { describe, expect, it } from "vitest";
-import { CATALOGUE, findRow } from "../../src/protocol/catalogue.js";
+import { CATALOGUE, findRow } from "../../src/protocol/catalogue/index.js";
+import { type ActionReply, actionResult, encodeAction, interpretReply } from "../../src/protocol/codec.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
-import type { CatalogueRow } from "../../src/protocol/types.js";
-import {
-  actionReply,
-  actionRequest,
-  encodeAction,
-  probeAnswered,
-  queryRequest,
-  readExchange,
-} from "../../src/ups/requests.js";
+import type { ActionRow, QueryRow, SettingRow, Value } from "../../src/protocol/types.js";
+import { actionRequest, probeAnswered, queryRequest, readExchange } from "../../src/ups/requests.js";
 
-function row(id: string): CatalogueRow {
+function row(id: string): QueryRow | SettingRow {
   const found = findRow(id);
-  if (found === undefined) throw new Error(`no row ${id}`);
+  if (found?.kind !== "query" && found?.kind !== "setting") throw new Error(`no query or setting ${id}`);
   return found;
+}
+
+function action(id: string): ActionRow {
+  const found = findRow(id);
+  if (found?.kind !== "action") throw new Error(`no action ${id}`);
+  return found;
+}
+
+/** The request for an action with its params, as the command service hands it over (encoded). */
+function request(id: string, params: Readonly<Record<string, Value>> = {}) {
+  return actionRequest(encodeAction(action(id), params));
+}
+
+/** An action's raw reply as the link reads it: through the codec. */
+function actionReply(id: string, text: string): ActionReply {
+  const found = action(id);
+  return actionResult(found, interpretReply(found, text));
 }
 
 function text(bytes: Uint8Array): string {
@@ -79,7 +91,7 @@ describe("query requests", () => {
 
 describe("action requests", () => {
   it("two-press commands carry the row's gap, are never resent and expect silence after OK or *", () => {
-    const req = actionRequest(row("turn_off_after_delay"), {});
+    const req = request("turn_off_after_delay");
     expect(text(req.bytes)).toBe("K");
     expect(req).toMatchObject({
       pressGapMs: 1700,
@@ -88,30 +100,31 @@ describe("action requests", () => {
       countsTowardLoss: false,
       priority: "user",
       silentAfter: ["OK", "*"],
-      refusals: ["NA", "NO"],
+      refusals: ["NA", "NO", "ERR"],
     });
   });
 
   it("parameters are encoded and paced; the shutdown set expects silence", () => {
-    const req = actionRequest(row("shutdown_delayed_wake"), { tenths: 12 });
+    const req = request("shutdown_delayed_wake", { tenths: 12 });
     expect(text(req.bytes)).toBe("@012");
     expect(req).toMatchObject({ paced: true, pressGapMs: null, silentAfter: ["OK", "*"] });
   });
 
   it("single-byte commands go out once, unpaced, and expect no silence", () => {
-    const req = actionRequest(row("battery_test"), {});
+    const req = request("battery_test");
     expect(req).toMatchObject({ paced: false, pressGapMs: null, silentAfter: [], leavesSmartMode: false });
   });
 
-  it("R leaves smart mode; ERR is a refusal only where the row lists it (^)", () => {
-    expect(actionRequest(row("return_to_simple_mode"), {}).leavesSmartMode).toBe(true);
-    expect(actionRequest(row("ups_to_bypass_toggle"), {}).refusals).toEqual(["NA", "NO", "ERR"]);
-    expect(actionRequest(row("abort_shutdown"), {}).refusals).toEqual(["NA", "NO"]);
+  it("R leaves smart mode; NA, NO and ERR decline every action (the codec reads them so)", () => {
+    expect(request("return_to_simple_mode").leavesSmartMode).toBe(true);
+    expect(request("ups_to_bypass_toggle").refusals).toEqual(["NA", "NO", "ERR"]);
+    // `ERR` is listed by `^` alone; from another action it has always ended in refused_by_ups.
+    expect(request("abort_shutdown").refusals).toEqual(["NA", "NO", "ERR"]);
   });
 
   it("expects silence after exactly the four shutdown commands", () => {
     const silent = CATALOGUE.filter((r) => r.kind === "action")
-      .filter((r) => actionRequest(r, r.params.length > 0 ? { tenths: 0 } : {}).silentAfter.length > 0)
+      .filter((r) => request(r.id).silentAfter.length > 0)
       .map((r) => r.id)
       .sort();
     expect(silent).toEqual(
@@ -120,30 +133,29 @@ describe("action requests", () => {
   });
 
   it("refuses bad parameters before a request exists", () => {
-    expect(codeOf(() => actionRequest(row("shutdown_delayed_wake"), { tenths: 1000 }))).toBe(
-      "invalid_params",
-    );
-    expect(codeOf(() => encodeAction(row("shutdown_delayed_wake"), {}))).toBe("invalid_params");
-    expect(text(encodeAction(row("shutdown_delayed_wake"), { tenths: "7" }))).toBe("@007");
+    expect(codeOf(() => request("shutdown_delayed_wake", { tenths: 1000 }))).toBe("invalid_params");
+    expect(codeOf(() => request("shutdown_delayed_wake", { tenths: "soon" }))).toBe("invalid_params");
+    expect(text(request("shutdown_delayed_wake", { tenths: "7" }).bytes)).toBe("@007");
+    // Without `tenths` the command service has always sent @000 (NUT's awd default): one codec now.
+    expect(text(request("shutdown_delayed_wake").bytes)).toBe("@000");
   });
 });
 
 describe("replies the link hands back raw", () => {
-  it("an action's NA is not_supported (transient), NO and a listed ERR refused_by_ups", () => {
-    const bypass = row("ups_to_bypass_toggle");
-    expect(actionReply(bypass, "BYP")).toBe("BYP");
-    expect(codeOf(() => actionReply(bypass, "ERR"))).toBe("refused_by_ups");
-    expect(codeOf(() => actionReply(row("abort_shutdown"), "NO"))).toBe("refused_by_ups");
+  it("an action's NA is not_supported (transient), NO and ERR refused_by_ups, BYP its data", () => {
+    expect(actionReply("ups_to_bypass_toggle", "BYP")).toEqual({ reply: "BYP", result: "to_bypass" });
+    expect(codeOf(() => actionReply("ups_to_bypass_toggle", "ERR"))).toBe("refused_by_ups");
+    expect(codeOf(() => actionReply("abort_shutdown", "NO"))).toBe("refused_by_ups");
     let error: unknown = null;
     try {
-      actionReply(row("battery_test"), "NA");
+      actionReply("battery_test", "NA");
     } catch (e) {
       error = e;
     }
     expect(isUpsLinkError(error) && error.code).toBe("not_supported");
     expect(isUpsLinkError(error) && error.context).toMatchObject({ id: "battery_test", transient: true });
-    // ERR from a row that does not list it is not a refusal: passed on to be read as a reply.
-    expect(actionReply(row("battery_test"), "ERR")).toBe("ERR");
+    // ERR from a row that does not list it ends as it always did in the command service: refused.
+    expect(codeOf(() => actionReply("battery_test", "ERR"))).toBe("refused_by_ups");
   });
 
   it("a probe's NA means unsupported; NO too from a setting, unless NO is one of its values", () => {
