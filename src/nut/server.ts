@@ -33,7 +33,7 @@ export interface NutServerEvents {
 }
 
 /** Requests a client may have waiting behind a slow one (a SET steps a ring for seconds). */
-const MAX_QUEUED_LINES = 16;
+const MAX_QUEUED_LINES = 64;
 
 interface Client {
   readonly session: Session;

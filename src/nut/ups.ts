@@ -134,7 +134,7 @@ function result(outcome: Outcome, words: Partial<Record<ErrorCode, NutError>>, f
 // Everything else the UPS or the interlocks refuse is the generic failure word.
 const INSTCMD_WORDS: Partial<Record<ErrorCode, NutError>> = {
   invalid_params: "INVALID-ARGUMENT",
-  not_supported: "CMD-NOT-SUPPORTED",
+  // The command is listed: NA from the UPS means "not now" (sleeping, already off), a failure.
   destructive_disabled: "CMD-NOT-SUPPORTED",
   link_down: "DATA-STALE",
 };
