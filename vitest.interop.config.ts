@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// Interoperability: NUT's apcsmart driver and apcupsd against the simulator on a pseudo-terminal.
+// Interoperability: NUT's apcsmart driver and apcupsd against the simulator on a pseudo-terminal, and
+// NUT's clients (upsc, upscmd, upsrw, upslog, upsmon, PyNUTClient) against the bridge's NUT server.
 export default defineConfig({
   test: {
     include: ["test/interop/**/*.test.ts"],

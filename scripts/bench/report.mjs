@@ -44,6 +44,13 @@ function headline(r) {
       `NUT median ${fmt(r.nut.nut.fail.median, 0)} ms, bridge ${fmt(r.nut.bridge.fail.median, 1)} ms (×${fmt(r.nut.ratioFail, 0)})`,
       "—",
     ]);
+    if (r.nut.bridgeNut) {
+      rows.push([
+        "Power failure → `OB` at a NUT client (GET VAR): NUT apcsmart+upsd vs the bridge's NUT server",
+        `NUT median ${fmt(r.nut.nut.fail.median, 0)} ms (max ${fmt(r.nut.nut.fail.max, 0)}), bridge ${fmt(r.nut.bridgeNut.fail.median, 0)} ms (max ${fmt(r.nut.bridgeNut.fail.max, 0)})`,
+        "—",
+      ]);
+    }
   }
   return rows;
 }
@@ -339,6 +346,46 @@ export function renderMarkdown(r) {
         "",
         `${n.cycles} cycles. NUT's figure includes up to 20 ms of polling resolution and upsd's hand-over from the driver. When apcsmart's reaction waits for its next status poll (every 2 s), the delay spreads over the poll interval: compare the medians with the p90 and max columns.`,
         "",
+        ...(n.bridgeNut === undefined
+          ? []
+          : [
+              "The same NUT client, on a kept connection asking every 20 ms, against the bridge's own NUT server (`nut.listen`, issue 16) in the same run:",
+              "",
+              table(
+                [
+                  "",
+                  "NUT upsd median ms",
+                  "NUT upsd max ms",
+                  "bridge NUT server median ms",
+                  "bridge NUT server p90 ms",
+                  "bridge NUT server max ms",
+                  "NUT / bridge (medians)",
+                ],
+                [
+                  [
+                    "power failure (`OB`)",
+                    fmt(n.nut.fail.median, 0),
+                    fmt(n.nut.fail.max, 0),
+                    fmt(n.bridgeNut.fail.median, 1),
+                    fmt(n.bridgeNut.fail.p90, 1),
+                    fmt(n.bridgeNut.fail.max, 1),
+                    `×${fmt(n.ratioNutFail, 0)}`,
+                  ],
+                  [
+                    "power restored (`OL`)",
+                    fmt(n.nut.restore.median, 0),
+                    fmt(n.nut.restore.max, 0),
+                    fmt(n.bridgeNut.restore.median, 1),
+                    fmt(n.bridgeNut.restore.p90, 1),
+                    fmt(n.bridgeNut.restore.max, 1),
+                    `×${fmt(n.ratioNutRestore, 0)}`,
+                  ],
+                ],
+              ),
+              "",
+              "The bridge's NUT server answers from the live model state, so its figure is the alert's trip through the link and the model plus the client's polling resolution (up to 20 ms, about 10 ms on average): the poller's interval does not enter it.",
+              "",
+            ]),
       );
     }
   }

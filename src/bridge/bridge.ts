@@ -118,6 +118,17 @@ export class Bridge {
     };
   }
 
+  /**
+   * Publishes an event of another part of the bridge (the NUT server) on `<base>/<ups>/event`,
+   * stamped with the time now. Unknown UPS ids are ignored.
+   */
+  publishUpsEvent(upsId: string, event: { readonly event_type: string } & Record<string, Value>): void {
+    const runtime = this.upses.get(upsId);
+    if (runtime === undefined || this.stopped) return;
+    const { event_type, ...rest } = event;
+    void this.publishEvent(runtime, { event_type, at: new Date().toISOString(), ...rest });
+  }
+
   /** The UPS runtimes, for tests and the health check. */
   get runtimes(): ReadonlyMap<string, { readonly model: UpsModel; readonly commands: CommandService }> {
     return this.upses;

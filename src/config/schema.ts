@@ -295,6 +295,45 @@ const TREE = {
       max: 100,
     },
   },
+  nut: {
+    listen: {
+      doc: "host:port of the NUT network server (RFC 9271) that upsmon, Synology DSM, Proxmox, QNAP, TrueNAS and WinNUT read; each UPS is a NUT UPS named by its id. Empty: off. NUT's port is 3493.",
+      default: "",
+      format: "listen_address",
+    },
+    certfile: {
+      doc: "PEM certificate for STARTTLS on the NUT server. null: STARTTLS is answered FEATURE-NOT-CONFIGURED.",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+    keyfile: {
+      doc: "PEM private key of nut.certfile.",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+    users: {
+      doc: "NUT users (configuration file only): username, password, upsmon (primary or secondary: may LOGIN; primary also FSD), instcmds (NUT command names; ALL grants only non-destructive ones, a destructive one must be named and needs commands.allow_destructive, and then runs without the MQTT confirmation) and actions (SET, FSD).",
+      default: [],
+      format: "nut_users",
+      sensitive: true,
+    },
+    max_clients: {
+      doc: "Most NUT clients connected at once; more are refused.",
+      default: 32,
+      format: "int_range",
+      min: 1,
+      max: 1024,
+    },
+    idle_timeout_s: {
+      doc: "A NUT client that sends nothing for this many seconds is disconnected (upsd: 60; upsmon polls every 5 s).",
+      default: 60,
+      format: "int_range",
+      min: 5,
+      max: 3600,
+    },
+  },
   log: {
     level: {
       doc: "Log level: trace (wire bytes), debug, info, warn, error, fatal or silent.",

@@ -63,6 +63,24 @@ export interface LinkConfig {
   readonly lost_after_failures: number;
 }
 
+export interface NutUserConfig {
+  readonly username: string;
+  readonly password: string;
+  readonly upsmon: "primary" | "secondary" | null;
+  readonly instcmds: readonly string[];
+  readonly actions: readonly ("SET" | "FSD")[];
+}
+
+export interface NutConfig {
+  /** null: the NUT server is off. */
+  readonly listen: { readonly host: string; readonly port: number } | null;
+  readonly certfile: string | null;
+  readonly keyfile: string | null;
+  readonly users: readonly NutUserConfig[];
+  readonly max_clients: number;
+  readonly idle_timeout_s: number;
+}
+
 export interface Config {
   readonly mqtt: MqttConfig;
   readonly homeassistant: { readonly enabled: boolean; readonly discovery_prefix: string };
@@ -72,6 +90,7 @@ export interface Config {
   readonly commands: CommandsConfig;
   readonly shutdown_policy: ShutdownPolicyConfig;
   readonly link: LinkConfig;
+  readonly nut: NutConfig;
   readonly log: { readonly level: LogLevel; readonly format: LogFormat | null };
 }
 

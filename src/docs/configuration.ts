@@ -9,6 +9,7 @@ const GROUP_TITLES: Readonly<Record<string, string>> = {
   commands: "Commands",
   shutdown_policy: "Shutdown policy",
   link: "Serial link",
+  nut: "NUT network server",
   log: "Logging",
 };
 

@@ -28,6 +28,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 export function defaultText(value: unknown): string {
   if (value === null) return "none";
+  if (value === "") return "empty";
   if (typeof value === "string") return code(value);
   return code(JSON.stringify(value));
 }

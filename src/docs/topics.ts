@@ -2,6 +2,7 @@
 // the key derivation and the Home Assistant discovery builder.
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
 import { topics } from "../mqtt/topics.js";
+import { NUT_EVENTS } from "../nut/index.js";
 import {
   CATALOGUE,
   EVENTS,
@@ -277,6 +278,7 @@ const BRIDGE_EVENTS: readonly (readonly [string, string])[] = [
   ["confirmation_requested", "a destructive action is pending: `{action, token, expires_at}`"],
   ["confirmation_expired", "a pending confirmation expired unconfirmed: `{action, token}`"],
   ["command_executed", "an action or setting was carried out"],
+  ...NUT_EVENTS,
 ];
 
 /** Actions the bridge keeps to itself (it holds the UPS in smart mode): accepted, but no button. */

@@ -145,6 +145,23 @@ export class CommandService {
     }
   }
 
+  /**
+   * An action whose user was authorised elsewhere for this very action (a NUT user granted the
+   * instant command by name): it runs at once, destructive or not, without the two-step
+   * confirmation. commands.allow_destructive and every interlock still apply.
+   */
+  async commandAuthorised(
+    actionId: string,
+    params: Readonly<Record<string, Value>>,
+    transaction: Value | undefined,
+  ): Promise<Outcome> {
+    try {
+      return await this.execute(actionId, this.check(actionId, params), transaction);
+    } catch (error) {
+      return this.failure(actionId, error, transaction);
+    }
+  }
+
   /** `command/confirm`: runs a pending destructive action once. Wrong or reused tokens send nothing. */
   async confirm(selector: ConfirmSelector, transaction: Value | undefined): Promise<Outcome> {
     let entry: PendingConfirmation;

@@ -58,6 +58,20 @@ export function run(command: string, args: readonly string[], env: NodeJS.Proces
   });
 }
 
+/** Runs a program to its end: exit code, standard output and standard error. */
+export function runFull(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env, timeout: 10_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** What one value read from a third-party program must be. */
 export interface ValueCheck {
   /** For the failure message: "OB", "a number above 99", … */
