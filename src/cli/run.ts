@@ -2,9 +2,9 @@
 import { Bridge } from "../bridge/bridge.js";
 import { startHealthWriter } from "../bridge/health.js";
 import { createUpsLink } from "../bridge/link-factory.js";
+import { createMqttConnection } from "../bridge/mqtt-factory.js";
 import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
-import { MqttConnection } from "../mqtt/connection.js";
 import { createNutServer, type NutServer } from "../nut/index.js";
 import { isUpsLinkError } from "../protocol/errors.js";
 import type { UpsLink } from "../ups/link.js";
@@ -53,7 +53,7 @@ export async function runBridge(
   hooks: RunHooks = {},
 ): Promise<number> {
   const log = logger.child({ module: "main" });
-  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+  const mqtt = createMqttConnection(config.mqtt, logger);
   const bridge = new Bridge({
     config,
     logger,

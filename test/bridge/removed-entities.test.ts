@@ -3,11 +3,11 @@
 // removed (a component holding only its platform), on the same device.
 import { afterEach, describe, expect, it } from "vitest";
 import { Bridge } from "../../src/bridge/bridge.js";
+import { createMqttConnection } from "../../src/bridge/mqtt-factory.js";
 import { loadConfig } from "../../src/config/index.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
-import { MqttConnection } from "../../src/mqtt/connection.js";
 import { findRow } from "../../src/protocol/catalogue/index.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
@@ -68,7 +68,7 @@ describe("entities that disappear", () => {
         new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }),
       ),
     );
-    const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+    const mqtt = createMqttConnection(config.mqtt, logger);
     const client = await connectClient(broker.url);
     const seen = await collect(client, "#");
     const bridge = new Bridge({ config, logger, mqtt, createLink: () => link });
