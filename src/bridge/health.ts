@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { LinkState } from "../ups/link.js";
 
-/** Where the Docker image writes it (UPSLINK_HEALTH_FILE). */
+/** Where the Docker image writes it (health.file) and where `upslink2mqtt health` looks by default. */
 export const DEFAULT_HEALTH_FILE = "/tmp/upslink2mqtt-health.json";
 export const DEFAULT_HEALTH_INTERVAL_MS = 5000;
 

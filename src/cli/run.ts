@@ -61,9 +61,9 @@ export async function runBridge(
     createLink: hooks.createLink ?? ((ups) => createUpsLink(ups, config, logger)),
   });
   // The container health check reads this file (Dockerfile HEALTHCHECK → `upslink2mqtt health`).
-  const healthFile = io.env.UPSLINK_HEALTH_FILE;
+  const healthFile = config.health.file;
   const health =
-    healthFile === undefined || healthFile === ""
+    healthFile === null
       ? null
       : startHealthWriter({
           path: healthFile,

@@ -11,6 +11,7 @@ const GROUP_TITLES: Readonly<Record<string, string>> = {
   link: "Serial link",
   nut: "NUT network server",
   log: "Logging",
+  health: "Health check",
 };
 
 function groupOf(key: ConfigKey): string {
