@@ -3,8 +3,11 @@
 import { dispatch } from "./cli/index.js";
 import type { CliIo } from "./cli/io.js";
 
+// SIGHUP (the terminal closed, or `kill -HUP`) stops like SIGTERM: Node's default would end the
+// process at once and leave `online` retained. There is no reload: restart to apply a new
+// configuration.
 const stopSignal = new Promise<string>((resolve) => {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => resolve(signal));
   }
 });

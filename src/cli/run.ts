@@ -15,7 +15,10 @@ const HELP = `Usage: upslink2mqtt [run] [--config FILE] [--<key>=<value> ...]
 
 Runs the bridge. Configuration, later wins: defaults, the file (--config FILE or UPSLINK_CONFIG),
 UPSLINK_* environment variables, then flags named after the keys (e.g. --mqtt.url=mqtt://host).
-\`upslink2mqtt schema --table\` lists every key with its variable, default and allowed values.`;
+\`upslink2mqtt schema --table\` lists every key with its variable, default and allowed values.
+
+SIGINT, SIGTERM and SIGHUP stop it cleanly: \`offline\` is published, the ports are closed, exit 0.
+A new configuration takes a restart (SIGHUP does not reload it).`;
 
 export const runCommand: Command = async (args, io) => {
   if (args.includes("--help") || args.includes("-h")) {
