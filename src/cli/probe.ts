@@ -4,6 +4,7 @@
 // queries and setting reads go out, never `-` or an action.
 
 import { linkOptions } from "../bridge/link-factory.js";
+import { describeUnknownVariable, unknownVariables } from "../config/environment.js";
 import { type ConfigPath, envNameFor, loadKeys } from "../config/index.js";
 import { createTransport } from "../link/create.js";
 import { LinkSession } from "../link/session.js";
@@ -162,6 +163,8 @@ export const probeCommand: Command = async (args, io) => {
     writeLine(io.stderr, USAGE);
     return EXIT_USAGE;
   }
+  for (const variable of unknownVariables(io.env))
+    writeLine(io.stderr, `probe: ${describeUnknownVariable(variable)}`);
   let settings: ReturnType<typeof loadKeys>;
   try {
     // The same keys, formats and environment names as the bridge's configuration.

@@ -3,6 +3,7 @@ import { Bridge } from "../bridge/bridge.js";
 import { startHealthWriter } from "../bridge/health.js";
 import { createUpsLink } from "../bridge/link-factory.js";
 import { createMqttConnection } from "../bridge/mqtt-factory.js";
+import { describeUnknownVariable, unknownVariables } from "../config/environment.js";
 import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
 import { createNutServer, type NutServer } from "../nut/index.js";
@@ -56,6 +57,7 @@ export async function runBridge(
   hooks: RunHooks = {},
 ): Promise<number> {
   const log = logger.child({ module: "main" });
+  for (const variable of unknownVariables(io.env)) log.warn(describeUnknownVariable(variable));
   const mqtt = createMqttConnection(config.mqtt, logger);
   const bridge = new Bridge({
     config,

@@ -1,4 +1,11 @@
 // The configuration: convict schema (source of truth), loading, env names, JSON Schema, redaction.
+
+export {
+  describeUnknownVariable,
+  KNOWN_VARIABLES,
+  type UnknownVariable,
+  unknownVariables,
+} from "./environment.js";
 export { MQTT_URL_SCHEMES, RESERVED_UPS_IDS, SHUTDOWN_METHODS, UPS_ID_PATTERN } from "./formats.js";
 export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
 export { loadConfig, loadKeys } from "./load.js";
