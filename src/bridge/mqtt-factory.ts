@@ -76,10 +76,16 @@ export function describeMqttError(error: Error, url: string): string {
 }
 
 /** The connection's options for a configuration (TLS material read from its files). */
+/** Knobs that are not configuration keys (tests and tools set them). */
+export interface MqttExtras {
+  readonly closeTimeoutMs?: number;
+  readonly offlineQueueLimit?: number;
+}
+
 export function mqttConnectionOptions(
   config: MqttConfig,
   logger: Logger,
-  extra: { readonly closeTimeoutMs?: number } = {},
+  extra: MqttExtras = {},
 ): MqttConnectionOptions {
   const ca = readPem(config.ca, "mqtt.ca");
   const cert = readPem(config.cert, "mqtt.cert");
@@ -107,13 +113,14 @@ export function mqttConnectionOptions(
     failure: (sentence, cause) =>
       new UpsLinkError("connect_failed", sentence, {}, cause === undefined ? undefined : { cause }),
     ...(extra.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: extra.closeTimeoutMs }),
+    ...(extra.offlineQueueLimit === undefined ? {} : { offlineQueueLimit: extra.offlineQueueLimit }),
   };
 }
 
 export function createMqttConnection(
   config: MqttConfig,
   logger: Logger,
-  extra: { readonly closeTimeoutMs?: number } = {},
+  extra: MqttExtras = {},
 ): MqttConnection {
   return new MqttConnection(mqttConnectionOptions(config, logger, extra));
 }

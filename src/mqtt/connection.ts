@@ -10,6 +10,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, Store 
 import type { Logger } from "../log.js";
 import { TypedEmitter } from "../util/emitter.js";
 import { Timers } from "../util/timers.js";
+import { OfflineQueue, type QueuedPublication } from "./offline-queue.js";
 import { bridgeState, topicMatches } from "./topics.js";
 
 export type QoS = 0 | 1 | 2;
@@ -73,10 +74,15 @@ export interface MqttConnectionOptions {
   readonly failure: (sentence: string, cause?: Error) => Error;
   /** How long close() waits for the `offline` publication to be acknowledged. */
   readonly closeTimeoutMs?: number;
+  /** Non-retained publications kept while the broker is away (default 1000; the oldest go first). */
+  readonly offlineQueueLimit?: number;
 }
 
 export const ONLINE = "online";
 export const OFFLINE = "offline";
+
+/** Non-retained publications kept while the broker is away, unless the options say otherwise. */
+export const DEFAULT_OFFLINE_QUEUE_LIMIT = 1000;
 
 /** The next reconnect delay: doubled after every failed attempt, never above the maximum. */
 export function nextReconnectDelay(current: number, base: number, max: number): number {
@@ -134,6 +140,8 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
    * and MQTT.js sends that store again after every connect.
    */
   private readonly stores = { incomingStore: new Store(), outgoingStore: new Store() };
+  /** Publications made while the broker is away: bounded, sent after the next connect. */
+  private readonly offlineQueue: OfflineQueue;
   private client: MqttClient;
   /** The version to speak; `clientVersion` is the one the current client was made with. */
   private protocolVersion: 4 | 5;
@@ -158,6 +166,7 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
     this.protocolVersion = options.protocolVersion;
     this.clientVersion = options.protocolVersion;
     this.reconnectDelay = options.reconnect.minMs;
+    this.offlineQueue = new OfflineQueue(options.offlineQueueLimit ?? DEFAULT_OFFLINE_QUEUE_LIMIT);
     this.client = this.createClient(this.clientVersion);
   }
 
@@ -195,7 +204,8 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
 
   /**
    * Publishes; resolves when the broker acknowledged it (QoS 1/2) or it was written (QoS 0). While the
-   * broker is away the message waits in the offline queue and the promise stays pending.
+   * broker is away the message waits in the offline queue and the promise stays pending until it is
+   * sent, replaced by a newer retained value on its topic, or dropped to keep the queue bounded.
    */
   async publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
     const qos = options.qos ?? this.qos;
@@ -248,6 +258,7 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
     this.cancelReconnect = null;
     this.abortStart?.(this.options.failure("The MQTT connection was closed before it connected."));
     this.abortStart = null;
+    this.offlineQueue.abandon(new Error("The MQTT connection was closed before this could be published."));
     if (this.started === null) return;
     if (this.client.connected) {
       const acknowledged = await this.timers.within(
@@ -291,6 +302,22 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
     payload: string | Buffer,
     options: { qos: QoS; retain: boolean; properties?: { correlationData?: Buffer } },
   ): Promise<void> {
+    const publication: QueuedPublication = { topic, payload, ...options };
+    if (this.client.connected || this.closed) return this.sendNow(publication);
+    // MQTT.js would keep every publication until the broker is back: ours keeps what is worth it.
+    const dropped = this.offlineQueue.dropped;
+    const queued = this.offlineQueue.add(publication);
+    if (dropped === 0 && this.offlineQueue.dropped > 0) {
+      this.log.warn(
+        { limit: this.offlineQueue.limit },
+        `the broker is still away: dropped the oldest event or response; the ${this.offlineQueue.limit} most recent are kept (and the latest value of every retained topic)`,
+      );
+    }
+    return queued;
+  }
+
+  private sendNow(publication: QueuedPublication): Promise<void> {
+    const { topic, payload, ...options } = publication;
     return new Promise<void>((resolve, reject) => {
       this.client.publish(topic, payload, options, (error) => {
         if (error === undefined || error === null) resolve();
@@ -315,6 +342,7 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
     this.publish(bridgeState(this.baseTopic), ONLINE, { retain: true, qos: 1 }).catch((error: unknown) => {
       this.log.warn({ err: error }, "could not publish online state");
     });
+    this.sendQueued();
     // `connect` is emitted once the subscriptions are back, so a listener that republishes state
     // can rely on receiving requests again.
     const resubscribe =
@@ -330,6 +358,33 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
         if (this.client.connected) this.emit("connect");
       },
     );
+  }
+
+  /** What was published while the broker was away, in order (MQTT.js keeps the order it is given). */
+  private sendQueued(): void {
+    const dropped = this.offlineQueue.dropped;
+    const entries = this.offlineQueue.take();
+    if (entries.length === 0) return;
+    this.log.info(
+      { messages: entries.length, dropped },
+      "sending what was published while the broker was away",
+    );
+    if (dropped > 0) {
+      this.log.warn(
+        { dropped, limit: this.offlineQueue.limit },
+        `${dropped} events or responses were dropped while the broker was away (the ${this.offlineQueue.limit} most recent were kept)`,
+      );
+    }
+    for (const { publication, waiters } of entries) {
+      this.sendNow(publication).then(
+        () => {
+          for (const waiter of waiters) waiter.resolve();
+        },
+        (error: Error) => {
+          for (const waiter of waiters) waiter.reject(error);
+        },
+      );
+    }
   }
 
   private onClose(): void {

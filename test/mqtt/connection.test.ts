@@ -22,6 +22,7 @@ import {
   startTestBroker,
   type TestBroker,
   waitForMessage,
+  waitInRecorded,
 } from "../helpers/broker.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { waitUntil } from "../helpers/wait.js";
@@ -67,9 +68,13 @@ function mqttConfig(overrides: Partial<MqttConfig> = {}): MqttConfig {
   };
 }
 
-function open(config: MqttConfig, logger = silentLogger()): MqttConnection {
+function open(
+  config: MqttConfig,
+  logger = silentLogger(),
+  extra: Parameters<typeof createMqttConnection>[2] = {},
+): MqttConnection {
   // Through the composition root's mapping, as the bridge builds it.
-  const connection = createMqttConnection(config, logger);
+  const connection = createMqttConnection(config, logger, extra);
   cleanups.push(() => connection.close());
   return connection;
 }
@@ -192,6 +197,56 @@ describe("publish and subscribe", () => {
       payload: '{"on_battery_mode":true}',
       retain: true,
     });
+  });
+});
+
+// Issue 17, item 7: the offline queue grew without bound while the broker was away (MQTT.js keeps
+// every publication). It keeps the latest value per retained topic and every other publication in
+// order, up to a limit past which the oldest are dropped and a log line says so.
+describe("the offline queue", () => {
+  it("keeps the latest value per retained topic and the newest events, in order, and says what it dropped", async () => {
+    const proxy = await startTcpProxy(broker.host, broker.port);
+    cleanups.push(() => proxy.close());
+    const config = mqttConfig({ url: proxy.url, reconnect_period_ms: 100, reconnect_max_ms: 200 });
+    const lines = new PassThrough();
+    let logged = "";
+    lines.on("data", (chunk: Buffer) => {
+      logged += chunk.toString();
+    });
+    const connection = open(config, createLogger({ level: "info", destination: lines }), {
+      offlineQueueLimit: 5,
+    });
+    await connection.start();
+    // The observer has its own path to the broker: it receives whatever the bridge delivers later.
+    const observer = await client();
+    const seen = await collect(observer, `${config.base_topic}/#`);
+
+    const offline = next(connection, "offline");
+    proxy.cut();
+    await offline;
+    const load = `${config.base_topic}/ups/load_power_percent`;
+    const state = `${config.base_topic}/ups/state`;
+    const event = `${config.base_topic}/ups/event`;
+    const published: Promise<void>[] = [];
+    for (let i = 1; i <= 20; i++) {
+      published.push(connection.publish(load, String(i), { retain: true }));
+      published.push(connection.publish(state, `{"n":${i}}`, { retain: true }));
+      published.push(connection.publish(event, `e${i}`, { retain: false }));
+    }
+    expect(logged).toMatch(/dropped/);
+    expect(logged).toMatch(/5 most recent/);
+
+    const reconnected = next(connection, "connect");
+    proxy.restore();
+    await reconnected;
+    // Every caller hears back: sent, replaced by a newer value, or dropped.
+    await Promise.all(published);
+    await waitInRecorded(seen.messages, event, (payload) => payload === "e20");
+    const delivered = seen.messages
+      .filter((m) => m.topic === load || m.topic === state || m.topic === event)
+      .map((m) => m.payload);
+    expect(delivered).toEqual(["e16", "e17", "e18", "e19", "20", '{"n":20}', "e20"]);
+    expect(logged).toMatch(/15 .*dropped while the broker was away/);
   });
 });
 
