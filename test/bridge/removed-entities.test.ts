@@ -89,6 +89,12 @@ describe("entities that disappear", () => {
       "ambient temperature",
     );
     const deviceTopic = "homeassistant/device/upslink2mqtt_as1115012345/config";
+    // The device's discovery goes out once the UPS's info is acknowledged, so under load it can
+    // reach the observer after the first readings: wait for it rather than assume it came first.
+    await wait(
+      () => seen.messages.some((m) => m.topic === deviceTopic && m.payload.includes(`${base}/`)),
+      "the device's discovery",
+    );
     const devicesBefore = seen.messages.filter(
       (m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`),
     );
