@@ -12,10 +12,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Bridge } from "../dist/bridge/bridge.js";
+import { createMqttConnection } from "../dist/bridge/mqtt-factory.js";
 import { LinkSession } from "../dist/link/session.js";
 import { SimTransport } from "../dist/link/sim.js";
 import { silentLogger } from "../dist/log.js";
-import { MqttConnection } from "../dist/mqtt/connection.js";
 import { startEmbeddedBroker } from "../dist/mqtt/embedded-broker.js";
 import { SmartUpsSimulator } from "../dist/simulator/simulator.js";
 import { CatalogueLink } from "../dist/ups/catalogue-link.js";
@@ -65,7 +65,7 @@ async function main() {
   // The schema's minimum is 250 ms; the soak wants the model's own loop as fast as it goes.
   const config = { ...loaded, upses: loaded.upses.map((ups) => ({ ...ups, poll_interval_ms: 0 })) };
   const logger = silentLogger();
-  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+  const mqtt = createMqttConnection(config.mqtt, logger);
   void mqtt.start().catch(() => undefined);
   let link = null;
   const bridge = new Bridge({

@@ -3,8 +3,11 @@
 import { dispatch } from "./cli/index.js";
 import type { CliIo } from "./cli/io.js";
 
+// SIGHUP (the terminal closed, or `kill -HUP`) stops like SIGTERM: Node's default would end the
+// process at once and leave `online` retained. There is no reload: restart to apply a new
+// configuration.
 const stopSignal = new Promise<string>((resolve) => {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => resolve(signal));
   }
 });
@@ -27,10 +30,10 @@ process.on("unhandledRejection", (reason) => {
 
 dispatch(io).then(
   (code) => {
+    // No forced exit: every command closes its ports, sockets and timers before returning (each
+    // owner clears its timer registry on stop), so the process ends by itself. The end-to-end and
+    // signal tests would hang on a handle left open.
     process.exitCode = code;
-    // Long-running commands close their handles before returning; exit anyway so a stray timer in a
-    // dependency cannot keep a stopped bridge alive.
-    setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
     process.stderr.write(`upslink2mqtt: ${error instanceof Error ? error.message : String(error)}\n`);

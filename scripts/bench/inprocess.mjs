@@ -3,11 +3,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Bridge } from "../../dist/bridge/bridge.js";
+import { createMqttConnection } from "../../dist/bridge/mqtt-factory.js";
 import { loadConfig } from "../../dist/config/index.js";
 import { LinkSession } from "../../dist/link/session.js";
 import { SimTransport } from "../../dist/link/sim.js";
 import { silentLogger } from "../../dist/log.js";
-import { MqttConnection } from "../../dist/mqtt/connection.js";
 import { CATALOGUE } from "../../dist/protocol/catalogue/index.js";
 import { CHAR_MS, SmartUpsSimulator } from "../../dist/simulator/simulator.js";
 import { CatalogueLink } from "../../dist/ups/catalogue-link.js";
@@ -66,7 +66,7 @@ export async function startInProcessBridge({ brokerUrl, baseTopic, sim, pollInte
     log: { level: "silent" },
   });
   const logger = silentLogger();
-  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+  const mqtt = createMqttConnection(config.mqtt, logger);
   void mqtt.start().catch(() => undefined);
   const bridge = new Bridge({
     config,

@@ -13,6 +13,7 @@ import type { Value } from "../protocol/types.js";
 import { CommandService, type Outcome } from "../ups/commands.js";
 import type { UpsLink } from "../ups/link.js";
 import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
+import { Timers } from "../util/timers.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
 import type { HealthStatus } from "./health.js";
 import { valuePayload } from "./payload.js";
@@ -45,7 +46,7 @@ interface UpsRuntime {
 export class Bridge {
   private readonly upses = new Map<string, UpsRuntime>();
   private readonly log: Logger;
-  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly timers = new Timers();
   private stopped = false;
   private readonly onMqttConnect = (): void => void this.republishAll("mqtt connected");
 
@@ -77,11 +78,10 @@ export class Bridge {
       void this.publish(runtime.topics.pending, "[]", true);
     }
     if (config.mqtt.refresh_interval_s > 0) {
-      this.refreshTimer = setInterval(
-        () => void this.republishAll("periodic refresh", false),
+      this.timers.every(
         config.mqtt.refresh_interval_s * 1000,
+        () => void this.republishAll("periodic refresh", false),
       );
-      this.refreshTimer.unref?.();
     }
     // Links start in the background: a UPS that is not there yet is retried by its link.
     for (const runtime of this.upses.values()) {
@@ -97,7 +97,7 @@ export class Bridge {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
+    this.timers.clearAll();
     this.deps.mqtt.off("connect", this.onMqttConnect);
     for (const runtime of this.upses.values()) {
       runtime.commands.dispose();
@@ -105,7 +105,7 @@ export class Bridge {
       await runtime.model.stop().catch(() => undefined);
       // Only a connected client can deliver it; a stop must not wait for a broker that is away.
       if (this.deps.mqtt.connected)
-        await within(this.publish(runtime.topics.availability, "offline", true), STOP_PUBLISH_MS);
+        await this.timers.within(this.publish(runtime.topics.availability, "offline", true), STOP_PUBLISH_MS);
     }
     await this.deps.mqtt.close();
   }
@@ -440,14 +440,6 @@ function failed(
 
 /** How long a stop waits for each `offline` publication to be acknowledged. */
 const STOP_PUBLISH_MS = 2000;
-
-function within(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function redactPort(port: string): string {
   return port.replace(/\/\/[^@/]*@/, "//");

@@ -5,8 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { LinkState } from "../ups/link.js";
+import { Timers } from "../util/timers.js";
 
-/** Where the Docker image writes it (UPSLINK_HEALTH_FILE). */
+/** Where the Docker image writes it (health.file) and where `upslink2mqtt health` looks by default. */
 export const DEFAULT_HEALTH_FILE = "/tmp/upslink2mqtt-health.json";
 export const DEFAULT_HEALTH_INTERVAL_MS = 5000;
 
@@ -63,9 +64,9 @@ export function startHealthWriter(options: {
     }
   };
   write();
-  const timer = setInterval(write, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const timers = new Timers();
+  timers.every(intervalMs, write);
+  return { stop: () => timers.clearAll() };
 }
 
 export interface HealthVerdict {

@@ -4,21 +4,29 @@
 // or the broker itself: a second client on either would disturb the bridge.
 import { existsSync } from "node:fs";
 import { checkHealthFile, DEFAULT_HEALTH_FILE } from "../bridge/health.js";
+import { envNameFor, loadKeys } from "../config/index.js";
+import { asUpsLinkError } from "../protocol/errors.js";
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
 const HELP = `Usage: upslink2mqtt health [--file PATH]
 
 Exits 0 when the running bridge is healthy: its health file is fresh, it is connected to the MQTT
-broker and every UPS link is online. The bridge writes the file when UPSLINK_HEALTH_FILE is set
-(the Docker image and the Home Assistant add-on set it to ${DEFAULT_HEALTH_FILE}); --file overrides
-that path.`;
+broker and every UPS link is online. The bridge writes the file when health.file
+(${envNameFor("health.file")}) is set (the Docker image and the Home Assistant add-on set it to
+${DEFAULT_HEALTH_FILE}); --file overrides that path.`;
 
 export const healthCommand: Command = async (args, io) => {
   if (args.includes("--help") || args.includes("-h")) {
     writeLine(io.stdout, HELP);
     return EXIT_OK;
   }
-  let file = io.env.UPSLINK_HEALTH_FILE || DEFAULT_HEALTH_FILE;
+  let file: string;
+  try {
+    file = loadKeys({ env: io.env }, ["health.file"]).health.file ?? DEFAULT_HEALTH_FILE;
+  } catch (error) {
+    writeLine(io.stderr, `upslink2mqtt health: ${asUpsLinkError(error).message}`);
+    return EXIT_USAGE;
+  }
   for (let index = 0; index < args.length; index++) {
     const arg = args[index] ?? "";
     if (arg.startsWith("--file=")) file = arg.slice("--file=".length);

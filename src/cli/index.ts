@@ -30,7 +30,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./schema.js")).schemaCommand,
   },
   health: {
-    summary: "container health check: 0 while the running bridge is healthy (reads UPSLINK_HEALTH_FILE)",
+    summary: "container health check: 0 while the running bridge is healthy (reads health.file)",
     load: async () => (await import("./health.js")).healthCommand,
   },
   commands: {

@@ -8,7 +8,7 @@ export interface CliIo {
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
-  /** Resolves when SIGINT or SIGTERM arrives (long-running commands stop cleanly on it). */
+  /** Resolves when SIGINT, SIGTERM or SIGHUP arrives (long-running commands stop cleanly on it). */
   readonly stopSignal: Promise<string>;
 }
 

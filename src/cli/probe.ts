@@ -3,15 +3,18 @@
 // the setting allows) and prints them as a table or as JSON. Nothing is changed on the UPS: only
 // queries and setting reads go out, never `-` or an action.
 
+import { linkOptions } from "../bridge/link-factory.js";
+import { describeUnknownVariable, unknownVariables } from "../config/environment.js";
+import { type ConfigPath, envNameFor, loadKeys } from "../config/index.js";
 import { createTransport } from "../link/create.js";
 import { LinkSession } from "../link/session.js";
-import { CABLES, type Cable } from "../link/transport.js";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../log.js";
+import { CABLES } from "../link/transport.js";
+import { createLogger } from "../log.js";
 import { asUpsLinkError, isUpsLinkError } from "../protocol/errors.js";
 import { UNIT_TEXT } from "../protocol/units.js";
 import { CatalogueLink } from "../ups/catalogue-link.js";
 import { type ProbeReport, probeUps, type Reading } from "../ups/probe.js";
-import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
+import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
 const USAGE = [
   "Usage: upslink2mqtt probe --port PORT [--json] [--cable 940-0024C|940-0095B]",
@@ -19,20 +22,33 @@ const USAGE = [
   "Identifies the UPS and prints every reading and setting it supports (settings with the values",
   "they allow). Sends only queries: nothing on the UPS is changed.",
   "",
-  "  --port PORT   /dev/ttyS0, /dev/serial/by-id/…, tcp://host:port or sim://PROFILE",
-  "                (default: UPSLINK_UPS_PORT)",
+  `  --port PORT   /dev/ttyS0, /dev/serial/by-id/…, tcp://host:port or sim://PROFILE`,
+  `                (default: ${envNameFor("ups.port")})`,
   "  --json        print JSON instead of a table",
-  "  --cable C     940-0024C (default) or 940-0095B (sets DTR=1, RTS=0)",
+  `  --cable C     ${CABLES.join(" (default) or ")} (sets DTR=1, RTS=0)`,
   "  --help        print this help",
   "",
-  "Environment: UPSLINK_LOG_LEVEL (logs go to standard error), UPSLINK_LINK_HANDSHAKE_RETRIES,",
-  "UPSLINK_LINK_QUERY_TIMEOUT_MS.",
+  `Environment: ${envNameFor("log.level")} (logs go to standard error; none by default), and the`,
+  "link.* keys of `upslink2mqtt schema` (UPSLINK_LINK_QUERY_TIMEOUT_MS, UPSLINK_LINK_HANDSHAKE_RETRIES, …).",
 ].join("\n");
 
+/** The configuration keys probe reads: the port and cable (or their flags), logging and the link. */
+const PROBE_KEYS = [
+  "ups.port",
+  "ups.cable",
+  "log.level",
+  "link.query_timeout_ms",
+  "link.query_retries",
+  "link.handshake_retries",
+  "link.reconnect_min_ms",
+  "link.reconnect_max_ms",
+  "link.lost_after_failures",
+] as const satisfies readonly ConfigPath[];
+
 interface ProbeArgs {
-  readonly port: string;
   readonly json: boolean;
-  readonly cable: Cable;
+  /** --port and --cable, as values of ups.port and ups.cable. */
+  readonly flags: ReadonlyMap<ConfigPath, { readonly value: string; readonly flag: string }>;
 }
 
 type Parsed =
@@ -40,10 +56,9 @@ type Parsed =
   | { readonly ok: false; readonly error: string }
   | "help";
 
-function parseArgs(args: readonly string[], env: CliIo["env"]): Parsed {
-  let port: string | undefined = env.UPSLINK_UPS_PORT;
+function parseArgs(args: readonly string[]): Parsed {
   let json = false;
-  let cable: string = env.UPSLINK_UPS_CABLE ?? "940-0024C";
+  const flags = new Map<ConfigPath, { readonly value: string; readonly flag: string }>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split("=", 2) : [arg, undefined];
@@ -59,33 +74,20 @@ function parseArgs(args: readonly string[], env: CliIo["env"]): Parsed {
         const text = value();
         if (text === undefined || text === "")
           return { ok: false, error: "--port needs a value, e.g. /dev/ttyS0" };
-        port = text;
+        flags.set("ups.port", { value: text, flag: "--port" });
         break;
       }
       case "--cable": {
         const text = value();
         if (text === undefined) return { ok: false, error: `--cable needs a value: ${CABLES.join(" or ")}` };
-        cable = text;
+        flags.set("ups.cable", { value: text, flag: "--cable" });
         break;
       }
       default:
         return { ok: false, error: `unknown option '${arg}' (allowed: --port, --json, --cable, --help)` };
     }
   }
-  if (port === undefined || port === "") {
-    return { ok: false, error: "--port is required (a device path, tcp://host:port or sim://PROFILE)" };
-  }
-  if (!isCable(cable)) return { ok: false, error: `--cable must be ${CABLES.join(" or ")}, not '${cable}'` };
-  return { ok: true, args: { port, json, cable } };
-}
-
-function isCable(text: string): text is Cable {
-  return (CABLES as readonly string[]).includes(text);
-}
-
-function intEnv(env: CliIo["env"], name: string): number | undefined {
-  const text = env[name];
-  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+  return { ok: true, args: { json, flags } };
 }
 
 function valueText(reading: Reading): string {
@@ -151,7 +153,7 @@ export function formatReport(report: ProbeReport): string {
 }
 
 export const probeCommand: Command = async (args, io) => {
-  const parsed = parseArgs(args, io.env);
+  const parsed = parseArgs(args);
   if (parsed === "help") {
     writeLine(io.stdout, USAGE);
     return EXIT_OK;
@@ -161,24 +163,34 @@ export const probeCommand: Command = async (args, io) => {
     writeLine(io.stderr, USAGE);
     return EXIT_USAGE;
   }
-  const level = io.env.UPSLINK_LOG_LEVEL;
-  const logLevel: LogLevel =
-    level !== undefined && (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : "silent";
-  const logger = createLogger({ level: logLevel, destination: io.stderr });
+  for (const variable of unknownVariables(io.env))
+    writeLine(io.stderr, `probe: ${describeUnknownVariable(variable)}`);
+  let settings: ReturnType<typeof loadKeys>;
+  try {
+    // The same keys, formats and environment names as the bridge's configuration.
+    settings = loadKeys({ env: io.env, flags: parsed.args.flags }, PROBE_KEYS);
+  } catch (error) {
+    writeLine(io.stderr, `probe: ${asUpsLinkError(error).message}`);
+    return EXIT_USAGE;
+  }
+  const port = settings.ups.port;
+  if (port === null) {
+    writeLine(io.stderr, "probe: --port is required (a device path, tcp://host:port or sim://PROFILE).");
+    writeLine(io.stderr, USAGE);
+    return EXIT_USAGE;
+  }
+  // Quiet unless asked: the report is the output.
+  const levelSet = (io.env[envNameFor("log.level")] ?? "") !== "";
+  const logger = createLogger({ level: levelSet ? settings.log.level : "silent", destination: io.stderr });
 
   let link: CatalogueLink;
   try {
-    const transport = createTransport(parsed.args.port, { cable: parsed.args.cable, logger });
-    const handshakeRetries = intEnv(io.env, "UPSLINK_LINK_HANDSHAKE_RETRIES");
-    const queryTimeoutMs = intEnv(io.env, "UPSLINK_LINK_QUERY_TIMEOUT_MS");
+    const transport = createTransport(port, { cable: settings.ups.cable, logger });
     const session = new LinkSession({
       transport,
       logger,
       reconnect: false,
-      options: {
-        ...(handshakeRetries === undefined ? {} : { handshakeRetries }),
-        ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }),
-      },
+      options: linkOptions(settings.link),
     });
     link = new CatalogueLink(session);
   } catch (error) {

@@ -2,9 +2,10 @@
 import { Bridge } from "../bridge/bridge.js";
 import { startHealthWriter } from "../bridge/health.js";
 import { createUpsLink } from "../bridge/link-factory.js";
+import { createMqttConnection } from "../bridge/mqtt-factory.js";
+import { describeUnknownVariable, unknownVariables } from "../config/environment.js";
 import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
-import { MqttConnection } from "../mqtt/connection.js";
 import { createNutServer, type NutServer } from "../nut/index.js";
 import { isUpsLinkError } from "../protocol/errors.js";
 import type { UpsLink } from "../ups/link.js";
@@ -15,7 +16,10 @@ const HELP = `Usage: upslink2mqtt [run] [--config FILE] [--<key>=<value> ...]
 
 Runs the bridge. Configuration, later wins: defaults, the file (--config FILE or UPSLINK_CONFIG),
 UPSLINK_* environment variables, then flags named after the keys (e.g. --mqtt.url=mqtt://host).
-\`upslink2mqtt schema --table\` lists every key with its variable, default and allowed values.`;
+\`upslink2mqtt schema --table\` lists every key with its variable, default and allowed values.
+
+SIGINT, SIGTERM and SIGHUP stop it cleanly: \`offline\` is published, the ports are closed, exit 0.
+A new configuration takes a restart (SIGHUP does not reload it).`;
 
 export const runCommand: Command = async (args, io) => {
   if (args.includes("--help") || args.includes("-h")) {
@@ -53,7 +57,8 @@ export async function runBridge(
   hooks: RunHooks = {},
 ): Promise<number> {
   const log = logger.child({ module: "main" });
-  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+  for (const variable of unknownVariables(io.env)) log.warn(describeUnknownVariable(variable));
+  const mqtt = createMqttConnection(config.mqtt, logger);
   const bridge = new Bridge({
     config,
     logger,
@@ -61,9 +66,9 @@ export async function runBridge(
     createLink: hooks.createLink ?? ((ups) => createUpsLink(ups, config, logger)),
   });
   // The container health check reads this file (Dockerfile HEALTHCHECK → `upslink2mqtt health`).
-  const healthFile = io.env.UPSLINK_HEALTH_FILE;
+  const healthFile = config.health.file;
   const health =
-    healthFile === undefined || healthFile === ""
+    healthFile === null
       ? null
       : startHealthWriter({
           path: healthFile,

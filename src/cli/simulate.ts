@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { UpsLinkError } from "../protocol/errors.js";
 import { isProfileName, PROFILE_NAMES, type ProfileName, SmartUpsSimulator } from "../simulator/index.js";
+import { Timers } from "../util/timers.js";
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
 const USAGE = [
@@ -206,9 +207,10 @@ class PtyBridge {
     if (child === null || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+    const timers = new Timers();
+    timers.after(2000, () => child.kill("SIGKILL"));
     await exited;
-    clearTimeout(timer);
+    timers.clearAll();
   }
 }
 

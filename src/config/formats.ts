@@ -9,7 +9,6 @@ export interface FieldSpec {
   readonly doc: string;
   readonly default: unknown;
   readonly format: FormatName;
-  readonly env: string;
   readonly sensitive?: boolean;
   readonly nullable?: boolean;
   /** int_range, threshold */
@@ -147,6 +146,15 @@ export const NUT_USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 const NUT_COMMAND_PATTERN = /^[A-Za-z0-9.]{1,64}$/;
 export const NUT_ACTIONS = ["SET", "FSD"] as const;
 export const UPSMON_ROLES = ["primary", "secondary"] as const;
+
+/** One `nut.users` item as the file gives it, once checked (actions in any case). */
+export interface NutUserValue {
+  readonly username: string;
+  readonly password: string;
+  readonly upsmon?: (typeof UPSMON_ROLES)[number] | null;
+  readonly instcmds?: readonly string[];
+  readonly actions?: readonly string[];
+}
 
 const NUT_USERS_EXAMPLE =
   '[{username: monuser, password: "…", upsmon: secondary}, {username: admin, password: "…", instcmds: [test.battery.start], actions: [SET]}]';

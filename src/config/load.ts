@@ -6,30 +6,25 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import convict from "convict";
-import type { LogFormat, LogLevel } from "../log.js";
 import { UpsLinkError } from "../protocol/errors.js";
-import { checkValue, describeFormat, parseListen, registerFormats } from "./formats.js";
+import { checkValue, describeFormat, type NutUserValue, parseListen, registerFormats } from "./formats.js";
 import { displayValue } from "./redact.js";
 import {
   CONFIG_FILE_ENV,
   CONFIG_KEYS,
   CONFIG_SCHEMA,
   type ConfigKey,
+  type ConfigPath,
+  type ConfigValues,
+  flagFor,
   isFieldSpec,
   type SchemaNode,
+  type SchemaValues,
   UPS_KEYS,
   UPS_SCHEMA,
 } from "./schema.js";
 import { parseArgs, readConfigFile } from "./sources.js";
-import type {
-  Cable,
-  Config,
-  LoadConfigInput,
-  MqttConfig,
-  NutUserConfig,
-  ShutdownMethod,
-  UpsConfig,
-} from "./types.js";
+import type { Config, LoadConfigInput, NutUserConfig, UpsConfig } from "./types.js";
 
 registerFormats();
 
@@ -188,10 +183,76 @@ function checkReadable(problems: Problem[], key: ConfigKey, path: unknown): void
   }
 }
 
-function keyOf(path: string): ConfigKey {
+function keyOf(path: ConfigPath): ConfigKey {
   const key = CONFIG_KEYS.find((candidate) => candidate.path === path);
   if (key === undefined) throw new Error(`internal: no configuration key ${path}`);
   return key;
+}
+
+interface Sources {
+  /** Every key's value (defaults < file < environment < flags); checked by the caller. */
+  readonly values: ConfigValues;
+  readonly originOf: (path: string) => Origin;
+}
+
+/**
+ * convict: defaults, then the file, then the environment and our flags, each variable by its
+ * mechanical name (convict's own env and argv parsing are off: it would turn "0123" into 123,
+ * which would corrupt ids and passwords).
+ */
+/** A flag's value and the name the user typed it under. */
+interface FlagValue {
+  readonly value: string;
+  readonly flag: string;
+}
+
+function readSources(
+  tree: Record<string, unknown>,
+  file: string | null,
+  env: Readonly<Record<string, string>>,
+  flags: ReadonlyMap<string, FlagValue>,
+): Sources {
+  const origins = new Map<string, Origin>();
+  const store = convict<ConfigValues>(CONFIG_SCHEMA, { env: {}, args: [] });
+  store.load(tree);
+  for (const key of CONFIG_KEYS) {
+    if (file !== null && getAt(tree, key.path) !== undefined) origins.set(key.path, { kind: "file", file });
+    const text = env[key.env];
+    if (text !== undefined) {
+      store.set(key.path, text);
+      origins.set(key.path, { kind: "env", name: key.env });
+    }
+  }
+  for (const [path, { value, flag }] of flags) {
+    store.set(path, value);
+    origins.set(path, { kind: "flag", name: flag });
+  }
+  return { values: store.getProperties(), originOf: (path) => origins.get(path) ?? { kind: "default" } };
+}
+
+function checkKeys(sources: Sources, keys: readonly ConfigKey[], problems: Problem[]): void {
+  for (const key of keys) {
+    const value = getAt(sources.values, key.path);
+    const problem = checkValue(key.spec, value);
+    if (problem !== null)
+      problems.push(problemFor(key, key.path, sources.originOf(key.path), value, problem));
+  }
+}
+
+/**
+ * Some keys only, from the environment and the given flags (no file): for the one-shot commands
+ * (probe, health) that need a few settings and must not fail on the bridge's other keys. Only the
+ * listed keys are checked: read no others from the result.
+ */
+export function loadKeys(
+  input: { readonly env: LoadConfigInput["env"]; readonly flags?: ReadonlyMap<ConfigPath, FlagValue> },
+  paths: readonly ConfigPath[],
+): ConfigValues {
+  const sources = readSources({}, null, presentEnv(input.env), input.flags ?? new Map());
+  const problems: Problem[] = [];
+  checkKeys(sources, paths.map(keyOf), problems);
+  throwProblems(problems);
+  return sources.values;
 }
 
 export function loadConfig(input: LoadConfigInput): Config {
@@ -200,29 +261,13 @@ export function loadConfig(input: LoadConfigInput): Config {
   const file = args.configFile ?? env[CONFIG_FILE_ENV] ?? null;
   const { tree, upsList } =
     file === null ? { tree: {}, upsList: null } : checkFileShape(readConfigFile(file), file);
-
-  const origins = new Map<string, Origin>();
-  const originOf = (path: string): Origin => origins.get(path) ?? { kind: "default" };
-  for (const key of CONFIG_KEYS) {
-    if (file !== null && getAt(tree, key.path) !== undefined) origins.set(key.path, { kind: "file", file });
-    if (env[key.env] !== undefined) origins.set(key.path, { kind: "env", name: key.env });
-    if (args.flags.has(key.path)) origins.set(key.path, { kind: "flag", name: key.flag });
-  }
-
-  // convict: defaults, then the file (load re-applies the environment after it), then our flags.
-  // Its own argv parsing is off (args: []): it turns "0123" into 123, which would corrupt ids and passwords.
-  const store = convict(CONFIG_SCHEMA, { env, args: [] });
-  store.load(tree);
-  for (const [path, text] of args.flags) store.set(path, text);
-  const values: unknown = store.getProperties();
+  const flags = new Map([...args.flags].map(([path, value]) => [path, { value, flag: flagFor(path) }]));
+  const sources = readSources(tree, file, env, flags);
+  const { values } = sources;
 
   const problems: Problem[] = [];
-  for (const key of CONFIG_KEYS) {
-    const value = getAt(values, key.path);
-    const problem = checkValue(key.spec, value);
-    if (problem !== null) problems.push(problemFor(key, key.path, originOf(key.path), value, problem));
-  }
-  for (const path of ["mqtt.ca", "mqtt.cert", "mqtt.key", "nut.certfile", "nut.keyfile"])
+  checkKeys(sources, CONFIG_KEYS, problems);
+  for (const path of ["mqtt.ca", "mqtt.cert", "mqtt.key", "nut.certfile", "nut.keyfile"] as const)
     checkReadable(problems, keyOf(path), getAt(values, path));
   for (const [cert, key] of [
     ["mqtt.cert", "mqtt.key"],
@@ -249,18 +294,17 @@ export function loadConfig(input: LoadConfigInput): Config {
     }
   }
 
-  const defaultPoll = getAt(values, "poll_interval_ms");
-  let upses: UpsConfig[] = [];
+  const defaultPoll = values.poll_interval_ms;
+  let upses: (UpsConfig | null)[] = [];
   if (upsList === null) {
-    const port = getAt(values, "ups.port");
-    if (port === null) {
+    if (values.ups.port === null) {
       problems.push({
         key: "ups.port",
         message:
           "ups.port is required: set UPSLINK_UPS_PORT, --ups.port or ups.port in the configuration file to a device path (e.g. /dev/ttyS0), tcp://host:port or sim://PROFILE.",
       });
     }
-    upses = [toUpsConfig(getAt(values, "ups"), defaultPoll)];
+    upses = [toUpsConfig(values.ups, defaultPoll)];
   } else {
     const single = UPS_KEYS.filter((key) => args.flags.has(key.path) || env[key.env] !== undefined);
     if (single.length > 0) {
@@ -272,6 +316,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     upses = upsList.map((item, index) => loadUpsItem(item, index, file ?? "", defaultPoll, problems));
     const seen = new Set<string>();
     for (const [index, ups] of upses.entries()) {
+      if (ups === null) continue;
       if (seen.has(ups.id)) {
         problems.push({
           key: `ups[${index}].id`,
@@ -282,20 +327,23 @@ export function loadConfig(input: LoadConfigInput): Config {
     }
   }
   throwProblems(problems);
-  return buildConfig(values, upses);
+  return buildConfig(
+    values,
+    upses.filter((ups) => ups !== null),
+  );
 }
 
 function loadUpsItem(
   item: unknown,
   index: number,
   file: string,
-  defaultPoll: unknown,
+  defaultPoll: number,
   problems: Problem[],
-): UpsConfig {
+): UpsConfig | null {
   // The same per-UPS schema as the single `ups` object, without environment or flags.
-  const store = convict(UPS_SCHEMA, { env: {}, args: [] });
+  const store = convict<SchemaValues<typeof UPS_SCHEMA>>(UPS_SCHEMA, { env: {}, args: [] });
   store.load({ ups: item });
-  const values: unknown = store.getProperties();
+  const values = store.getProperties();
   for (const key of UPS_KEYS) {
     const value = getAt(values, key.path);
     const label = `ups[${index}].${key.path.slice("ups.".length)}`;
@@ -312,121 +360,45 @@ function loadUpsItem(
       });
     }
   }
-  return toUpsConfig(getAt(values, "ups"), defaultPoll);
+  return toUpsConfig(values.ups, defaultPoll);
 }
 
-// The readers below run on checked values; their fallbacks only keep the types honest.
-function text(root: unknown, path: string): string {
-  const value = getAt(root, path);
-  return typeof value === "string" ? value : "";
+/** A checked UPS; null when it has no port (reported as a problem by the caller). */
+function toUpsConfig(ups: ConfigValues["ups"], defaultPoll: number): UpsConfig | null {
+  const { port, poll_interval_ms: poll, ...rest } = ups;
+  if (port === null) return null;
+  return { ...rest, port, poll_interval_ms: poll ?? defaultPoll };
 }
 
-function textOrNull(root: unknown, path: string): string | null {
-  const value = getAt(root, path);
-  return typeof value === "string" ? value : null;
+/** A threshold of -1 means "off", as null does. */
+function offWhenMinusOne(value: number | null): number | null {
+  return value === -1 ? null : value;
 }
 
-function int(root: unknown, path: string): number {
-  const value = getAt(root, path);
-  return typeof value === "number" ? value : 0;
-}
-
-function flag(root: unknown, path: string): boolean {
-  return getAt(root, path) === true;
-}
-
-function threshold(root: unknown, path: string): number | null {
-  const value = getAt(root, path);
-  return typeof value === "number" && value !== -1 ? value : null;
-}
-
-function toUpsConfig(ups: unknown, defaultPoll: unknown): UpsConfig {
-  const poll = getAt(ups, "poll_interval_ms");
+/** A checked `nut.users` item with its optional fields filled in. */
+function nutUser(user: NutUserValue): NutUserConfig {
   return {
-    id: text(ups, "id"),
-    port: text(ups, "port"),
-    cable: text(ups, "cable") as Cable,
-    name: textOrNull(ups, "name"),
-    poll_interval_ms: typeof poll === "number" ? poll : typeof defaultPoll === "number" ? defaultPoll : 0,
+    username: user.username,
+    password: user.password,
+    upsmon: user.upsmon ?? null,
+    instcmds: user.instcmds ?? [],
+    actions: (user.actions ?? []).flatMap((action) => {
+      const upper = action.toUpperCase();
+      return upper === "SET" || upper === "FSD" ? [upper] : [];
+    }),
   };
 }
 
-function buildConfig(values: unknown, upses: readonly UpsConfig[]): Config {
-  const mqtt: MqttConfig = {
-    url: text(values, "mqtt.url"),
-    username: textOrNull(values, "mqtt.username"),
-    password: textOrNull(values, "mqtt.password"),
-    base_topic: text(values, "mqtt.base_topic"),
-    client_id: textOrNull(values, "mqtt.client_id") ?? randomClientId(),
-    protocol_version: int(values, "mqtt.protocol_version") === 4 ? 4 : 5,
-    keepalive_s: int(values, "mqtt.keepalive_s"),
-    reconnect_period_ms: int(values, "mqtt.reconnect_period_ms"),
-    reconnect_max_ms: int(values, "mqtt.reconnect_max_ms"),
-    ca: textOrNull(values, "mqtt.ca"),
-    cert: textOrNull(values, "mqtt.cert"),
-    key: textOrNull(values, "mqtt.key"),
-    key_passphrase: textOrNull(values, "mqtt.key_passphrase"),
-    reject_unauthorized: flag(values, "mqtt.reject_unauthorized"),
-    refresh_interval_s: int(values, "mqtt.refresh_interval_s"),
-    qos: int(values, "mqtt.qos") as 0 | 1 | 2,
-  };
+function buildConfig(values: ConfigValues, upses: readonly UpsConfig[]): Config {
+  const { ups: _single, mqtt, nut, shutdown_policy: policy, ...rest } = values;
   return {
-    mqtt,
-    homeassistant: {
-      enabled: flag(values, "homeassistant.enabled"),
-      discovery_prefix: text(values, "homeassistant.discovery_prefix"),
-    },
+    ...rest,
+    mqtt: { ...mqtt, client_id: mqtt.client_id ?? randomClientId() },
     upses,
-    poll_interval_ms: int(values, "poll_interval_ms"),
-    slow_poll_interval_s: int(values, "slow_poll_interval_s"),
-    commands: {
-      allow_destructive: flag(values, "commands.allow_destructive"),
-      confirm_timeout_s: int(values, "commands.confirm_timeout_s"),
-      shutdown_return: {
-        order: [...((getAt(values, "commands.shutdown_return.order") as ShutdownMethod[] | undefined) ?? [])],
-        wake_delay_tenths: int(values, "commands.shutdown_return.wake_delay_tenths"),
-        cs_delay_ms: int(values, "commands.shutdown_return.cs_delay_ms"),
-      },
-    },
+    nut: { ...nut, listen: parseListen(nut.listen), users: nut.users.map(nutUser) },
     shutdown_policy: {
-      charge_below_percent: threshold(values, "shutdown_policy.charge_below_percent"),
-      runtime_below_minutes: threshold(values, "shutdown_policy.runtime_below_minutes"),
-    },
-    link: {
-      query_timeout_ms: int(values, "link.query_timeout_ms"),
-      query_retries: int(values, "link.query_retries"),
-      handshake_retries: int(values, "link.handshake_retries"),
-      reconnect_min_ms: int(values, "link.reconnect_min_ms"),
-      reconnect_max_ms: int(values, "link.reconnect_max_ms"),
-      lost_after_failures: int(values, "link.lost_after_failures"),
-    },
-    nut: {
-      listen: parseListen(text(values, "nut.listen")),
-      certfile: textOrNull(values, "nut.certfile"),
-      keyfile: textOrNull(values, "nut.keyfile"),
-      users: nutUsers(getAt(values, "nut.users")),
-      max_clients: int(values, "nut.max_clients"),
-      idle_timeout_s: int(values, "nut.idle_timeout_s"),
-    },
-    log: {
-      level: text(values, "log.level") as LogLevel,
-      format: textOrNull(values, "log.format") as LogFormat | null,
+      charge_below_percent: offWhenMinusOne(policy.charge_below_percent),
+      runtime_below_minutes: offWhenMinusOne(policy.runtime_below_minutes),
     },
   };
-}
-
-/** The checked `nut.users` list with its optional fields filled in. */
-function nutUsers(value: unknown): NutUserConfig[] {
-  if (!Array.isArray(value)) return [];
-  return value.map((item: Record<string, unknown>) => ({
-    username: String(item.username),
-    password: String(item.password),
-    upsmon: item.upsmon === "primary" || item.upsmon === "secondary" ? item.upsmon : null,
-    instcmds: Array.isArray(item.instcmds) ? item.instcmds.map(String) : [],
-    actions: Array.isArray(item.actions)
-      ? item.actions
-          .map((a) => String(a).toUpperCase())
-          .filter((a): a is "SET" | "FSD" => a === "SET" || a === "FSD")
-      : [],
-  }));
 }

@@ -5,16 +5,34 @@ import type { Config } from "./types.js";
 
 export const REDACTED = "[redacted]";
 
-/** `mqtt://user:secret@host` → `mqtt://user:[redacted]@host`; other text unchanged. */
+/**
+ * `mqtt://user:secret@host` → `mqtt://user:[redacted]@host`; text without a password unchanged.
+ * Text that does not parse as a URL with a host (a typo such as `mqtt//user:secret@@:x`, an
+ * out-of-range port, a `/` in the password) is redacted too: everything between the user name's
+ * `:` and the last `@` goes, so a password can over-redact but never show.
+ */
 export function redactUrl(text: string): string {
+  let url: URL | null = null;
   try {
-    const url = new URL(text);
-    if (url.password === "") return text;
-    url.password = REDACTED;
-    return url.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+    url = new URL(text);
   } catch {
-    return text;
+    url = null;
   }
+  if (url === null || url.host === "") return redactUserinfo(text);
+  if (url.password === "") return text;
+  url.password = REDACTED;
+  return url.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+}
+
+/** `[scheme//]user:password@rest` → `[scheme//]user:[redacted]@rest`, by position only. */
+function redactUserinfo(text: string): string {
+  const at = text.lastIndexOf("@");
+  if (at === -1) return text;
+  const slashes = text.indexOf("//");
+  const start = slashes !== -1 && slashes < at ? slashes + 2 : 0;
+  const colon = text.indexOf(":", start);
+  if (colon === -1 || colon > at) return text;
+  return `${text.slice(0, colon)}:${REDACTED}${text.slice(at)}`;
 }
 
 /** A value as shown in an error message: JSON, URLs without their password. */

@@ -1,11 +1,14 @@
 // The configuration schema: the source of truth for keys, defaults, ranges, docs, environment names
 // and flags. Environment names and flags are derived mechanically from the dotted path (the
 // contract's table is a consequence of this file, not a second list).
+import { DEFAULT_LINK_OPTIONS, LINK_OPTION_RANGES } from "../link/options.js";
 import { CABLES } from "../link/transport.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../log.js";
-import { describeFormat, type FieldSpec, type FormatName, SHUTDOWN_METHODS } from "./formats.js";
+import { describeFormat, type FieldSpec, type NutUserValue, SHUTDOWN_METHODS } from "./formats.js";
 
+/** A group of the schema: leaves (fields) and further groups. */
 export type SchemaNode = FieldSpec | { readonly [key: string]: SchemaNode };
+type SchemaTree = { readonly [key: string]: SchemaNode };
 
 /** `mqtt.base_topic` → `UPSLINK_MQTT_BASE_TOPIC`. */
 export function envNameFor(path: string): string {
@@ -20,33 +23,6 @@ export function flagFor(path: string): string {
 /** The environment variable and flag naming the configuration file. */
 export const CONFIG_FILE_ENV = "UPSLINK_CONFIG";
 export const CONFIG_FILE_FLAG = "--config";
-
-interface FieldInput {
-  readonly doc: string;
-  readonly default: unknown;
-  readonly format: FormatName;
-  readonly sensitive?: boolean;
-  readonly nullable?: boolean;
-  readonly min?: number;
-  readonly max?: number;
-  readonly values?: readonly (string | number)[];
-}
-
-type TreeInput = { readonly [key: string]: FieldInput | TreeInput };
-
-function isFieldInput(node: FieldInput | TreeInput): node is FieldInput {
-  return "default" in node && "format" in node;
-}
-
-/** Adds the derived `env` name to every leaf (convict maps environment variables through it). */
-function withEnvNames(tree: TreeInput, prefix = ""): { readonly [key: string]: SchemaNode } {
-  const out: Record<string, SchemaNode> = {};
-  for (const [key, node] of Object.entries(tree)) {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    out[key] = isFieldInput(node) ? { ...node, env: envNameFor(path) } : withEnvNames(node, path);
-  }
-  return out;
-}
 
 /** Per-UPS keys: the single `ups` object and every item of an `ups` list share them. */
 const UPS_FIELDS = {
@@ -81,7 +57,7 @@ const UPS_FIELDS = {
     min: 250,
     max: 60000,
   },
-} as const satisfies TreeInput;
+} as const satisfies SchemaTree;
 
 const TREE = {
   mqtt: {
@@ -251,48 +227,49 @@ const TREE = {
       max: 600,
     },
   },
+  // Defaults and ranges are the link's own (src/link/options.ts): one place for both.
   link: {
     query_timeout_ms: {
       doc: "How long to wait for the reply to one query, in milliseconds (slow replies such as `a` and Ctrl-Z get their own longer allowance).",
-      default: 1500,
+      default: DEFAULT_LINK_OPTIONS.queryTimeoutMs,
       format: "int_range",
-      min: 200,
-      max: 10000,
+      min: LINK_OPTION_RANGES.queryTimeoutMs.min,
+      max: LINK_OPTION_RANGES.queryTimeoutMs.max,
     },
     query_retries: {
       doc: "How often a query that timed out is sent again before it counts as a failure (never for actions).",
-      default: 2,
+      default: DEFAULT_LINK_OPTIONS.queryRetries,
       format: "int_range",
-      min: 0,
-      max: 10,
+      min: LINK_OPTION_RANGES.queryRetries.min,
+      max: LINK_OPTION_RANGES.queryRetries.max,
     },
     handshake_retries: {
       doc: "How many Y → SM attempts are made to enter smart mode before the link counts as down.",
-      default: 5,
+      default: DEFAULT_LINK_OPTIONS.handshakeRetries,
       format: "int_range",
-      min: 1,
-      max: 50,
+      min: LINK_OPTION_RANGES.handshakeRetries.min,
+      max: LINK_OPTION_RANGES.handshakeRetries.max,
     },
     reconnect_min_ms: {
       doc: "First delay before reopening a lost port, in milliseconds; doubles up to link.reconnect_max_ms.",
-      default: 1000,
+      default: DEFAULT_LINK_OPTIONS.reconnectMinMs,
       format: "int_range",
-      min: 100,
-      max: 600000,
+      min: LINK_OPTION_RANGES.reconnectMinMs.min,
+      max: LINK_OPTION_RANGES.reconnectMinMs.max,
     },
     reconnect_max_ms: {
       doc: "Longest delay between attempts to reopen a lost port, in milliseconds.",
-      default: 30000,
+      default: DEFAULT_LINK_OPTIONS.reconnectMaxMs,
       format: "int_range",
-      min: 100,
-      max: 600000,
+      min: LINK_OPTION_RANGES.reconnectMaxMs.min,
+      max: LINK_OPTION_RANGES.reconnectMaxMs.max,
     },
     lost_after_failures: {
       doc: "Consecutive failed queries after which the UPS is reported offline and the link is reopened.",
-      default: 3,
+      default: DEFAULT_LINK_OPTIONS.lostAfterFailures,
       format: "int_range",
-      min: 1,
-      max: 100,
+      min: LINK_OPTION_RANGES.lostAfterFailures.min,
+      max: LINK_OPTION_RANGES.lostAfterFailures.max,
     },
   },
   nut: {
@@ -349,17 +326,67 @@ const TREE = {
       nullable: true,
     },
   },
-} as const satisfies TreeInput;
+  health: {
+    file: {
+      doc: "Where the bridge rewrites its health (JSON, every 5 s) for `upslink2mqtt health`, the container health check; the Docker image sets /tmp/upslink2mqtt-health.json. null: no file.",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+  },
+} as const satisfies SchemaTree;
 
-/** The convict schema (every leaf carries its derived `env`). */
-export const CONFIG_SCHEMA = withEnvNames(TREE);
+/**
+ * The convict schema. Environment variables are not in it: loadConfig applies them by their
+ * mechanical names (envNameFor), so there is one list of keys and no second spelling of a name.
+ */
+export const CONFIG_SCHEMA = TREE;
 
 /** The per-UPS part of the schema: used for `ups` and for every item of an `ups` list. */
-export const UPS_SCHEMA = withEnvNames({ ups: UPS_FIELDS });
+export const UPS_SCHEMA = { ups: UPS_FIELDS } as const;
 
 export function isFieldSpec(node: SchemaNode): node is FieldSpec {
-  return "default" in node && "format" in node && "env" in node;
+  return "default" in node && "format" in node && "doc" in node;
 }
+
+/** The checked value of a field: its format's type, or null where the field is nullable. */
+type FieldValue<F> = F extends { readonly nullable: true } ? FormatValue<F> | null : FormatValue<F>;
+type FormatValue<F> = F extends { readonly format: "int_range" | "threshold" }
+  ? number
+  : F extends { readonly format: "int_choice" | "choice"; readonly values: readonly (infer V)[] }
+    ? V
+    : F extends { readonly format: "list_of"; readonly values: readonly (infer V)[] }
+      ? readonly V[]
+      : F extends { readonly format: "bool" }
+        ? boolean
+        : F extends {
+              readonly format:
+                | "text"
+                | "file_path"
+                | "mqtt_url"
+                | "topic_prefix"
+                | "ups_id"
+                | "ups_port"
+                | "listen_address";
+            }
+          ? string
+          : F extends { readonly format: "nut_users" }
+            ? readonly NutUserValue[]
+            : never;
+
+/** The values of a schema tree, once every field is checked: the types come from the schema itself. */
+export type SchemaValues<T> = {
+  readonly [K in keyof T]: T[K] extends FieldSpec ? FieldValue<T[K]> : SchemaValues<T[K]>;
+};
+
+/** Every key's values as convict holds them after loading and checking. */
+export type ConfigValues = SchemaValues<typeof CONFIG_SCHEMA>;
+
+/** The dotted path of every key (`mqtt.url`, `ups.port`, …). */
+type LeafPaths<T, Prefix extends string> = {
+  [K in keyof T & string]: T[K] extends FieldSpec ? `${Prefix}${K}` : LeafPaths<T[K], `${Prefix}${K}.`>;
+}[keyof T & string];
+export type ConfigPath = LeafPaths<typeof CONFIG_SCHEMA, "">;
 
 export interface ConfigKey {
   readonly path: string;
@@ -373,14 +400,14 @@ export interface ConfigKey {
   readonly spec: FieldSpec;
 }
 
-function collectKeys(tree: { readonly [key: string]: SchemaNode }, prefix = ""): ConfigKey[] {
+function collectKeys(tree: SchemaTree, prefix = ""): ConfigKey[] {
   const keys: ConfigKey[] = [];
   for (const [name, node] of Object.entries(tree)) {
     const path = prefix === "" ? name : `${prefix}.${name}`;
     if (isFieldSpec(node)) {
       keys.push({
         path,
-        env: node.env,
+        env: envNameFor(path),
         flag: flagFor(path),
         default: node.default,
         doc: node.doc,

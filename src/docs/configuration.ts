@@ -11,6 +11,7 @@ const GROUP_TITLES: Readonly<Record<string, string>> = {
   link: "Serial link",
   nut: "NUT network server",
   log: "Logging",
+  health: "Health check",
 };
 
 function groupOf(key: ConfigKey): string {
@@ -35,7 +36,7 @@ export function configurationReference(): string {
     "",
     GENERATED_NOTE,
     "",
-    `Sources, later wins: the defaults below, a YAML or JSON file (${code(`${CONFIG_FILE_FLAG} FILE`)} or ${code(CONFIG_FILE_ENV)}), environment variables, then flags. Every key has an environment variable (${code("UPSLINK_")} + the key in upper snake case) and a flag (${code("--")} + the key, e.g. ${code("--mqtt.url=mqtts://broker:8883")}). An empty environment variable counts as unset. A wrong value stops the bridge with exit code 2 and a message naming the key and the allowed values. ${code("upslink2mqtt schema")} prints the same keys as JSON Schema (${code("config.schema.json")}), which editors use to check a configuration file.`,
+    `Sources, later wins: the defaults below, a YAML or JSON file (${code(`${CONFIG_FILE_FLAG} FILE`)} or ${code(CONFIG_FILE_ENV)}), environment variables, then flags. Every key has an environment variable (${code("UPSLINK_")} + the key in upper snake case) and a flag (${code("--")} + the key, e.g. ${code("--mqtt.url=mqtts://broker:8883")}). An empty environment variable counts as unset; a ${code("UPSLINK_")} variable that names no key is ignored with a warning naming the closest known variable. A wrong value stops the bridge with exit code 2 and a message naming the key and the allowed values. ${code("upslink2mqtt schema")} prints the same keys as JSON Schema (${code("config.schema.json")}), which editors use to check a configuration file.`,
   ];
   for (const [group, keys] of groups) {
     parts.push("", `## ${group === "" ? "Polling" : `${GROUP_TITLES[group] ?? group} (${code(group)})`}`, "");

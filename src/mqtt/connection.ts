@@ -1,15 +1,16 @@
 // The MQTT connection: MQTT.js with the bridge's habits. A retained `offline` last will and a
 // retained `online` after every connect on <base>/bridge/state; subscriptions kept here and made
-// again after every reconnect; publications queued while the broker is away (MQTT.js offline queue);
-// reconnect delays that double up to a maximum; MQTT 5 requests answered on their response topic.
-// Knows nothing of the UPS.
-import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
-import { redactUrl } from "../config/redact.js";
-import type { MqttConfig } from "../config/types.js";
+// again after every reconnect; publications queued while the broker is away; reconnect delays that
+// double up to a maximum, driven by our own timer (MQTT.js's own reconnect is off); MQTT 5 requests
+// answered on their response topic.
+//
+// Knows nothing of the UPS or of the configuration: the caller maps its settings to
+// `MqttConnectionOptions` and supplies the sentences and errors users see.
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, Store } from "mqtt";
 import type { Logger } from "../log.js";
-import { UpsLinkError } from "../protocol/errors.js";
+import { TypedEmitter } from "../util/emitter.js";
+import { Timers } from "../util/timers.js";
+import { OfflineQueue, type QueuedPublication } from "./offline-queue.js";
 import { bridgeState, topicMatches } from "./topics.js";
 
 export type QoS = 0 | 1 | 2;
@@ -31,162 +32,142 @@ export interface PublishOptions {
 }
 
 export interface MqttConnectionEvents {
-  connect: [];
-  offline: [];
-  error: [UpsLinkError];
+  /** Connected and subscribed again (after the first connect and after every reconnect). */
+  connect: () => void;
+  /** The broker became unreachable (once per outage). */
+  offline: () => void;
+  /** A connection problem, as the caller's error (one per distinct problem and outage). */
+  error: (error: Error) => void;
+}
+
+/** TLS material, already read: PEM contents, not paths. */
+export interface MqttTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly passphrase?: string;
+  readonly rejectUnauthorized: boolean;
 }
 
 export interface MqttConnectionOptions {
-  readonly mqtt: MqttConfig;
+  /** mqtt://, mqtts://, ws:// or wss://, credentials included if any. */
+  readonly url: string;
+  /** The broker as logs name it: the URL without its password. */
+  readonly displayUrl: string;
+  readonly clientId: string;
+  readonly username: string | null;
+  readonly password: string | null;
+  /** 5 falls back to 4 when the broker refuses MQTT 5. */
+  readonly protocolVersion: 4 | 5;
+  readonly keepaliveS: number;
+  /** <base>/bridge/state carries the retained online/offline state. */
+  readonly baseTopic: string;
+  /** QoS of publications and subscriptions unless a call says otherwise. */
+  readonly qos: QoS;
+  /** The first reconnect delay; it doubles after every failed attempt up to `maxMs`. */
+  readonly reconnect: { readonly minMs: number; readonly maxMs: number };
+  readonly tls: MqttTls;
   readonly logger: Logger;
+  /** An MQTT.js or socket error as a sentence the user can act on. */
+  readonly describeError: (error: Error) => string;
+  /** The error `error` listeners receive, and `start()` rejects with, for such a sentence. */
+  readonly failure: (sentence: string, cause?: Error) => Error;
   /** How long close() waits for the `offline` publication to be acknowledged. */
   readonly closeTimeoutMs?: number;
+  /** Non-retained publications kept while the broker is away (default 1000; the oldest go first). */
+  readonly offlineQueueLimit?: number;
 }
 
 export const ONLINE = "online";
 export const OFFLINE = "offline";
+
+/** Non-retained publications kept while the broker is away, unless the options say otherwise. */
+export const DEFAULT_OFFLINE_QUEUE_LIMIT = 1000;
 
 /** The next reconnect delay: doubled after every failed attempt, never above the maximum. */
 export function nextReconnectDelay(current: number, base: number, max: number): number {
   return Math.min(Math.max(current, base) * 2, Math.max(base, max));
 }
 
-function readPem(path: string | null, key: string): Buffer | undefined {
-  if (path === null) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
-    throw new UpsLinkError(
-      "config_invalid",
-      `Cannot read ${key} file ${path} (${reason}).`,
-      { key, path },
-      { cause: error },
-    );
-  }
-}
-
-/** The MQTT.js options for a configuration (TLS material read from its files). */
-export function clientOptions(config: MqttConfig): IClientOptions {
-  const ca = readPem(config.ca, "mqtt.ca");
-  const cert = readPem(config.cert, "mqtt.cert");
-  const key = readPem(config.key, "mqtt.key");
+/** The MQTT.js options for a connection speaking `protocolVersion`. */
+export function clientOptions(options: MqttConnectionOptions, protocolVersion: 4 | 5): IClientOptions {
+  const { tls } = options;
   return {
-    clientId: config.client_id,
-    protocolVersion: config.protocol_version,
-    keepalive: config.keepalive_s,
-    reconnectPeriod: config.reconnect_period_ms,
+    clientId: options.clientId,
+    protocolVersion,
+    keepalive: options.keepaliveS,
+    // Reconnecting is ours (MqttConnection.scheduleReconnect): MQTT.js retries only on a fixed
+    // period, and its timer cannot be re-armed through its public API.
+    reconnectPeriod: 0,
     connectTimeout: 30_000,
     // A request queued while the bridge was away could run a UPS command hours late: no persistent
     // session. Subscriptions are made again by this class after every connect.
     clean: true,
     resubscribe: false,
-    // A refused CONNACK (bad password, not authorized) may be a broker still starting its auth
-    // plugin: keep trying with backoff, and say clearly what the broker answered.
-    reconnectOnConnackError: true,
     manualConnect: true,
     // mqtt-packet otherwise pre-builds a Buffer for every 16-bit number (65,536 of them, ~6.5 MB
     // of heap): worth it for brokers, not for a bridge that publishes a few messages a second.
     writeCache: false,
-    will: { topic: bridgeState(config.base_topic), payload: Buffer.from(OFFLINE), qos: 1, retain: true },
-    rejectUnauthorized: config.reject_unauthorized,
-    ...(config.username === null ? {} : { username: config.username }),
-    ...(config.password === null ? {} : { password: config.password }),
-    ...(ca === undefined ? {} : { ca }),
-    ...(cert === undefined ? {} : { cert }),
-    ...(key === undefined ? {} : { key }),
-    ...(config.key_passphrase === null ? {} : { passphrase: config.key_passphrase }),
+    will: { topic: bridgeState(options.baseTopic), payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(options.username === null ? {} : { username: options.username }),
+    ...(options.password === null ? {} : { password: options.password }),
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
   };
 }
 
-// CONNACK return codes (3.1.1) and reason codes (5) that need the user to act.
-const CONNACK_ADVICE: Readonly<Record<number, string>> = {
-  2: "the broker rejected the client id: set mqtt.client_id (UPSLINK_MQTT_CLIENT_ID) to another value",
-  133: "the broker rejected the client id: set mqtt.client_id (UPSLINK_MQTT_CLIENT_ID) to another value",
-  4: "the broker refused the user name or password: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD)",
-  134: "the broker refused the user name or password: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD)",
-  // mosquitto answers a wrong user name or password with "not authorized", not with code 4/134.
-  5: "the broker does not authorize this client: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD), then the broker's ACL for this user and client id",
-  135: "the broker does not authorize this client: check mqtt.username and mqtt.password (UPSLINK_MQTT_USERNAME, UPSLINK_MQTT_PASSWORD), then the broker's ACL for this user and client id",
-  138: "the broker has banned this client",
-};
+/** CONNACK codes that mean "this broker does not speak MQTT 5" (3.1.1 code 1, MQTT 5 code 132). */
+const UNSUPPORTED_PROTOCOL_CODES: ReadonlySet<unknown> = new Set([1, 132]);
 
-const TLS_CODES = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "CERT_SIGNATURE_FAILURE",
-]);
-
-/** An MQTT.js or socket error as one sentence a user can act on. */
-export function describeMqttError(error: Error, url: string): string {
-  const code = "code" in error ? (error as { code: unknown }).code : undefined;
-  const where = redactUrl(url);
-  if (typeof code === "number") {
-    const advice = CONNACK_ADVICE[code];
-    return `Broker ${where} refused the connection (${error.message}, code ${code})${advice === undefined ? "." : `: ${advice}.`}`;
-  }
-  if (typeof code === "string" && TLS_CODES.has(code)) {
-    return `TLS with ${where} failed (${code}: ${error.message}): set mqtt.ca (UPSLINK_MQTT_CA) to the CA that signed the broker's certificate, or mqtt.reject_unauthorized=false for testing only.`;
-  }
-  if (code === "ECONNREFUSED")
-    return `Broker ${where} refused the TCP connection: is it running, and is the port right?`;
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
-    return `Cannot resolve the broker host of ${where}: check mqtt.url (UPSLINK_MQTT_URL).`;
-  if (typeof code === "string" && code.startsWith("ERR_SSL")) {
-    return `TLS with ${where} failed (${code}): check the URL scheme (mqtts:// needs a TLS port) and mqtt.cert / mqtt.key.`;
-  }
-  return `MQTT connection to ${where} failed: ${error.message}${typeof code === "string" ? ` (${code})` : ""}.`;
+function errorCode(error: Error): unknown {
+  return "code" in error ? error.code : undefined;
 }
 
-/** The private MQTT.js methods that (re)arm its reconnect timer; used only to change its period. */
-interface ReconnectTimerControl {
-  readonly _clearReconnect?: () => void;
-  readonly _setupReconnect?: () => void;
-}
-
-export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
+export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
   readonly baseTopic: string;
   readonly qos: QoS;
-  private readonly config: MqttConfig;
+  private readonly options: MqttConnectionOptions;
   private readonly log: Logger;
-  private readonly client: MqttClient;
+  private readonly timers = new Timers();
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   private readonly closeTimeoutMs: number;
+  /**
+   * The session stores outlive each connection (and the client made for the MQTT 5 fallback): a
+   * QoS 1/2 publication still unacknowledged when the connection broke stays in the outgoing store,
+   * and MQTT.js sends that store again after every connect.
+   */
+  private readonly stores = { incomingStore: new Store(), outgoingStore: new Store() };
+  /** Publications made while the broker is away: bounded, sent after the next connect. */
+  private readonly offlineQueue: OfflineQueue;
+  private client: MqttClient;
+  /** The version to speak; `clientVersion` is the one the current client was made with. */
   private protocolVersion: 4 | 5;
+  private clientVersion: 4 | 5;
   private reconnectDelay: number;
+  private cancelReconnect: (() => void) | null = null;
+  /** Between a lost (or failed first) connection and the next successful one. */
+  private outage = false;
   private closed = false;
-  private failedAttempts = 0;
   private started: Promise<void> | null = null;
+  private abortStart: ((error: Error) => void) | null = null;
   /** Error sentences already logged during the current outage (one line per distinct problem). */
   private readonly reported = new Set<string>();
 
   constructor(options: MqttConnectionOptions) {
     super();
-    this.config = options.mqtt;
-    this.baseTopic = options.mqtt.base_topic;
-    this.qos = options.mqtt.qos;
+    this.options = options;
+    this.baseTopic = options.baseTopic;
+    this.qos = options.qos;
     this.log = options.logger.child({ module: "mqtt" });
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5000;
-    this.protocolVersion = options.mqtt.protocol_version;
-    this.reconnectDelay = options.mqtt.reconnect_period_ms;
-    this.client = mqtt.connect(options.mqtt.url, clientOptions(options.mqtt));
-    this.client.on("connect", (connack) => this.onConnect(connack.sessionPresent));
-    this.client.on("close", () => this.onClose());
-    this.client.on("offline", () => {
-      this.log.warn(
-        { url: redactUrl(this.config.url) },
-        "MQTT broker unreachable; publications are queued until it is back",
-      );
-      this.emit("offline");
-    });
-    this.client.on("error", (error) => this.onError(error));
-    this.client.on("message", (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    this.protocolVersion = options.protocolVersion;
+    this.clientVersion = options.protocolVersion;
+    this.reconnectDelay = options.reconnect.minMs;
+    this.offlineQueue = new OfflineQueue(options.offlineQueueLimit ?? DEFAULT_OFFLINE_QUEUE_LIMIT);
+    this.client = this.createClient(this.clientVersion);
   }
 
   get connected(): boolean {
@@ -202,20 +183,19 @@ export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
   start(): Promise<void> {
     if (this.started !== null) return this.started;
     this.started = new Promise<void>((resolve, reject) => {
-      const onConnect = (): void => {
-        this.off("connect", onConnect);
+      const cancel = this.once("connect", () => {
+        this.abortStart = null;
         resolve();
-      };
-      this.on("connect", onConnect);
-      this.client.once("end", () => {
-        if (!this.client.connected)
-          reject(new UpsLinkError("connect_failed", "The MQTT connection was closed before it connected."));
       });
+      this.abortStart = (error) => {
+        cancel();
+        reject(error);
+      };
     });
     // A caller that does not wait for the first connection must not see an unhandled rejection.
     this.started.catch(() => {});
     this.log.info(
-      { url: redactUrl(this.config.url), clientId: this.config.client_id },
+      { url: this.options.displayUrl, clientId: this.options.clientId },
       "connecting to the MQTT broker",
     );
     this.client.connect();
@@ -224,13 +204,14 @@ export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
 
   /**
    * Publishes; resolves when the broker acknowledged it (QoS 1/2) or it was written (QoS 0). While the
-   * broker is away the message waits in the offline queue and the promise stays pending.
+   * broker is away the message waits in the offline queue and the promise stays pending until it is
+   * sent, replaced by a newer retained value on its topic, or dropped to keep the queue bounded.
    */
   async publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
     const qos = options.qos ?? this.qos;
     const retain = options.retain ?? false;
     this.log.debug({ topic, retain, qos, bytes: payload.length }, "publish");
-    await this.client.publishAsync(topic, payload, { qos, retain });
+    await this.send(topic, payload, { qos, retain });
   }
 
   /** Subscribes `handler` to `filter`; made again after every reconnect. */
@@ -263,11 +244,7 @@ export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
     if (request.responseTopic !== undefined && this.protocolVersion === 5) {
       const properties =
         request.correlationData === undefined ? {} : { correlationData: request.correlationData };
-      sends.push(
-        this.client
-          .publishAsync(request.responseTopic, payload, { qos: this.qos, retain: false, properties })
-          .then(() => {}),
-      );
+      sends.push(this.send(request.responseTopic, payload, { qos: this.qos, retain: false, properties }));
     }
     await Promise.all(sends);
   }
@@ -276,45 +253,96 @@ export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // No reconnect after this, and a start() still waiting learns why it never connects.
+    this.timers.clearAll();
+    this.cancelReconnect = null;
+    this.abortStart?.(this.options.failure("The MQTT connection was closed before it connected."));
+    this.abortStart = null;
+    this.offlineQueue.abandon(new Error("The MQTT connection was closed before this could be published."));
+    if (this.started === null) return;
     if (this.client.connected) {
-      await this.withinCloseTimeout(
-        this.publish(bridgeState(this.baseTopic), OFFLINE, { retain: true, qos: 1 }),
+      const acknowledged = await this.timers.within(
+        this.send(bridgeState(this.baseTopic), OFFLINE, { retain: true, qos: 1 }),
+        this.closeTimeoutMs,
       );
-      await this.withinCloseTimeout(this.client.endAsync());
+      // A broker that acknowledged is there to receive a DISCONNECT; one that did not gets its
+      // socket closed, so nothing waits on it.
+      await this.timers.within(this.client.endAsync(!acknowledged), this.closeTimeoutMs);
     } else {
-      // Not connected: nothing can be delivered; drop the offline queue and stop retrying.
-      await this.withinCloseTimeout(this.client.endAsync(true));
+      // Not connected: nothing can be delivered; drop the offline queue.
+      await this.timers.within(this.client.endAsync(true), this.closeTimeoutMs);
     }
+    this.timers.clearAll();
     this.log.info("MQTT connection closed");
   }
 
-  private async withinCloseTimeout(work: Promise<unknown>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.closeTimeoutMs);
+  private createClient(protocolVersion: 4 | 5): MqttClient {
+    const client = mqtt.connect(this.options.url, {
+      ...clientOptions(this.options, protocolVersion),
+      ...this.stores,
     });
-    await Promise.race([
-      work.then(
-        () => {},
-        () => {},
-      ),
-      timeout,
-    ]);
-    clearTimeout(timer);
+    // A client replaced by the MQTT 3.1.1 fallback is abandoned: its late events are not ours.
+    client.on("connect", (connack) => {
+      if (client === this.client) this.onConnect(connack.sessionPresent);
+    });
+    client.on("close", () => {
+      if (client === this.client) this.onClose();
+    });
+    client.on("error", (error) => {
+      if (client === this.client) this.onError(error);
+    });
+    client.on("message", (topic, payload, packet) => {
+      if (client === this.client) this.onMessage(topic, payload, packet);
+    });
+    return client;
+  }
+
+  private send(
+    topic: string,
+    payload: string | Buffer,
+    options: { qos: QoS; retain: boolean; properties?: { correlationData?: Buffer } },
+  ): Promise<void> {
+    const publication: QueuedPublication = { topic, payload, ...options };
+    if (this.client.connected || this.closed) return this.sendNow(publication);
+    // MQTT.js would keep every publication until the broker is back: ours keeps what is worth it.
+    const dropped = this.offlineQueue.dropped;
+    const queued = this.offlineQueue.add(publication);
+    if (dropped === 0 && this.offlineQueue.dropped > 0) {
+      this.log.warn(
+        { limit: this.offlineQueue.limit },
+        `the broker is still away: dropped the oldest event or response; the ${this.offlineQueue.limit} most recent are kept (and the latest value of every retained topic)`,
+      );
+    }
+    return queued;
+  }
+
+  private sendNow(publication: QueuedPublication): Promise<void> {
+    const { topic, payload, ...options } = publication;
+    return new Promise<void>((resolve, reject) => {
+      this.client.publish(topic, payload, options, (error) => {
+        if (error === undefined || error === null) resolve();
+        else if (!this.closed && options.qos > 0 && error.message === "Connection closed") {
+          // A forced disconnect (keep-alive or CONNACK timeout) fails the callbacks of publications
+          // in flight, but they stay in the outgoing store and go out again after the reconnect.
+          this.log.debug({ topic }, "in flight when the connection broke; sent again after reconnecting");
+          resolve();
+        } else reject(error);
+      });
+    });
   }
 
   private onConnect(sessionPresent: boolean): void {
-    this.reconnectDelay = this.config.reconnect_period_ms;
-    this.failedAttempts = 0;
-    this.client.options.reconnectPeriod = this.config.reconnect_period_ms;
+    this.reconnectDelay = this.options.reconnect.minMs;
+    this.outage = false;
     this.reported.clear();
     this.log.info(
-      { url: redactUrl(this.config.url), protocolVersion: this.protocolVersion },
+      { url: this.options.displayUrl, protocolVersion: this.protocolVersion },
       "connected to the MQTT broker",
     );
     this.publish(bridgeState(this.baseTopic), ONLINE, { retain: true, qos: 1 }).catch((error: unknown) => {
       this.log.warn({ err: error }, "could not publish online state");
     });
+    this.sendQueued();
     // `connect` is emitted once the subscriptions are back, so a listener that republishes state
     // can rely on receiving requests again.
     const resubscribe =
@@ -332,52 +360,91 @@ export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
     );
   }
 
-  private onClose(): void {
-    if (this.closed || !this.client.reconnecting) return;
-    // The first retry uses the base period; every failed attempt after it doubles the delay.
-    this.failedAttempts += 1;
-    if (this.failedAttempts === 1) return;
-    // MQTT.js retries on a fixed interval armed when the outage starts; re-arm it with a longer
-    // period after each failed attempt (exponential backoff up to mqtt.reconnect_max_ms).
-    const control = this.client as unknown as ReconnectTimerControl;
-    const next = nextReconnectDelay(
-      this.reconnectDelay,
-      this.config.reconnect_period_ms,
-      this.config.reconnect_max_ms,
+  /** What was published while the broker was away, in order (MQTT.js keeps the order it is given). */
+  private sendQueued(): void {
+    const dropped = this.offlineQueue.dropped;
+    const entries = this.offlineQueue.take();
+    if (entries.length === 0) return;
+    this.log.info(
+      { messages: entries.length, dropped },
+      "sending what was published while the broker was away",
     );
-    if (typeof control._clearReconnect !== "function" || typeof control._setupReconnect !== "function")
+    if (dropped > 0) {
+      this.log.warn(
+        { dropped, limit: this.offlineQueue.limit },
+        `${dropped} events or responses were dropped while the broker was away (the ${this.offlineQueue.limit} most recent were kept)`,
+      );
+    }
+    for (const { publication, waiters } of entries) {
+      this.sendNow(publication).then(
+        () => {
+          for (const waiter of waiters) waiter.resolve();
+        },
+        (error: Error) => {
+          for (const waiter of waiters) waiter.reject(error);
+        },
+      );
+    }
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    if (!this.outage) {
+      this.outage = true;
+      this.log.warn(
+        { url: this.options.displayUrl },
+        "MQTT broker unreachable; publications are queued until it is back",
+      );
+      this.emit("offline");
+    }
+    this.scheduleReconnect();
+  }
+
+  /**
+   * The first attempt after a loss waits the base period; every failed attempt doubles the wait up
+   * to the maximum (a successful connect starts over).
+   */
+  private scheduleReconnect(): void {
+    if (this.cancelReconnect !== null) return;
+    const delay = this.reconnectDelay;
+    const { minMs, maxMs } = this.options.reconnect;
+    this.reconnectDelay = nextReconnectDelay(delay, minMs, maxMs);
+    this.log.debug({ delayMs: delay }, "reconnecting to the MQTT broker after a pause");
+    this.cancelReconnect = this.timers.after(delay, () => {
+      this.cancelReconnect = null;
+      this.reconnect();
+    });
+  }
+
+  private reconnect(): void {
+    if (this.closed) return;
+    if (this.clientVersion !== this.protocolVersion) {
+      // MQTT.js takes the protocol version when a client is made: make one that speaks 3.1.1. The
+      // old one is closed already; ending it would close the stores the new one shares.
+      this.clientVersion = this.protocolVersion;
+      this.client = this.createClient(this.clientVersion);
+      this.client.connect();
       return;
-    if (next === this.client.options.reconnectPeriod) return;
-    this.reconnectDelay = next;
-    this.client.options.reconnectPeriod = next;
-    control._clearReconnect.call(this.client);
-    control._setupReconnect.call(this.client);
+    }
+    this.client.reconnect(this.stores);
   }
 
   private onError(error: Error): void {
-    const code = "code" in error ? (error as { code: unknown }).code : undefined;
     // Some brokers (aedes, old mosquitto) speak only MQTT 3.1.1: retry with it rather than fail.
-    if (this.protocolVersion === 5 && (code === 1 || code === 132)) {
+    if (this.protocolVersion === 5 && UNSUPPORTED_PROTOCOL_CODES.has(errorCode(error))) {
       this.protocolVersion = 4;
-      this.client.options.protocolVersion = 4;
-      this.log.warn({ url: redactUrl(this.config.url) }, "the broker refused MQTT 5; using MQTT 3.1.1");
+      this.log.warn({ url: this.options.displayUrl }, "the broker refused MQTT 5; using MQTT 3.1.1");
       return;
     }
-    this.report(describeMqttError(error, this.config.url), error);
+    this.report(this.options.describeError(error), error);
   }
 
   private report(message: string, cause?: Error): void {
     if (this.reported.has(message)) return;
     this.reported.add(message);
     this.log.error(message);
-    const failure = new UpsLinkError(
-      "connect_failed",
-      message,
-      {},
-      cause === undefined ? undefined : { cause },
-    );
-    // An unheard `error` event would crash the process: emit it only to listeners.
-    if (this.listenerCount("error") > 0) this.emit("error", failure);
+    // Nobody listening is fine: the sentence is logged.
+    if (this.listenerCount("error") > 0) this.emit("error", this.options.failure(message, cause));
   }
 
   private async subscribeOnBroker(filters: readonly string[]): Promise<void> {

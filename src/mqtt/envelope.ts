@@ -1,8 +1,7 @@
 // The request/response envelope and the bounded parsers of request payloads. Bounded: a payload is
 // refused before parsing when it is too large or nested too deep, so a hostile or broken client
 // cannot make the bridge spend memory or stack on it. No UPS knowledge: action and setting ids are
-// opaque strings here.
-import type { ErrorCode } from "../protocol/errors.js";
+// opaque strings here, and error codes are the caller's (the parsers below use only three).
 
 export type JsonValue =
   | null
@@ -14,8 +13,11 @@ export type JsonValue =
 
 export type ResponseStatus = "ok" | "pending" | "error" | "cancelled" | "expired";
 
-export interface ResponseError {
-  readonly code: ErrorCode;
+/** The codes the request parsers below answer with. */
+export type RequestErrorCode = "invalid_payload" | "invalid_params" | "invalid_token";
+
+export interface ResponseError<Code extends string = string> {
+  readonly code: Code;
   readonly message: string;
 }
 
@@ -81,7 +83,7 @@ export const ACTION_ID_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 export type ParseResult<T> =
   | { readonly ok: true; readonly value: T; readonly transaction: JsonValue }
-  | { readonly ok: false; readonly error: ResponseError; readonly transaction: JsonValue };
+  | { readonly ok: false; readonly error: ResponseError<RequestErrorCode>; readonly transaction: JsonValue };
 
 export interface CommandRequest {
   readonly params: { readonly [key: string]: JsonValue };
@@ -99,7 +101,7 @@ export type TargetRequest =
 function fail<T>(
   message: string,
   transaction: JsonValue = null,
-  code: ErrorCode = "invalid_payload",
+  code: RequestErrorCode = "invalid_payload",
 ): ParseResult<T> {
   return { ok: false, error: { code, message }, transaction };
 }

@@ -1,12 +1,12 @@
 // MQTT: the connection, the typed topic map and the request/response envelope. No UPS knowledge.
 export {
   clientOptions,
-  describeMqttError,
   type IncomingMessage,
   type MessageHandler,
   MqttConnection,
   type MqttConnectionEvents,
   type MqttConnectionOptions,
+  type MqttTls,
   nextReconnectDelay,
   OFFLINE,
   ONLINE,

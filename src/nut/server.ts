@@ -3,10 +3,10 @@
 // at most MAX_LINE_BYTES, a few queued requests per client, and clients silent for
 // `idleTimeoutS` are dropped (upsd drops them after 60 s). A line it cannot read gets an ERR.
 // Knows nothing of MQTT: every client command is handed to `onEvent`.
-import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
 import type { Logger } from "../log.js";
+import { TypedEmitter } from "../util/emitter.js";
 import { errorLine, LineSplitter, MAX_LINE_BYTES, parseLine } from "./protocol.js";
 import { type NutClientEvent, type Reply, Session, type SessionContext, TrackingTable } from "./session.js";
 import type { NutUps } from "./ups.js";
@@ -29,7 +29,7 @@ export interface NutServerOptions {
 }
 
 export interface NutServerEvents {
-  event: [event: NutClientEvent];
+  event: (event: NutClientEvent) => void;
 }
 
 /** Requests a client may have waiting behind a slow one (a SET steps a ring for seconds). */
@@ -44,7 +44,7 @@ interface Client {
   closing: boolean;
 }
 
-export class NutServer extends EventEmitter<NutServerEvents> {
+export class NutServer extends TypedEmitter<NutServerEvents> {
   private readonly server: Server;
   private readonly clients = new Set<Client>();
   private readonly sessions = new Set<Session>();

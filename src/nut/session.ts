@@ -8,6 +8,7 @@
 // user's grant (ACCESS-DENIED).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
+import { Timers } from "../util/timers.js";
 import { errorLine, type NutError, quote } from "./protocol.js";
 import type { NutResult, NutUps } from "./ups.js";
 import {
@@ -69,6 +70,8 @@ export class Session {
   private loginUps: string | null = null;
   private trackingOn = false;
   private secure = false;
+  /** The wait for a command's reply; cleared when the connection goes away. */
+  private readonly timers = new Timers();
 
   constructor(
     readonly address: string,
@@ -90,6 +93,7 @@ export class Session {
 
   /** The connection went away: a logged-in client counts as logged out. */
   closed(reason: "LOGOUT" | "DISCONNECT"): void {
+    if (reason === "DISCONNECT") this.timers.clearAll();
     const ups = this.loginUps;
     if (ups === null) return;
     this.loginUps = null;
@@ -416,16 +420,11 @@ export class Session {
       void outcome.then((result) => this.ctx.tracking.settle(id, finish(result), result.ok));
       return ok(`OK TRACKING ${id}`);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), this.ctx.replyWaitMs);
-    });
-    const first = await Promise.race([outcome, late]);
-    clearTimeout(timer);
-    if (first === "late") {
+    if (!(await this.timers.within(outcome, this.ctx.replyWaitMs))) {
       void outcome.then(finish);
       return ok();
     }
+    const first = await outcome;
     const word = finish(first);
     return first.ok ? ok() : err(word as NutError);
   }

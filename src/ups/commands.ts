@@ -15,6 +15,7 @@ import {
 import { type ActionReply, type EncodedAction, encodeAction } from "../protocol/codec.js";
 import { type ErrorCode, isUpsLinkError, UpsLinkError } from "../protocol/errors.js";
 import type { ActionRow, SettingRow, Value } from "../protocol/types.js";
+import { Timers } from "../util/timers.js";
 import {
   ConfirmationManager,
   type ConfirmSelector,
@@ -90,6 +91,7 @@ type Checked =
 export class CommandService {
   readonly confirmations: ConfirmationManager;
   private readonly log: Logger;
+  private readonly timers = new Timers();
 
   constructor(
     private readonly link: UpsLink,
@@ -216,6 +218,8 @@ export class CommandService {
   }
 
   dispose(): void {
+    // A shutdown_return waiting between U and S stops there, as on a lost link (no further method).
+    this.timers.clearAll(new UpsLinkError("link_down", "The bridge is stopping."));
     this.confirmations.dispose();
   }
 
@@ -295,8 +299,7 @@ export class CommandService {
     if (row.rereadTier !== null) void this.model.refresh(row.rereadTier);
     const later = row.rereadLater;
     if (later !== null) {
-      const timer = setTimeout(() => void this.model.reread(later.reread), later.afterMs);
-      timer.unref?.();
+      this.timers.after(later.afterMs, () => void this.model.reread(later.reread));
     }
   }
 
@@ -340,7 +343,7 @@ export class CommandService {
     let reply = "";
     for (const [index, { step, row }] of steps.entries()) {
       if (index === 0) this.checkInterlock(row, false);
-      else await new Promise((resolve) => setTimeout(resolve, this.options.shutdownReturn.csDelayMs));
+      else await this.timers.sleep(this.options.shutdownReturn.csDelayMs);
       const params: Record<string, Value> =
         step.wakeDelayParam === null
           ? {}

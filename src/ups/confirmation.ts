@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { UpsLinkError } from "../protocol/errors.js";
 import type { Value } from "../protocol/types.js";
+import { Timers } from "../util/timers.js";
 
 export interface PendingConfirmation {
   readonly token: string;
@@ -36,7 +37,8 @@ export interface ConfirmationOptions {
 export type ConfirmSelector = { readonly token: string } | { readonly action: string };
 
 export class ConfirmationManager {
-  private readonly entries = new Map<string, { entry: PendingConfirmation; timer: NodeJS.Timeout }>();
+  private readonly entries = new Map<string, { entry: PendingConfirmation; cancel: () => void }>();
+  private readonly timers = new Timers();
   private readonly options: ConfirmationOptions;
 
   constructor(options: ConfirmationOptions) {
@@ -61,9 +63,8 @@ export class ConfirmationManager {
       expiresAt: new Date(requestedAt.getTime() + timeoutMs),
       transaction,
     };
-    const timer = setTimeout(() => this.expire(token), timeoutMs);
-    timer.unref?.();
-    this.entries.set(token, { entry, timer });
+    const cancel = this.timers.after(timeoutMs, () => this.expire(token));
+    this.entries.set(token, { entry, cancel });
     this.options.events.changed(this.list());
     return entry;
   }
@@ -81,7 +82,7 @@ export class ConfirmationManager {
         "This confirmation token is unknown, already used or expired: request the action again to get a new token.",
       );
     }
-    clearTimeout(held.timer);
+    held.cancel();
     this.entries.delete(token);
     this.options.events.changed(this.list());
     return held.entry;
@@ -108,7 +109,7 @@ export class ConfirmationManager {
     for (const token of victims) {
       const held = this.entries.get(token);
       if (held === undefined) continue;
-      clearTimeout(held.timer);
+      held.cancel();
       this.entries.delete(token);
       cancelled.push(held.entry);
     }
@@ -122,7 +123,7 @@ export class ConfirmationManager {
 
   /** Clears every timer (bridge stop). */
   dispose(): void {
-    for (const held of this.entries.values()) clearTimeout(held.timer);
+    this.timers.clearAll();
     this.entries.clear();
   }
 

@@ -6,7 +6,6 @@
 // - minmax: `M`/`N` reset on every read, so they are read on a fixed schedule only;
 // - slow and identity: at start, every `slowIntervalS`, and slow again after a `|` alert.
 // Alerts publish the keys they imply at once, then re-read the registers they concern ahead of polls.
-import { EventEmitter } from "node:events";
 import type { Logger } from "../log.js";
 import {
   CATALOGUE,
@@ -25,6 +24,8 @@ import { decodeRegister, formatHexByte, patchMasks } from "../protocol/decoders.
 import { isUpsLinkError } from "../protocol/errors.js";
 import { deriveFeedbacks } from "../protocol/feedbacks.js";
 import type { PollTier, QueryRow, SettingRow, Value } from "../protocol/types.js";
+import { TypedEmitter } from "../util/emitter.js";
+import { Timers } from "../util/timers.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
 import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import { type ShutdownThresholds, shutdownRecommended } from "./policy.js";
@@ -46,21 +47,21 @@ export interface UpsEvent {
 }
 
 export interface UpsModelEvents {
-  change: [key: KeyId, value: Value];
-  event: [event: UpsEvent];
-  availability: [online: boolean];
-  capabilities: [capabilities: Capabilities, keys: readonly KeySpec[]];
-  linkState: [state: LinkState];
+  change: (key: KeyId, value: Value) => void;
+  event: (event: UpsEvent) => void;
+  availability: (online: boolean) => void;
+  capabilities: (capabilities: Capabilities, keys: readonly KeySpec[]) => void;
+  linkState: (state: LinkState) => void;
 }
 
 /** How long after a commanded self-test / simulated failure a transfer counts as test-induced. */
 const TEST_WINDOW_MS = 30_000;
 
-export class UpsModel extends EventEmitter<UpsModelEvents> {
+export class UpsModel extends TypedEmitter<UpsModelEvents> {
   readonly store = new StateStore<KeyId>();
   private capabilities: Capabilities | null = null;
   private keySpecs: KeySpec[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
   private readonly unsubscribe: (() => void)[] = [];
   private running = false;
   private online = false;
@@ -111,8 +112,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   async stop(): Promise<void> {
     this.running = false;
     this.generation++;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.clearAll();
     for (const off of this.unsubscribe.splice(0)) off();
     await this.link.stop();
   }
@@ -204,16 +204,11 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 
   private schedule(fn: () => Promise<void>, ms: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void fn();
-    }, ms);
-    this.timers.add(timer);
+    this.timers.after(ms, () => void fn());
   }
 
   private clearTimers(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.clearAll();
   }
 
   private isSupported(id: QueryId | SettingId): boolean {

@@ -1,13 +1,13 @@
 // The UPS's published state: one value per key (query, feedback, status bit, setting, derived),
 // `null` while unknown. Knows nothing of MQTT: the bridge turns changes into retained topics.
 import type { Value } from "../protocol/types.js";
+import { TypedEmitter } from "../util/emitter.js";
 
 export type ChangeListener<K extends string = string> = (key: K, value: Value) => void;
 
 /** Values by key; `K` is the key vocabulary (the catalogue's `KeyId` in the bridge). */
-export class StateStore<K extends string = string> {
+export class StateStore<K extends string = string> extends TypedEmitter<{ change: ChangeListener<K> }> {
   private readonly values = new Map<K, Value>();
-  private readonly listeners = new Set<ChangeListener<K>>();
 
   /** Declares the keys this UPS supports; each starts as `null` (unknown) unless already known. */
   declare(keys: Iterable<K>): void {
@@ -31,7 +31,7 @@ export class StateStore<K extends string = string> {
     const previous = this.values.get(key);
     if (previous !== undefined && sameValue(previous, value)) return false;
     this.values.set(key, value);
-    for (const listener of this.listeners) listener(key, value);
+    this.emit("change", key, value);
     return true;
   }
 
@@ -53,8 +53,8 @@ export class StateStore<K extends string = string> {
   }
 
   onChange(listener: ChangeListener<K>): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.on("change", listener);
+    return () => this.off("change", listener);
   }
 }
 

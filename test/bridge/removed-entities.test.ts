@@ -3,11 +3,11 @@
 // removed (a component holding only its platform), on the same device.
 import { afterEach, describe, expect, it } from "vitest";
 import { Bridge } from "../../src/bridge/bridge.js";
+import { createMqttConnection } from "../../src/bridge/mqtt-factory.js";
 import { loadConfig } from "../../src/config/index.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
-import { MqttConnection } from "../../src/mqtt/connection.js";
 import { findRow } from "../../src/protocol/catalogue/index.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
@@ -68,7 +68,7 @@ describe("entities that disappear", () => {
         new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }),
       ),
     );
-    const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+    const mqtt = createMqttConnection(config.mqtt, logger);
     const client = await connectClient(broker.url);
     const seen = await collect(client, "#");
     const bridge = new Bridge({ config, logger, mqtt, createLink: () => link });
@@ -89,6 +89,12 @@ describe("entities that disappear", () => {
       "ambient temperature",
     );
     const deviceTopic = "homeassistant/device/upslink2mqtt_as1115012345/config";
+    // The device's discovery goes out once the UPS's info is acknowledged, so under load it can
+    // reach the observer after the first readings: wait for it rather than assume it came first.
+    await wait(
+      () => seen.messages.some((m) => m.topic === deviceTopic && m.payload.includes(`${base}/`)),
+      "the device's discovery",
+    );
     const devicesBefore = seen.messages.filter(
       (m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`),
     );

@@ -119,7 +119,7 @@ describe("README", () => {
   });
 
   it("names only real environment variables", () => {
-    const known = new Set([...CONFIG_KEYS.map((key) => key.env), "UPSLINK_CONFIG", "UPSLINK_HEALTH_FILE"]);
+    const known = new Set([...CONFIG_KEYS.map((key) => key.env), "UPSLINK_CONFIG"]);
     // `UPSLINK_UPS_*` stands for a family of names.
     const named = [...readme.matchAll(/UPSLINK_[A-Z0-9_]+\*?/g)]
       .map(([name]) => name)

@@ -5,13 +5,14 @@
 // (a proxy the test can cut) while the observing client talks to the broker directly.
 import type { MqttClient } from "mqtt";
 import { Bridge } from "../../src/bridge/bridge.js";
+import { createMqttConnection } from "../../src/bridge/mqtt-factory.js";
 import { valuePayload } from "../../src/bridge/payload.js";
 import { type Config, loadConfig } from "../../src/config/index.js";
 import type { LinkOptions } from "../../src/link/options.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { type Logger, silentLogger } from "../../src/log.js";
-import { MqttConnection } from "../../src/mqtt/connection.js";
+import type { MqttConnection } from "../../src/mqtt/connection.js";
 import { EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
 import { UpsLinkError } from "../../src/protocol/errors.js";
 import type { Value } from "../../src/protocol/types.js";
@@ -143,7 +144,7 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
   const poweredOn = powerOnAlert(sim);
   const transport = new VanishingTransport({ simulator: sim });
   const session = new LinkSession({ transport, logger, options: { ...FAST_LINK, ...options.link } });
-  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger, closeTimeoutMs: 2000 });
+  const mqtt = createMqttConnection(config.mqtt, logger, { closeTimeoutMs: 2000 });
   const client = await connectClient(broker.url);
   const seen = await collect(client, "#");
   const bridge = new Bridge({ config, logger, mqtt, createLink: () => new CatalogueLink(session) });

@@ -3,11 +3,12 @@
 // simulators stay reachable for control lines and for the bytes they received.
 import type { MqttClient } from "mqtt";
 import { Bridge } from "../../src/bridge/bridge.js";
+import { createMqttConnection } from "../../src/bridge/mqtt-factory.js";
 import { type Config, loadConfig } from "../../src/config/index.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
-import { MqttConnection } from "../../src/mqtt/connection.js";
+import type { MqttConnection } from "../../src/mqtt/connection.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import {
@@ -107,7 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig({ argv, env });
   const logger = silentLogger();
   const simulators = new Map<string, SmartUpsSimulator>();
-  const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
+  const mqtt = createMqttConnection(config.mqtt, logger);
   const client = await connectClient(broker.url);
   const seen = await collect(client, "#");
   const bridge = new Bridge({

@@ -8,13 +8,18 @@ import { CATALOGUE, EVENTS } from "../../src/protocol/catalogue/index.js";
 
 const LINK_DIR = join(import.meta.dirname, "../../src/link");
 
-/** What link modules may import from outside the folder: pure protocol helpers and the logger. */
+/**
+ * What link modules may import from outside the folder: pure protocol helpers, the logger and the
+ * neutral typed emitter and timer registry (src/util).
+ */
 const ALLOWED = new Set([
   "../log.js",
   "../protocol/errors.js",
   "../protocol/escape.js",
   "../protocol/frames.js",
   "../protocol/types.js",
+  "../util/emitter.js",
+  "../util/timers.js",
 ]);
 
 /** The sim:// transport embeds the simulator: that is its job. */

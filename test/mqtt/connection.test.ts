@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,14 +9,10 @@ import { createServer as createTlsServer } from "node:tls";
 import { Aedes } from "aedes";
 import type { MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createMqttConnection, describeMqttError } from "../../src/bridge/mqtt-factory.js";
 import type { MqttConfig } from "../../src/config/types.js";
 import { createLogger, silentLogger } from "../../src/log.js";
-import {
-  describeMqttError,
-  type IncomingMessage,
-  MqttConnection,
-  nextReconnectDelay,
-} from "../../src/mqtt/connection.js";
+import { type IncomingMessage, type MqttConnection, nextReconnectDelay } from "../../src/mqtt/connection.js";
 import { startEmbeddedBroker } from "../../src/mqtt/embedded-broker.js";
 import { bridgeState, command, response } from "../../src/mqtt/topics.js";
 import {
@@ -27,8 +22,10 @@ import {
   startTestBroker,
   type TestBroker,
   waitForMessage,
+  waitInRecorded,
 } from "../helpers/broker.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
+import { waitUntil } from "../helpers/wait.js";
 
 let broker: TestBroker;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -71,8 +68,13 @@ function mqttConfig(overrides: Partial<MqttConfig> = {}): MqttConfig {
   };
 }
 
-function open(config: MqttConfig, logger = silentLogger()): MqttConnection {
-  const connection = new MqttConnection({ mqtt: config, logger });
+function open(
+  config: MqttConfig,
+  logger = silentLogger(),
+  extra: Parameters<typeof createMqttConnection>[2] = {},
+): MqttConnection {
+  // Through the composition root's mapping, as the bridge builds it.
+  const connection = createMqttConnection(config, logger, extra);
   cleanups.push(() => connection.close());
   return connection;
 }
@@ -198,6 +200,56 @@ describe("publish and subscribe", () => {
   });
 });
 
+// Issue 17, item 7: the offline queue grew without bound while the broker was away (MQTT.js keeps
+// every publication). It keeps the latest value per retained topic and every other publication in
+// order, up to a limit past which the oldest are dropped and a log line says so.
+describe("the offline queue", () => {
+  it("keeps the latest value per retained topic and the newest events, in order, and says what it dropped", async () => {
+    const proxy = await startTcpProxy(broker.host, broker.port);
+    cleanups.push(() => proxy.close());
+    const config = mqttConfig({ url: proxy.url, reconnect_period_ms: 100, reconnect_max_ms: 200 });
+    const lines = new PassThrough();
+    let logged = "";
+    lines.on("data", (chunk: Buffer) => {
+      logged += chunk.toString();
+    });
+    const connection = open(config, createLogger({ level: "info", destination: lines }), {
+      offlineQueueLimit: 5,
+    });
+    await connection.start();
+    // The observer has its own path to the broker: it receives whatever the bridge delivers later.
+    const observer = await client();
+    const seen = await collect(observer, `${config.base_topic}/#`);
+
+    const offline = next(connection, "offline");
+    proxy.cut();
+    await offline;
+    const load = `${config.base_topic}/ups/load_power_percent`;
+    const state = `${config.base_topic}/ups/state`;
+    const event = `${config.base_topic}/ups/event`;
+    const published: Promise<void>[] = [];
+    for (let i = 1; i <= 20; i++) {
+      published.push(connection.publish(load, String(i), { retain: true }));
+      published.push(connection.publish(state, `{"n":${i}}`, { retain: true }));
+      published.push(connection.publish(event, `e${i}`, { retain: false }));
+    }
+    expect(logged).toMatch(/dropped/);
+    expect(logged).toMatch(/5 most recent/);
+
+    const reconnected = next(connection, "connect");
+    proxy.restore();
+    await reconnected;
+    // Every caller hears back: sent, replaced by a newer value, or dropped.
+    await Promise.all(published);
+    await waitInRecorded(seen.messages, event, (payload) => payload === "e20");
+    const delivered = seen.messages
+      .filter((m) => m.topic === load || m.topic === state || m.topic === event)
+      .map((m) => m.payload);
+    expect(delivered).toEqual(["e16", "e17", "e18", "e19", "20", '{"n":20}', "e20"]);
+    expect(logged).toMatch(/15 .*dropped while the broker was away/);
+  });
+});
+
 describe("MQTT 5 request/response", () => {
   it("answers on the response topic with the correlation data, and on the contract's topic", async (ctx) => {
     // MQTT 3.1.1 (the embedded broker) has no response topics.
@@ -271,7 +323,7 @@ describe("broker compatibility and errors", () => {
       createLogger({ level: "error", destination: lines }),
     );
     const [error] = (await Promise.race([
-      once(connection, "error"),
+      nextError(connection).then((error) => [error]),
       (async () => {
         await connection.start();
         return [new Error("connected with a refused password")];
@@ -321,7 +373,7 @@ describe("broker compatibility and errors", () => {
     const url = `mqtts://127.0.0.1:${port}`;
 
     const untrusting = open(mqttConfig({ url, protocol_version: 4 }));
-    const errored = once(untrusting, "error");
+    const errored = nextError(untrusting).then((error) => [error]);
     void untrusting.start();
     const [error] = (await errored) as [Error];
     expect(error.message).toContain("TLS");
@@ -331,6 +383,42 @@ describe("broker compatibility and errors", () => {
     const trusting = open(mqttConfig({ url, protocol_version: 4, ca: certFile }));
     await trusting.start();
     expect(trusting.connected).toBe(true);
+  });
+});
+
+describe("reconnecting", () => {
+  it("waits the base period, doubles after every failed attempt up to the maximum, and starts over after a connect", async () => {
+    const proxy = await startTcpProxy(broker.host, broker.port);
+    cleanups.push(() => proxy.close());
+    const lines = new PassThrough();
+    const delays: number[] = [];
+    lines.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) {
+        if (!line.includes("reconnecting to the MQTT broker")) continue;
+        delays.push((JSON.parse(line) as { delayMs: number }).delayMs);
+      }
+    });
+    const connection = open(
+      mqttConfig({ url: proxy.url, reconnect_period_ms: 100, reconnect_max_ms: 400 }),
+      createLogger({ level: "debug", destination: lines }),
+    );
+    await connection.start();
+    const attemptsBefore = proxy.attempts;
+
+    proxy.cut(); // every attempt is refused until restore()
+    await waitUntil("five reconnect delays", () => delays.length >= 5);
+    expect(delays.slice(0, 5)).toEqual([100, 200, 400, 400, 400]);
+    // Each scheduled attempt really reached the network (MQTT.js's own reconnect is off).
+    await waitUntil("four refused attempts", () => proxy.attempts - attemptsBefore >= 4);
+
+    const reconnected = next(connection, "connect");
+    proxy.restore();
+    await reconnected;
+    const afterConnect = delays.length;
+    const dropped = next(connection, "connect");
+    proxy.drop(); // one loss: the first attempt succeeds after the base period again
+    await dropped;
+    expect(delays.slice(afterConnect)).toEqual([100]);
   });
 });
 
@@ -360,9 +448,13 @@ describe("policies", () => {
   });
 });
 
-/** The next `event` (unlike events.once, an `error` in between does not reject: outages log errors). */
+/** The next `event` (an `error` in between does not reject: outages log errors). */
 function next(connection: MqttConnection, event: "connect" | "offline"): Promise<void> {
   return new Promise((resolve) => connection.once(event, () => resolve()));
+}
+
+function nextError(connection: MqttConnection): Promise<Error> {
+  return new Promise((resolve) => connection.once("error", resolve));
 }
 
 function listen(server: Server): Promise<number> {

@@ -2,7 +2,7 @@
 // Supervisor) at any moment, including while the broker is still unreachable at start-up: it must
 // stop with exit code 0 then too, not wait for Docker's SIGKILL.
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/broker.js";
+import { collect, connectClient, freePort, startTestBroker, waitInRecorded } from "../helpers/broker.js";
 import { waitUntil } from "../helpers/wait.js";
 import { type BridgeProcess, ensureBuilt, killBridge, startBridge } from "./bridge-process.js";
 
@@ -59,5 +59,42 @@ describe("stop signals", () => {
     });
     await untilOutput(bridge, /MQTT broker unreachable/, 20_000);
     expect(await exitOf(bridge, "SIGINT", 20_000)).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
+  // Issue 17, item 7: a terminal closing (or `kill -HUP`) used to kill the bridge without a clean
+  // stop, leaving `online` retained. SIGHUP is a stop signal like SIGTERM.
+  it("SIGHUP stops a running bridge cleanly: offline published, exit code 0", async () => {
+    ensureBuilt();
+    const broker = await startTestBroker();
+    const client = await connectClient(broker.url);
+    try {
+      const base = `hup${Math.random().toString(16).slice(2, 8)}`;
+      const seen = await collect(client, `${base}/#`);
+      bridge = startBridge({
+        env: {
+          UPSLINK_UPS_PORT: "sim://smartups-3g-120",
+          UPSLINK_MQTT_URL: broker.url,
+          UPSLINK_MQTT_BASE_TOPIC: base,
+        },
+      });
+      const wait = (topic: string, payload: string, since = 0) =>
+        waitInRecorded(seen.messages, topic, (p) => p === payload, {
+          since,
+          timeoutMs: 20_000,
+          context: () => bridge?.output() ?? "",
+        });
+      await wait(`${base}/bridge/state`, "online");
+      await wait(`${base}/ups/availability`, "online");
+      const since = seen.messages.length;
+      expect(await exitOf(bridge, "SIGHUP", 20_000)).toEqual({ code: 0, signal: null });
+      expect(bridge.output()).toMatch(/"signal":"SIGHUP","msg":"stopping"/);
+      // The UPS's availability has no last will: only a clean stop publishes it offline.
+      await wait(`${base}/ups/availability`, "offline", since);
+      await wait(`${base}/bridge/state`, "offline", since);
+      await seen.stop();
+    } finally {
+      await client.endAsync(true);
+      await broker.stop();
+    }
   }, 90_000);
 });
