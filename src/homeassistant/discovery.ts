@@ -5,7 +5,7 @@
 // Nothing here publishes: the bridge does.
 import { CATALOGUE, EVENTS, type HaEntity } from "../protocol/catalogue/index.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
-import type { ActionRow, Unit, Value } from "../protocol/types.js";
+import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "../ups/capabilities.js";
 import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
@@ -233,7 +233,7 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
             state_topic: topic,
             command_topic: input.topics.set(spec.key),
             value_template: NULL_AWARE,
-            options: [...new Set(spec.allowed)],
+            options: selectOptions(spec.row, spec.allowed),
             ...category(ha),
           });
         }
@@ -327,6 +327,19 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
     components,
   };
   return { deviceId, payload, componentIds: Object.keys(components) };
+}
+
+/**
+ * A select's options are the values as the bridge publishes them: the ring's raw text (`ON ` with its
+ * trailing space) read through the row's decoder, as a reply would be. Home Assistant strips payloads,
+ * so an option with white space could never be the current one.
+ */
+function selectOptions(row: SettingRow, allowed: readonly string[]): string[] {
+  const published = allowed.map((raw) => {
+    const decoded = row.decode?.(raw);
+    return decoded?.ok === true && decoded.value !== null ? String(decoded.value) : raw.trim();
+  });
+  return [...new Set(published)];
 }
 
 /** The entity of a key, from its catalogue row, feedback, bit or derived state. */
