@@ -2,7 +2,12 @@
 // command service. The UPS side and the MQTT side never import each other; they meet here.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import { type DeviceDiscovery, discoverUps, humanize } from "../homeassistant/discovery.js";
+import {
+  type DeviceDiscovery,
+  discoverUps,
+  humanize,
+  retainedComponents,
+} from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
@@ -37,6 +42,8 @@ interface UpsRuntime {
   readonly model: UpsModel;
   readonly commands: CommandService;
   discovery: DeviceDiscovery | null;
+  /** Device configs of this UPS retained on the broker (device topic → component id → platform). */
+  retainedDiscovery: Map<string, Record<string, string>>;
   stateTimer: NodeJS.Immediate | null;
   publishedKeys: Set<KeyId>;
   pending: readonly Record<string, Value>[];
@@ -64,6 +71,12 @@ export class Bridge {
       await mqtt.subscribe(base.setFilter, (m) => void this.onRequest(runtime, m));
     }
     if (config.homeassistant.enabled) {
+      // What an earlier run left retained: its components are cleared when no longer offered (a
+      // restart with allow_destructive switched off). The broker sends retained configs right after
+      // the subscription, long before capability discovery of a UPS ends.
+      await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/device/+/config`, (m) =>
+        this.onDeviceConfig(m),
+      );
       await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/status`, (m) => {
         if (m.payload.toString("utf8").trim() === "online") void this.republishAll("homeassistant online");
       });
@@ -183,6 +196,7 @@ export class Bridge {
       model,
       commands,
       discovery: null,
+      retainedDiscovery: new Map(),
       stateTimer: null,
       publishedKeys: new Set(),
       pending: [],
@@ -292,22 +306,26 @@ export class Bridge {
     });
     const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
     const previous = runtime.discovery;
+    const topic = runtime.topics.discovery(discovery.deviceId);
+    // What was offered before, in this run or (retained on the broker) an earlier one.
+    const before: Record<string, string> = { ...runtime.retainedDiscovery.get(topic) };
     if (previous !== null && previous.deviceId === discovery.deviceId) {
-      // Entities that disappeared: a component with only its platform removes it (HA device discovery).
-      const removed = previous.componentIds.filter((id) => !discovery.componentIds.includes(id));
-      if (removed.length > 0) {
-        const components = { ...(discovery.payload.components as Record<string, Value>) };
-        const prevComponents = previous.payload.components as Record<string, { platform: string }>;
-        for (const id of removed) components[id] = { platform: prevComponents[id]?.platform ?? "sensor" };
-        await this.publish(
-          runtime.topics.discovery(discovery.deviceId),
-          JSON.stringify({ ...discovery.payload, components }),
-          true,
-        );
-      }
-    } else if (previous !== null) {
-      await this.publish(runtime.topics.discovery(previous.deviceId), "", true);
+      const prevComponents = previous.payload.components as Record<string, { platform: string }>;
+      for (const id of previous.componentIds) before[id] = prevComponents[id]?.platform ?? "sensor";
     }
+    // Entities that disappeared: a component with only its platform removes it (HA device discovery).
+    const removed = Object.keys(before).filter((id) => !discovery.componentIds.includes(id));
+    if (removed.length > 0) {
+      const components = { ...(discovery.payload.components as Record<string, Value>) };
+      for (const id of removed) components[id] = { platform: before[id] ?? "sensor" };
+      await this.publish(topic, JSON.stringify({ ...discovery.payload, components }), true);
+    }
+    // Another device id (the serial changed or became known): its config goes.
+    const stale = new Set([...runtime.retainedDiscovery.keys()]);
+    if (previous !== null) stale.add(runtime.topics.discovery(previous.deviceId));
+    stale.delete(topic);
+    for (const old of stale) await this.publish(old, "", true);
+    runtime.retainedDiscovery.clear();
     runtime.discovery = discovery;
     await this.publish(runtime.topics.discovery(discovery.deviceId), JSON.stringify(discovery.payload), true);
     if (advice !== null) {
@@ -321,6 +339,21 @@ export class Bridge {
         }),
         true,
       );
+    }
+  }
+
+  /** A device config on the broker: remembered when it is one of our UPSes', until discovery runs. */
+  private onDeviceConfig(message: IncomingMessage): void {
+    const text = message.payload.toString("utf8");
+    for (const runtime of this.upses.values()) {
+      // Once this run published its own discovery, the broker only echoes it back.
+      if (runtime.discovery !== null) continue;
+      if (text === "") {
+        runtime.retainedDiscovery.delete(message.topic);
+        continue;
+      }
+      const components = retainedComponents(text, runtime.topics.availability);
+      if (components !== null) runtime.retainedDiscovery.set(message.topic, components);
     }
   }
 
