@@ -30,7 +30,17 @@ export interface BridgeDeps {
   readonly mqtt: MqttConnection;
   /** Builds the link for one UPS (a LinkSession over the transport its port names). */
   readonly createLink: (ups: UpsConfig) => UpsLink;
+  /** How long to wait after Home Assistant's birth before republishing (tests shorten it). */
+  readonly birthDelayMs?: () => number;
 }
+
+/**
+ * Home Assistant's documentation asks publishers to wait a short random time after its birth
+ * message, so that every device does not republish in the same instant while HA starts.
+ */
+const BIRTH_DELAY_MIN_MS = 1000;
+const BIRTH_DELAY_SPREAD_MS = 4000;
+const birthDelay = (): number => BIRTH_DELAY_MIN_MS + Math.random() * BIRTH_DELAY_SPREAD_MS;
 
 /** `M`/`N` are read once a minute: they reset on every read. */
 const MINMAX_INTERVAL_MS = 60_000;
@@ -53,6 +63,7 @@ export class Bridge {
   private readonly upses = new Map<string, UpsRuntime>();
   private readonly log: Logger;
   private refreshTimer: NodeJS.Timeout | null = null;
+  private birthTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly onMqttConnect = (): void => void this.republishAll("mqtt connected");
 
@@ -77,8 +88,8 @@ export class Bridge {
       await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/device/+/config`, (m) =>
         this.onDeviceConfig(m),
       );
-      await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/status`, (m) => {
-        if (m.payload.toString("utf8").trim() === "online") void this.republishAll("homeassistant online");
+      await mqtt.subscribe(config.homeassistant.birth_topic, (m) => {
+        if (m.payload.toString("utf8").trim() === "online") this.onHomeAssistantBirth();
       });
     }
     // Not awaited: QoS 1 publications resolve on the broker's acknowledgement, and the UPS must be
@@ -111,6 +122,7 @@ export class Bridge {
     if (this.stopped) return;
     this.stopped = true;
     if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
+    if (this.birthTimer !== null) clearTimeout(this.birthTimer);
     this.deps.mqtt.off("connect", this.onMqttConnect);
     for (const runtime of this.upses.values()) {
       runtime.commands.dispose();
@@ -214,6 +226,16 @@ export class Bridge {
     });
     model.on("capabilities", (_caps, keys) => void this.onCapabilities(runtime, keys));
     return runtime;
+  }
+
+  /** One republish per burst of birth messages, after a random delay. */
+  private onHomeAssistantBirth(): void {
+    if (this.stopped || this.birthTimer !== null) return;
+    this.birthTimer = setTimeout(() => {
+      this.birthTimer = null;
+      void this.republishAll("homeassistant online");
+    }, (this.deps.birthDelayMs ?? birthDelay)());
+    this.birthTimer.unref?.();
   }
 
   private async republishAll(reason: string, withDiscovery = true): Promise<void> {

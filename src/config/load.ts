@@ -375,6 +375,7 @@ function buildConfig(values: unknown, upses: readonly UpsConfig[]): Config {
     homeassistant: {
       enabled: flag(values, "homeassistant.enabled"),
       discovery_prefix: text(values, "homeassistant.discovery_prefix"),
+      birth_topic: text(values, "homeassistant.birth_topic"),
     },
     upses,
     poll_interval_ms: int(values, "poll_interval_ms"),

@@ -83,7 +83,11 @@ export interface NutConfig {
 
 export interface Config {
   readonly mqtt: MqttConfig;
-  readonly homeassistant: { readonly enabled: boolean; readonly discovery_prefix: string };
+  readonly homeassistant: {
+    readonly enabled: boolean;
+    readonly discovery_prefix: string;
+    readonly birth_topic: string;
+  };
   readonly upses: readonly UpsConfig[];
   readonly poll_interval_ms: number;
   readonly slow_poll_interval_s: number;
