@@ -325,6 +325,7 @@ export class Bridge {
       allowDestructive: config.commands.allow_destructive,
       topics: runtime.topics.discoveryTopics,
       origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
+      qos: config.mqtt.qos,
     });
     const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
     const previous = runtime.discovery;

@@ -48,6 +48,8 @@ export interface DiscoveryInput {
   readonly topics: DiscoveryTopics;
   readonly origin: { readonly name: string; readonly swVersion: string; readonly supportUrl: string };
   readonly firmware: Pick<FirmwareAdvice, "installed" | "latest" | "summary"> | null;
+  /** The QoS of the bridge's publications and subscriptions (`mqtt.qos`). */
+  readonly qos?: 0 | 1 | 2;
 }
 
 export type Component = { readonly platform: string; readonly unique_id: string } & {
@@ -69,6 +71,7 @@ export interface UpsDiscoveryOptions {
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;
   readonly origin: DiscoveryInput["origin"];
+  readonly qos?: 0 | 1 | 2;
 }
 
 /** The device discovery of one UPS from what it reported: its identity, capabilities and keys. */
@@ -93,6 +96,7 @@ export function discoverUps(options: UpsDiscoveryOptions): DeviceDiscovery {
     allowDestructive: options.allowDestructive,
     topics: options.topics,
     origin: options.origin,
+    qos: options.qos ?? 1,
     firmware:
       advice === null
         ? null
@@ -153,12 +157,15 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
   const uid = (suffix: string) => `${deviceId}_${suffix}`;
   const entityBase = sanitizeId(input.identity.upsId);
   const components: Record<string, Component> = {};
+  const qos = input.qos ?? 1;
+  // `qos` in every component: Home Assistant releases before mid-2026 do not pass the root one down.
   const add = (id: string, platform: string, fields: { readonly [key: string]: Value }) => {
     components[id] = {
       platform,
       unique_id: uid(id),
       default_entity_id: `${platform}.${entityBase}_${id}`,
       ...fields,
+      qos,
     } as Component;
   };
   for (const spec of input.keys) {
@@ -323,7 +330,7 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
     },
     availability: [{ topic: input.topics.bridgeState }, { topic: input.topics.availability }],
     availability_mode: "all",
-    qos: 1,
+    qos,
     components,
   };
   return { deviceId, payload, componentIds: Object.keys(components) };

@@ -106,6 +106,8 @@ describe("Home Assistant discovery", () => {
         ids.add(String(c.unique_id));
         expect(c.default_entity_id, `${profile} ${id}`).toBe(`${String(c.platform)}.ups_${id}`);
         expect(c).not.toHaveProperty("object_id");
+        // Releases before mid-2026 do not pass the root qos down (issue 14).
+        expect(c.qos, `${profile} ${id}`).toBe(1);
         const deviceClass = c.device_class;
         if (c.platform === "sensor" && typeof deviceClass === "string" && deviceClass !== "enum") {
           expect(UNIT_FOR_CLASS[deviceClass], `${profile} ${id}: unknown class ${deviceClass}`).toBeDefined();
