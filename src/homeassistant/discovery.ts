@@ -163,8 +163,9 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
     components[id] = {
       platform,
       unique_id: uid(id),
-      default_entity_id: `${platform}.${entityBase}_${id}`,
+      default_entity_id: `${platform}.${entityObjectId(entityBase, id)}`,
       ...fields,
+      ...(typeof fields.name === "string" ? { name: entityName(fields.name) } : {}),
       qos,
     } as Component;
   };
@@ -428,6 +429,41 @@ function numericSensor(
   if (ha.deviceClass !== null) fields.device_class = ha.deviceClass;
   if (ha.category !== null) fields.entity_category = ha.category;
   return fields;
+}
+
+/**
+ * The entity id's object part: the UPS id, then the key in lower case without repeating the UPS id
+ * (`ups` + `ups_serial_number` → `ups_serial_number`, not `ups_ups_serial_number`). Home Assistant
+ * entity ids are lower case; the key keeps its case in the unique id and on its topic
+ * (`shutdown_via_S_command` is the seed's public name), only the entity id is lowered.
+ */
+export function entityObjectId(entityBase: string, key: string): string {
+  const lower = key.toLowerCase();
+  const rest = lower.startsWith(`${entityBase}_`) ? lower.slice(entityBase.length + 1) : lower;
+  return `${entityBase}_${rest}`;
+}
+
+// Words that keep their case inside a sentence-case name: brands, acronyms (`DIP`, `RH`, `EEPROM`)
+// and opcode letters (`Shut down by S`).
+const BRANDS = new Set(["SmartBoost", "SmartTrim", "Measure-UPS", "UPS-Link", "Smart-UPS", "Matrix-UPS"]);
+const keepsCase = (word: string): boolean => {
+  const bare = word.replace(/^\W+|\W+$/g, "");
+  return BRANDS.has(bare) || (/^[A-Z0-9-]+$/.test(bare) && /[A-Z]/.test(bare));
+};
+
+/**
+ * Home Assistant's naming: sentence case, and no "UPS" in front inside a device that is the UPS (HA
+ * warns that the name starts with the device name and strips it). `UPS Serial Number` → `Serial number`.
+ */
+export function entityName(label: string): string {
+  // `UPS & Utility Operating Frequency` → `Utility operating frequency`, `UPS to Bypass Toggle` → `Bypass toggle`.
+  const words = label
+    .replace(/^UPS\s+((&|to)\s+)?/i, "")
+    .split(/\s+/)
+    .filter((w) => w !== "");
+  const shaped = words.map((w, i) => (i === 0 || keepsCase(w) ? w : w.toLowerCase()));
+  const text = shaped.join(" ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** `line_voltage_vac` → `Line voltage` (unit suffixes dropped: the entity shows its unit). */

@@ -104,7 +104,10 @@ describe("Home Assistant discovery", () => {
         expect(c.unique_id, `${profile} ${id}`).toBe(`${discovery.deviceId}_${id}`);
         expect(ids.has(String(c.unique_id))).toBe(false);
         ids.add(String(c.unique_id));
-        expect(c.default_entity_id, `${profile} ${id}`).toBe(`${String(c.platform)}.ups_${id}`);
+        // Lower case, without repeating the UPS id (issue 14).
+        expect(c.default_entity_id, `${profile} ${id}`).toBe(
+          `${String(c.platform)}.ups_${id.toLowerCase().replace(/^ups_/, "")}`,
+        );
         expect(c).not.toHaveProperty("object_id");
         // Releases before mid-2026 do not pass the root qos down (issue 14).
         expect(c.qos, `${profile} ${id}`).toBe(1);

@@ -10,6 +10,7 @@ import {
   renderCommandTemplate,
   renderValueTemplate,
   validateComponent,
+  validateDevice,
 } from "./ha-schema.js";
 import { components, discover, discoveryFor, PROFILES } from "./support.js";
 
@@ -18,6 +19,14 @@ const base = { unique_id: "u", default_entity_id: "sensor.ups_x", qos: 1 } as co
 
 describe("Home Assistant's MQTT schemas", () => {
   for (const profile of PROFILES) {
+    it(`every component of ${profile} passes, destructive actions shown or not`, async () => {
+      const { caps } = await discover(profile);
+      for (const allow of [true, false]) {
+        const payload = discoveryFor(caps, allow).payload as Parameters<typeof validateDevice>[0];
+        expect(validateDevice(payload), `${profile} allow_destructive=${allow}`).toEqual([]);
+      }
+    });
+
     it(`every select of ${profile} shows the state the bridge publishes among its options`, async () => {
       const { caps, settings } = await discover(profile, SETTING_IDS);
       const selects = Object.entries(components(discoveryFor(caps, false))).filter(
