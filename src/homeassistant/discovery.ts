@@ -261,6 +261,12 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
   for (const action of [...input.actions, ...input.compositeActions]) {
     const ha = action.ha;
     if (ha === null) continue;
+    // The most dangerous buttons are discovered disabled: the user enables them in Home Assistant.
+    const button = {
+      ...category(ha),
+      ...(ha.deviceClass === null ? {} : { device_class: ha.deviceClass }),
+      ...(ha.enabledByDefault ? {} : { enabled_by_default: false }),
+    };
     if (action.destructive) {
       if (!input.allowDestructive) continue;
       // Two buttons: the request, and the confirmation by action id (CONTRACT.md two-step).
@@ -269,20 +275,20 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
         name: `${action.label} (request)`,
         command_topic: input.topics.command(action.id),
         payload_press: "PRESS",
-        ...category(ha),
+        ...button,
       });
       add(`${action.id}_confirm`, ha.platform, {
         name: `${action.label} (confirm)`,
         command_topic: input.topics.confirm,
         payload_press: JSON.stringify({ action: action.id }),
-        ...category(ha),
+        ...button,
       });
     } else {
       add(action.id, ha.platform, {
         name: action.label,
         command_topic: input.topics.command(action.id),
         payload_press: "PRESS",
-        ...category(ha),
+        ...button,
       });
     }
   }

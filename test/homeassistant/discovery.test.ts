@@ -159,6 +159,14 @@ describe("Home Assistant discovery", () => {
       platform: "button",
       command_topic: "upslink2mqtt/ups/command/cancel",
     });
+    // The most dangerous are discovered disabled, request and confirmation alike (issue 14).
+    const matrix = components(discoveryFor(await discover("matrix-ups"), true));
+    for (const id of ["reset_eeprom", "ups_to_bypass_toggle", "simulate_power_failure"]) {
+      expect(matrix[id]?.enabled_by_default, id).toBe(false);
+      expect(matrix[`${id}_confirm`]?.enabled_by_default, id).toBe(false);
+    }
+    expect(on.turn_off_after_delay).not.toHaveProperty("enabled_by_default");
+    expect(on.test_lights_beeper).toMatchObject({ platform: "button", device_class: "identify" });
     // Non-destructive actions are always there.
     expect(off.battery_test).toMatchObject({ platform: "button" });
     expect(off.abort_shutdown).toMatchObject({ platform: "button" });
