@@ -132,6 +132,19 @@ export const HA_UNITS: Readonly<Record<Unit, string>> = {
   percent: "%",
 };
 
+/** Decimals worth showing per unit: the UPS reports no finer (battery `27.87` Vdc, `59.94` Hz). */
+export const DISPLAY_PRECISION: Readonly<Record<Unit, number>> = {
+  Vac: 0,
+  Vdc: 1,
+  Hz: 1,
+  degC: 1,
+  A: 1,
+  minutes: 0,
+  seconds: 0,
+  percent_rh: 0,
+  percent: 0,
+};
+
 /**
  * The device classes Home Assistant accepts for each unit (it rejects a sensor whose unit does not
  * fit its class); the catalogue's rows are checked against it.
@@ -195,7 +208,9 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
       case "query":
         // Registers are shown as raw hex; readings with a unit as measurements.
         if (spec.row.register === null && spec.row.unit !== null) {
-          add(spec.key, ha.platform, numericSensor(spec.row.label, topic, spec.row.unit, ha));
+          // Slow-tier readings are nominal ratings (`g`): constants, so no state class (no statistics).
+          const constant = spec.row.tier === "slow";
+          add(spec.key, ha.platform, numericSensor(spec.row.label, topic, spec.row.unit, ha, constant));
         } else {
           add(spec.key, ha.platform, textSensor(spec.row.label, topic, ha));
         }
@@ -423,15 +438,19 @@ function numericSensor(
   topic: string,
   unit: Unit | null,
   ha: HaEntity,
+  constant = false,
 ): { [key: string]: Value } {
   const fields: Record<string, Value> = {
     name,
     state_topic: topic,
     value_template: NULL_AWARE,
-    state_class: "measurement",
     enabled_by_default: ha.enabledByDefault,
   };
-  if (unit !== null) fields.unit_of_measurement = HA_UNITS[unit];
+  if (!constant) fields.state_class = "measurement";
+  if (unit !== null) {
+    fields.unit_of_measurement = HA_UNITS[unit];
+    fields.suggested_display_precision = DISPLAY_PRECISION[unit];
+  }
   if (ha.deviceClass !== null) fields.device_class = ha.deviceClass;
   if (ha.category !== null) fields.entity_category = ha.category;
   return fields;

@@ -111,6 +111,9 @@ describe("Home Assistant discovery", () => {
         expect(c).not.toHaveProperty("object_id");
         // Releases before mid-2026 do not pass the root qos down (issue 14).
         expect(c.qos, `${profile} ${id}`).toBe(1);
+        // Every numeric sensor says how many decimals to show (issue 14).
+        if (c.platform === "sensor" && c.unit_of_measurement !== undefined)
+          expect(c.suggested_display_precision, `${profile} ${id}`).toEqual(expect.any(Number));
         const deviceClass = c.device_class;
         if (c.platform === "sensor" && typeof deviceClass === "string" && deviceClass !== "enum") {
           expect(UNIT_FOR_CLASS[deviceClass], `${profile} ${id}: unknown class ${deviceClass}`).toBeDefined();
@@ -124,6 +127,9 @@ describe("Home Assistant discovery", () => {
     const g3 = components(discoveryFor(await discover("smartups-3g-120"), true));
     const matrix = components(discoveryFor(await discover("matrix-ups"), true));
     const measure = components(discoveryFor(await discover("smartups-3g-measure"), true));
+    // A nominal rating is a constant: no state class, so no long-term statistics (issue 14).
+    expect(g3.nominal_battery_voltage).not.toHaveProperty("state_class");
+    expect(g3.line_voltage_vac).toMatchObject({ state_class: "measurement" });
     expect(g3).not.toHaveProperty("load_current"); // `/` is Matrix-UPS only
     expect(g3).not.toHaveProperty("ups_to_bypass_toggle");
     expect(matrix).toHaveProperty("load_current");
