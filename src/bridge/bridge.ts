@@ -2,7 +2,12 @@
 // command service. The UPS side and the MQTT side never import each other; they meet here.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import { type DeviceDiscovery, discoverUps, humanize } from "../homeassistant/discovery.js";
+import {
+  type DeviceDiscovery,
+  discoverUps,
+  humanize,
+  retainedComponents,
+} from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
@@ -26,7 +31,17 @@ export interface BridgeDeps {
   readonly mqtt: MqttConnection;
   /** Builds the link for one UPS (a LinkSession over the transport its port names). */
   readonly createLink: (ups: UpsConfig) => UpsLink;
+  /** How long to wait after Home Assistant's birth before republishing (tests shorten it). */
+  readonly birthDelayMs?: () => number;
 }
+
+/**
+ * Home Assistant's documentation asks publishers to wait a short random time after its birth
+ * message, so that every device does not republish in the same instant while HA starts.
+ */
+const BIRTH_DELAY_MIN_MS = 1000;
+const BIRTH_DELAY_SPREAD_MS = 4000;
+const birthDelay = (): number => BIRTH_DELAY_MIN_MS + Math.random() * BIRTH_DELAY_SPREAD_MS;
 
 /** `M`/`N` are read once a minute: they reset on every read. */
 const MINMAX_INTERVAL_MS = 60_000;
@@ -38,6 +53,8 @@ interface UpsRuntime {
   readonly model: UpsModel;
   readonly commands: CommandService;
   discovery: DeviceDiscovery | null;
+  /** Device configs of this UPS retained on the broker (device topic → component id → platform). */
+  retainedDiscovery: Map<string, Record<string, string>>;
   stateTimer: NodeJS.Immediate | null;
   publishedKeys: Set<KeyId>;
   pending: readonly Record<string, Value>[];
@@ -47,6 +64,8 @@ export class Bridge {
   private readonly upses = new Map<string, UpsRuntime>();
   private readonly log: Logger;
   private readonly timers = new Timers();
+  /** Cancels the pending republish after a Home Assistant birth; null when none is pending. */
+  private birthPending: (() => void) | null = null;
   private stopped = false;
   private readonly onMqttConnect = (): void => void this.republishAll("mqtt connected");
 
@@ -65,8 +84,14 @@ export class Bridge {
       await mqtt.subscribe(base.setFilter, (m) => void this.onRequest(runtime, m));
     }
     if (config.homeassistant.enabled) {
-      await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/status`, (m) => {
-        if (m.payload.toString("utf8").trim() === "online") void this.republishAll("homeassistant online");
+      // What an earlier run left retained: its components are cleared when no longer offered (a
+      // restart with allow_destructive switched off). The broker sends retained configs right after
+      // the subscription, long before capability discovery of a UPS ends.
+      await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/device/+/config`, (m) =>
+        this.onDeviceConfig(m),
+      );
+      await mqtt.subscribe(config.homeassistant.birth_topic, (m) => {
+        if (m.payload.toString("utf8").trim() === "online") this.onHomeAssistantBirth();
       });
     }
     // Not awaited: QoS 1 publications resolve on the broker's acknowledgement, and the UPS must be
@@ -183,6 +208,7 @@ export class Bridge {
       model,
       commands,
       discovery: null,
+      retainedDiscovery: new Map(),
       stateTimer: null,
       publishedKeys: new Set(),
       pending: [],
@@ -200,6 +226,15 @@ export class Bridge {
     });
     model.on("capabilities", (_caps, keys) => void this.onCapabilities(runtime, keys));
     return runtime;
+  }
+
+  /** One republish per burst of birth messages, after a random delay. */
+  private onHomeAssistantBirth(): void {
+    if (this.stopped || this.birthPending !== null) return;
+    this.birthPending = this.timers.after((this.deps.birthDelayMs ?? birthDelay)(), () => {
+      this.birthPending = null;
+      void this.republishAll("homeassistant online");
+    });
   }
 
   private async republishAll(reason: string, withDiscovery = true): Promise<void> {
@@ -289,25 +324,30 @@ export class Bridge {
       allowDestructive: config.commands.allow_destructive,
       topics: runtime.topics.discoveryTopics,
       origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
+      qos: config.mqtt.qos,
     });
     const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
     const previous = runtime.discovery;
+    const topic = runtime.topics.discovery(discovery.deviceId);
+    // What was offered before, in this run or (retained on the broker) an earlier one.
+    const before: Record<string, string> = { ...runtime.retainedDiscovery.get(topic) };
     if (previous !== null && previous.deviceId === discovery.deviceId) {
-      // Entities that disappeared: a component with only its platform removes it (HA device discovery).
-      const removed = previous.componentIds.filter((id) => !discovery.componentIds.includes(id));
-      if (removed.length > 0) {
-        const components = { ...(discovery.payload.components as Record<string, Value>) };
-        const prevComponents = previous.payload.components as Record<string, { platform: string }>;
-        for (const id of removed) components[id] = { platform: prevComponents[id]?.platform ?? "sensor" };
-        await this.publish(
-          runtime.topics.discovery(discovery.deviceId),
-          JSON.stringify({ ...discovery.payload, components }),
-          true,
-        );
-      }
-    } else if (previous !== null) {
-      await this.publish(runtime.topics.discovery(previous.deviceId), "", true);
+      const prevComponents = previous.payload.components as Record<string, { platform: string }>;
+      for (const id of previous.componentIds) before[id] = prevComponents[id]?.platform ?? "sensor";
     }
+    // Entities that disappeared: a component with only its platform removes it (HA device discovery).
+    const removed = Object.keys(before).filter((id) => !discovery.componentIds.includes(id));
+    if (removed.length > 0) {
+      const components = { ...(discovery.payload.components as Record<string, Value>) };
+      for (const id of removed) components[id] = { platform: before[id] ?? "sensor" };
+      await this.publish(topic, JSON.stringify({ ...discovery.payload, components }), true);
+    }
+    // Another device id (the serial changed or became known): its config goes.
+    const stale = new Set([...runtime.retainedDiscovery.keys()]);
+    if (previous !== null) stale.add(runtime.topics.discovery(previous.deviceId));
+    stale.delete(topic);
+    for (const old of stale) await this.publish(old, "", true);
+    runtime.retainedDiscovery.clear();
     runtime.discovery = discovery;
     await this.publish(runtime.topics.discovery(discovery.deviceId), JSON.stringify(discovery.payload), true);
     if (advice !== null) {
@@ -321,6 +361,21 @@ export class Bridge {
         }),
         true,
       );
+    }
+  }
+
+  /** A device config on the broker: remembered when it is one of our UPSes', until discovery runs. */
+  private onDeviceConfig(message: IncomingMessage): void {
+    const text = message.payload.toString("utf8");
+    for (const runtime of this.upses.values()) {
+      // Once this run published its own discovery, the broker only echoes it back.
+      if (runtime.discovery !== null) continue;
+      if (text === "") {
+        runtime.retainedDiscovery.delete(message.topic);
+        continue;
+      }
+      const components = retainedComponents(text, runtime.topics.availability);
+      if (components !== null) runtime.retainedDiscovery.set(message.topic, components);
     }
   }
 

@@ -157,6 +157,11 @@ const TREE = {
       default: "homeassistant",
       format: "topic_prefix",
     },
+    birth_topic: {
+      doc: "Home Assistant's birth topic (its MQTT integration setting, apart from the discovery prefix): `online` there makes the bridge publish discovery and state again, after a short random delay.",
+      default: "homeassistant/status",
+      format: "topic_prefix",
+    },
   },
   ups: UPS_FIELDS,
   poll_interval_ms: {

@@ -5,7 +5,7 @@
 // Nothing here publishes: the bridge does.
 import { CATALOGUE, EVENTS, type HaEntity } from "../protocol/catalogue/index.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
-import type { ActionRow, Unit, Value } from "../protocol/types.js";
+import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "../ups/capabilities.js";
 import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
@@ -48,6 +48,8 @@ export interface DiscoveryInput {
   readonly topics: DiscoveryTopics;
   readonly origin: { readonly name: string; readonly swVersion: string; readonly supportUrl: string };
   readonly firmware: Pick<FirmwareAdvice, "installed" | "latest" | "summary"> | null;
+  /** The QoS of the bridge's publications and subscriptions (`mqtt.qos`). */
+  readonly qos?: 0 | 1 | 2;
 }
 
 export type Component = { readonly platform: string; readonly unique_id: string } & {
@@ -69,6 +71,7 @@ export interface UpsDiscoveryOptions {
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;
   readonly origin: DiscoveryInput["origin"];
+  readonly qos?: 0 | 1 | 2;
 }
 
 /** The device discovery of one UPS from what it reported: its identity, capabilities and keys. */
@@ -93,6 +96,7 @@ export function discoverUps(options: UpsDiscoveryOptions): DeviceDiscovery {
     allowDestructive: options.allowDestructive,
     topics: options.topics,
     origin: options.origin,
+    qos: options.qos ?? 1,
     firmware:
       advice === null
         ? null
@@ -128,6 +132,19 @@ export const HA_UNITS: Readonly<Record<Unit, string>> = {
   percent: "%",
 };
 
+/** Decimals worth showing per unit: the UPS reports no finer (battery `27.87` Vdc, `59.94` Hz). */
+export const DISPLAY_PRECISION: Readonly<Record<Unit, number>> = {
+  Vac: 0,
+  Vdc: 1,
+  Hz: 1,
+  degC: 1,
+  A: 1,
+  minutes: 0,
+  seconds: 0,
+  percent_rh: 0,
+  percent: 0,
+};
+
 /**
  * The device classes Home Assistant accepts for each unit (it rejects a sensor whose unit does not
  * fit its class); the catalogue's rows are checked against it.
@@ -153,12 +170,16 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
   const uid = (suffix: string) => `${deviceId}_${suffix}`;
   const entityBase = sanitizeId(input.identity.upsId);
   const components: Record<string, Component> = {};
+  const qos = input.qos ?? 1;
+  // `qos` in every component: Home Assistant releases before mid-2026 do not pass the root one down.
   const add = (id: string, platform: string, fields: { readonly [key: string]: Value }) => {
     components[id] = {
       platform,
       unique_id: uid(id),
-      default_entity_id: `${platform}.${entityBase}_${id}`,
+      default_entity_id: `${platform}.${entityObjectId(entityBase, id)}`,
       ...fields,
+      ...(typeof fields.name === "string" ? { name: entityName(fields.name) } : {}),
+      qos,
     } as Component;
   };
   for (const spec of input.keys) {
@@ -187,7 +208,9 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
       case "query":
         // Registers are shown as raw hex; readings with a unit as measurements.
         if (spec.row.register === null && spec.row.unit !== null) {
-          add(spec.key, ha.platform, numericSensor(spec.row.label, topic, spec.row.unit, ha));
+          // Slow-tier readings are nominal ratings (`g`): constants, so no state class (no statistics).
+          const constant = spec.row.tier === "slow";
+          add(spec.key, ha.platform, numericSensor(spec.row.label, topic, spec.row.unit, ha, constant));
         } else {
           add(spec.key, ha.platform, textSensor(spec.row.label, topic, ha));
         }
@@ -233,7 +256,7 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
             state_topic: topic,
             command_topic: input.topics.set(spec.key),
             value_template: NULL_AWARE,
-            options: [...new Set(spec.allowed)],
+            options: selectOptions(spec.row, spec.allowed),
             ...category(ha),
           });
         }
@@ -253,6 +276,12 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
   for (const action of [...input.actions, ...input.compositeActions]) {
     const ha = action.ha;
     if (ha === null) continue;
+    // The most dangerous buttons are discovered disabled: the user enables them in Home Assistant.
+    const button = {
+      ...category(ha),
+      ...(ha.deviceClass === null ? {} : { device_class: ha.deviceClass }),
+      ...(ha.enabledByDefault ? {} : { enabled_by_default: false }),
+    };
     if (action.destructive) {
       if (!input.allowDestructive) continue;
       // Two buttons: the request, and the confirmation by action id (CONTRACT.md two-step).
@@ -261,20 +290,20 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
         name: `${action.label} (request)`,
         command_topic: input.topics.command(action.id),
         payload_press: "PRESS",
-        ...category(ha),
+        ...button,
       });
       add(`${action.id}_confirm`, ha.platform, {
         name: `${action.label} (confirm)`,
         command_topic: input.topics.confirm,
         payload_press: JSON.stringify({ action: action.id }),
-        ...category(ha),
+        ...button,
       });
     } else {
       add(action.id, ha.platform, {
         name: action.label,
         command_topic: input.topics.command(action.id),
         payload_press: "PRESS",
-        ...category(ha),
+        ...button,
       });
     }
   }
@@ -323,10 +352,55 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
     },
     availability: [{ topic: input.topics.bridgeState }, { topic: input.topics.availability }],
     availability_mode: "all",
-    qos: 1,
+    qos,
     components,
   };
   return { deviceId, payload, componentIds: Object.keys(components) };
+}
+
+/**
+ * A select's options are the values as the bridge publishes them: the ring's raw text (`ON ` with its
+ * trailing space) read through the row's decoder, as a reply would be. Home Assistant strips payloads,
+ * so an option with white space could never be the current one.
+ */
+function selectOptions(row: SettingRow, allowed: readonly string[]): string[] {
+  const published = allowed.map((raw) => {
+    const decoded = row.decode?.(raw);
+    return decoded?.ok === true && decoded.value !== null ? String(decoded.value) : raw.trim();
+  });
+  return [...new Set(published)];
+}
+
+/**
+ * The components of a device config read back from the broker, when it is this UPS's (its
+ * availability names `availabilityTopic`): component id → platform. Null for another device's config
+ * or a payload that is not a device config. A restart forgets what was offered before; the retained
+ * config remembers, so what is no longer offered can still be cleared.
+ */
+export function retainedComponents(
+  payload: string,
+  availabilityTopic: string,
+): Record<string, string> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== "object" || parsed === null) return null;
+  const { availability, components } = parsed as { availability?: unknown; components?: unknown };
+  const ours =
+    Array.isArray(availability) &&
+    availability.some(
+      (a) => typeof a === "object" && a !== null && (a as { topic?: unknown }).topic === availabilityTopic,
+    );
+  if (!ours || typeof components !== "object" || components === null) return null;
+  const out: Record<string, string> = {};
+  for (const [id, c] of Object.entries(components)) {
+    const platform = typeof c === "object" && c !== null ? (c as { platform?: unknown }).platform : undefined;
+    if (typeof platform === "string") out[id] = platform;
+  }
+  return out;
 }
 
 /** The entity of a key, from its catalogue row, feedback, bit or derived state. */
@@ -364,18 +438,57 @@ function numericSensor(
   topic: string,
   unit: Unit | null,
   ha: HaEntity,
+  constant = false,
 ): { [key: string]: Value } {
   const fields: Record<string, Value> = {
     name,
     state_topic: topic,
     value_template: NULL_AWARE,
-    state_class: "measurement",
     enabled_by_default: ha.enabledByDefault,
   };
-  if (unit !== null) fields.unit_of_measurement = HA_UNITS[unit];
+  if (!constant) fields.state_class = "measurement";
+  if (unit !== null) {
+    fields.unit_of_measurement = HA_UNITS[unit];
+    fields.suggested_display_precision = DISPLAY_PRECISION[unit];
+  }
   if (ha.deviceClass !== null) fields.device_class = ha.deviceClass;
   if (ha.category !== null) fields.entity_category = ha.category;
   return fields;
+}
+
+/**
+ * The entity id's object part: the UPS id, then the key in lower case without repeating the UPS id
+ * (`ups` + `ups_serial_number` → `ups_serial_number`, not `ups_ups_serial_number`). Home Assistant
+ * entity ids are lower case; the key keeps its case in the unique id and on its topic
+ * (`shutdown_via_S_command` is the seed's public name), only the entity id is lowered.
+ */
+export function entityObjectId(entityBase: string, key: string): string {
+  const lower = key.toLowerCase();
+  const rest = lower.startsWith(`${entityBase}_`) ? lower.slice(entityBase.length + 1) : lower;
+  return `${entityBase}_${rest}`;
+}
+
+// Words that keep their case inside a sentence-case name: brands, acronyms (`DIP`, `RH`, `EEPROM`)
+// and opcode letters (`Shut down by S`).
+const BRANDS = new Set(["SmartBoost", "SmartTrim", "Measure-UPS", "UPS-Link", "Smart-UPS", "Matrix-UPS"]);
+const keepsCase = (word: string): boolean => {
+  const bare = word.replace(/^\W+|\W+$/g, "");
+  return BRANDS.has(bare) || (/^[A-Z0-9-]+$/.test(bare) && /[A-Z]/.test(bare));
+};
+
+/**
+ * Home Assistant's naming: sentence case, and no "UPS" in front inside a device that is the UPS (HA
+ * warns that the name starts with the device name and strips it). `UPS Serial Number` → `Serial number`.
+ */
+export function entityName(label: string): string {
+  // `UPS & Utility Operating Frequency` → `Utility operating frequency`, `UPS to Bypass Toggle` → `Bypass toggle`.
+  const words = label
+    .replace(/^UPS\s+((&|to)\s+)?/i, "")
+    .split(/\s+/)
+    .filter((w) => w !== "");
+  const shaped = words.map((w, i) => (i === 0 || keepsCase(w) ? w : w.toLowerCase()));
+  const text = shaped.join(" ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** `line_voltage_vac` → `Line voltage` (unit suffixes dropped: the entity shows its unit). */

@@ -170,7 +170,8 @@ function matchOption(options: readonly string[], value: Value): string | null {
   if (typeof value !== "string" && typeof value !== "number") return null;
   const wanted = String(value).trim();
   for (const option of options) {
-    if (option.toUpperCase() === wanted.toUpperCase()) return option;
+    // `ON ` (trailing space in the ring) is `ON` as published and as Home Assistant sends it back.
+    if (option.trim().toUpperCase() === wanted.toUpperCase()) return option;
     if (isDecimal(option) && isDecimal(wanted) && Number(option) === Number(wanted)) return option;
   }
   return null;

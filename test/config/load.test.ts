@@ -54,7 +54,11 @@ describe("defaults", () => {
     expect(config.mqtt.username).toBeNull();
     expect(config.mqtt.password).toBeNull();
     expect(config.mqtt.client_id).toMatch(/^upslink2mqtt_[0-9a-f]{8}$/);
-    expect(config.homeassistant).toEqual({ enabled: true, discovery_prefix: "homeassistant" });
+    expect(config.homeassistant).toEqual({
+      enabled: true,
+      discovery_prefix: "homeassistant",
+      birth_topic: "homeassistant/status",
+    });
     expect(config.upses).toEqual([
       { id: "ups", port: "/dev/ttyS0", cable: "940-0024C", name: null, poll_interval_ms: 2000 },
     ]);
@@ -96,6 +100,7 @@ describe("environment names", () => {
     ["UPSLINK_MQTT_BASE_TOPIC", "home/ups", (c) => c.mqtt.base_topic, "home/ups"],
     ["UPSLINK_HOMEASSISTANT_ENABLED", "false", (c) => c.homeassistant.enabled, false],
     ["UPSLINK_HOMEASSISTANT_DISCOVERY_PREFIX", "ha", (c) => c.homeassistant.discovery_prefix, "ha"],
+    ["UPSLINK_HOMEASSISTANT_BIRTH_TOPIC", "hass/birth", (c) => c.homeassistant.birth_topic, "hass/birth"],
     ["UPSLINK_UPS_PORT", "tcp://10.0.0.5:4001", (c) => c.upses[0]?.port, "tcp://10.0.0.5:4001"],
     ["UPSLINK_UPS_ID", "rack-1", (c) => c.upses[0]?.id, "rack-1"],
     ["UPSLINK_UPS_CABLE", "940-0095B", (c) => c.upses[0]?.cable, "940-0095B"],

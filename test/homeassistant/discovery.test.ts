@@ -104,8 +104,16 @@ describe("Home Assistant discovery", () => {
         expect(c.unique_id, `${profile} ${id}`).toBe(`${discovery.deviceId}_${id}`);
         expect(ids.has(String(c.unique_id))).toBe(false);
         ids.add(String(c.unique_id));
-        expect(c.default_entity_id, `${profile} ${id}`).toBe(`${String(c.platform)}.ups_${id}`);
+        // Lower case, without repeating the UPS id (issue 14).
+        expect(c.default_entity_id, `${profile} ${id}`).toBe(
+          `${String(c.platform)}.ups_${id.toLowerCase().replace(/^ups_/, "")}`,
+        );
         expect(c).not.toHaveProperty("object_id");
+        // Releases before mid-2026 do not pass the root qos down (issue 14).
+        expect(c.qos, `${profile} ${id}`).toBe(1);
+        // Every numeric sensor says how many decimals to show (issue 14).
+        if (c.platform === "sensor" && c.unit_of_measurement !== undefined)
+          expect(c.suggested_display_precision, `${profile} ${id}`).toEqual(expect.any(Number));
         const deviceClass = c.device_class;
         if (c.platform === "sensor" && typeof deviceClass === "string" && deviceClass !== "enum") {
           expect(UNIT_FOR_CLASS[deviceClass], `${profile} ${id}: unknown class ${deviceClass}`).toBeDefined();
@@ -119,6 +127,9 @@ describe("Home Assistant discovery", () => {
     const g3 = components(discoveryFor(await discover("smartups-3g-120"), true));
     const matrix = components(discoveryFor(await discover("matrix-ups"), true));
     const measure = components(discoveryFor(await discover("smartups-3g-measure"), true));
+    // A nominal rating is a constant: no state class, so no long-term statistics (issue 14).
+    expect(g3.nominal_battery_voltage).not.toHaveProperty("state_class");
+    expect(g3.line_voltage_vac).toMatchObject({ state_class: "measurement" });
     expect(g3).not.toHaveProperty("load_current"); // `/` is Matrix-UPS only
     expect(g3).not.toHaveProperty("ups_to_bypass_toggle");
     expect(matrix).toHaveProperty("load_current");
@@ -154,6 +165,14 @@ describe("Home Assistant discovery", () => {
       platform: "button",
       command_topic: "upslink2mqtt/ups/command/cancel",
     });
+    // The most dangerous are discovered disabled, request and confirmation alike (issue 14).
+    const matrix = components(discoveryFor(await discover("matrix-ups"), true));
+    for (const id of ["reset_eeprom", "ups_to_bypass_toggle", "simulate_power_failure"]) {
+      expect(matrix[id]?.enabled_by_default, id).toBe(false);
+      expect(matrix[`${id}_confirm`]?.enabled_by_default, id).toBe(false);
+    }
+    expect(on.turn_off_after_delay).not.toHaveProperty("enabled_by_default");
+    expect(on.test_lights_beeper).toMatchObject({ platform: "button", device_class: "identify" });
     // Non-destructive actions are always there.
     expect(off.battery_test).toMatchObject({ platform: "button" });
     expect(off.abort_shutdown).toMatchObject({ platform: "button" });

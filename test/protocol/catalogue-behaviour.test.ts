@@ -94,8 +94,10 @@ describe("actions", () => {
       expect(row.ha === null, row.id).toBe(modeChange);
       if (row.ha !== null) {
         expect(row.ha.platform, row.id).toBe("button");
-        // Buttons carry no enabled_by_default in their discovery: Home Assistant's default (true).
-        expect(row.ha.enabledByDefault, row.id).toBe(true);
+        // Only destructive buttons may be discovered disabled (reset_eeprom, bypass, simulated
+        // power failure: issue 14); a button's class is one Home Assistant has for buttons.
+        if (!row.ha.enabledByDefault) expect(row.destructive, row.id).toBe(true);
+        expect([null, "identify", "restart", "update"], row.id).toContain(row.ha.deviceClass);
       }
     }
   });

@@ -11,6 +11,9 @@ const HA_BUTTON: HaEntity = {
   enabledByDefault: true,
 };
 
+/** The most dangerous buttons: discovered when allowed, but the user enables them in Home Assistant. */
+const HA_BUTTON_HIDDEN: HaEntity = { ...HA_BUTTON, enabledByDefault: false };
+
 const ACTION = {
   kind: "action",
   params: [],
@@ -60,6 +63,8 @@ export const CONTROL_ACTIONS = [
     replies: ["OK"],
     notes: "Illuminates all front panel LEDs and sounds beeper for 2 seconds.",
     nut: ["test.panel.start"],
+    // Home Assistant's button class for "make the device show itself".
+    ha: { ...HA_BUTTON, deviceClass: "identify" },
   },
   {
     ...ACTION,
@@ -102,6 +107,7 @@ export const CONTROL_ACTIONS = [
     destructive: true,
     notes: "Forces brief switch to battery operation.",
     nut: ["test.failure.start"],
+    ha: HA_BUTTON_HIDDEN,
     effect: "commanded_transfer",
     reread: TRANSFER_REREAD,
   },
@@ -200,6 +206,7 @@ export const CONTROL_ACTIONS = [
     destructive: true,
     notes: "BYP = transferring to bypass; INV = returning to inverter; ERR = unable. Matrix-UPS only.",
     nut: ["bypass.start", "bypass.stop"],
+    ha: HA_BUTTON_HIDDEN,
     reread: ["ups_status_register", "state_register"],
     refusal: {
       code: "refused_by_ups",
@@ -243,6 +250,7 @@ export const EEPROM_ACTIONS = [
     replies: ["CLEAR"],
     destructive: true,
     notes: "Restores defaults for all customizing commands except c and x.",
+    ha: HA_BUTTON_HIDDEN,
     // Every setting changed: read them all again.
     rereadTier: "slow",
   },
