@@ -151,22 +151,42 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /**
- * `dd/mm/yy` as an ISO date (`1998-11-27`), or null. Two-digit years from 80 on are 19xx: UPS-Link
- * units were first made in the 1990s.
+ * `mm/dd/yy` as an ISO date (`1998-11-17`), or null. Every real unit found sends `m` and `x` month
+ * first, 230 V European units included (`11/17/98` on an SU420INET made in week 47 of 1998): the
+ * specification's dd/mm/yy is wrong for them (PROTOCOL-NOTES "Values"). Two-digit years from 80 on
+ * are 19xx: UPS-Link units were first made in the 1990s.
  */
 export function parseUpsDate(text: string): string | null {
   const match = /^(\d{2})\/(\d{2})\/(\d{2})$/.exec(sanitizeText(text));
   if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) return null;
-  const day = Number(match[1]);
-  const month = Number(match[2]);
   const yy = Number(match[3]);
   const year = yy >= 80 ? 1900 + yy : 2000 + yy;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  return `${year}-${match[2]}-${match[1]}`;
+  if (!validDate(year, Number(match[1]), Number(match[2]))) return null;
+  return `${year}-${match[1]}-${match[2]}`;
 }
 
-/** Catalogue decoder for `m`: ISO date when valid, else the sanitized text as the UPS sent it. */
-export function decodeManufactureDate(text: string): DecodeResult {
+function validDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * A date a user gives (ISO `2024-03-15`, or the unit's own `03/15/24`) in the unit's form
+ * `mm/dd/yy`, or null when it is not a real date or its year cannot be written in two digits
+ * (1980 to 2079, the years `parseUpsDate` reads back).
+ */
+export function formatUpsDate(text: string): string | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (iso?.[1] !== undefined && iso[2] !== undefined && iso[3] !== undefined) {
+    const year = Number(iso[1]);
+    if (year < 1980 || year > 2079 || !validDate(year, Number(iso[2]), Number(iso[3]))) return null;
+    return `${iso[2]}/${iso[3]}/${iso[1].slice(2)}`;
+  }
+  const wire = text.trim();
+  return parseUpsDate(wire) === null ? null : wire;
+}
+
+/** Catalogue decoder for `m` and `x`: ISO date when valid, else the sanitized text as the UPS sent it. */
+export function decodeUpsDate(text: string): DecodeResult {
   const iso = parseUpsDate(text);
   if (iso !== null) return ok(iso);
   return decodeText(text);

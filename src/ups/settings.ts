@@ -72,6 +72,12 @@ async function stepRing(
   );
 }
 
+/** A read-back value as the row publishes it (`x` reads `03/15/24` and publishes `2024-03-15`). */
+function published(row: SettingRow, text: string): string {
+  const decoded = row.decode?.(text);
+  return decoded?.ok === true && typeof decoded.value === "string" ? decoded.value : text.trim();
+}
+
 async function enterText(
   line: ExclusiveLine,
   row: SettingRow,
@@ -79,7 +85,7 @@ async function enterText(
   entry: Uint8Array,
 ): Promise<EditResult> {
   const current = await readOnLine(line, row);
-  if (sameSettingValue(current, wanted)) return { changed: false, value: current.trim(), steps: 0 };
+  if (sameSettingValue(current, wanted)) return { changed: false, value: published(row, current), steps: 0 };
   checkEditReply(EDIT, row, await line.send(Uint8Array.from([...EDIT.wire.bytes, ...entry])));
   const after = await readOnLine(line, row);
   if (!sameSettingValue(after, wanted)) {
@@ -88,7 +94,7 @@ async function enterText(
       `The UPS kept '${after.trim()}' for '${row.id}' after the edit.`,
     );
   }
-  return { changed: true, value: after.trim(), steps: 1 };
+  return { changed: true, value: published(row, after), steps: 1 };
 }
 
 async function stepCount(line: ExclusiveLine, row: SettingRow, target: number): Promise<EditResult> {
