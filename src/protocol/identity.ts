@@ -90,14 +90,19 @@ export type FirmwareB =
       readonly upsId: number;
     };
 
-/** Parses `b`: `SKU.firmware.locale` with fields of varying length (`21.3.I`, `411.7.I`, `60.11.I`). */
+/**
+ * Parses `b`: `SKU.firmware.locale` with alphanumeric fields of varying length (`21.3.I`, `411.7.I`,
+ * `60.11.I`, `42.L.I`, `112.1DL4.I`). The form is still called `decimal` (dotted), as opposed to the
+ * AP9620 card's.
+ */
 export function parseFirmwareB(text: string): FirmwareB | null {
   const clean = sanitizeText(text);
   const card = /^UPS\s+([0-9A-Za-z.]{1,10})\s*\/\s*ID=(\d{1,5})$/.exec(clean);
   if (card?.[1] !== undefined && card[2] !== undefined) {
     return { form: "ap9620", firmware: card[1], upsId: Number(card[2]) };
   }
-  const decimal = /^(\d{1,4})\.(\d{1,3})\.([A-Z])$/.exec(clean);
+  // Every field is alphanumeric: `42.L.I` (Smart-UPS v/s), `13.J.D`, `112.1DL4.I` are real replies.
+  const decimal = /^([0-9A-Za-z]{1,6})\.([0-9A-Za-z]{1,6})\.([A-Z])$/.exec(clean);
   if (decimal?.[1] !== undefined && decimal[2] !== undefined && decimal[3] !== undefined) {
     return { form: "decimal", sku: decimal[1], firmware: decimal[2], locale: decimal[3] };
   }

@@ -77,6 +77,21 @@ describe("b and V (firmware)", () => {
     expect(parseFirmwareB("UPS 09.3 / ID=18")).toEqual({ form: "ap9620", firmware: "09.3", upsId: 18 });
   });
 
+  it("reads alphanumeric fields, as real units send them (issue 13)", () => {
+    expect(parseFirmwareB("42.L.I")).toEqual({ form: "decimal", sku: "42", firmware: "L", locale: "I" });
+    expect(parseFirmwareB("42.J.I")).toEqual({ form: "decimal", sku: "42", firmware: "J", locale: "I" });
+    expect(parseFirmwareB("62.J.I")).toEqual({ form: "decimal", sku: "62", firmware: "J", locale: "I" });
+    expect(parseFirmwareB("13.J.D")).toEqual({ form: "decimal", sku: "13", firmware: "J", locale: "D" });
+    expect(parseFirmwareB("112.1DL4.I")).toEqual({
+      form: "decimal",
+      sku: "112",
+      firmware: "1DL4",
+      locale: "I",
+    });
+    expect(localeLetter("42.L.I", null)).toBe("I");
+    expect(localeLetter("13.J.D", null)).toBe("D");
+  });
+
   it("returns null for garbage so the caller falls back to V", () => {
     for (const text of ["NA", "", "\x8f\x01garbage", "21.3", "21.3.IX"])
       expect(parseFirmwareB(text), text).toBeNull();
