@@ -51,8 +51,10 @@ export function parseCapabilities(input: string | Uint8Array): CapabilityList {
     if (byte === DOT && fields.length < 4) fields.push([]);
     else current.push(byte);
   }
-  const levelText = String.fromCharCode(...(fields[0] ?? []));
-  const level = /^\d{1,2}$/.test(levelText) && fields.length >= 2 ? Number(levelText) : null;
+  // The level is the field's leading digits: a Smart-UPS v/s sends `2)` (`2).?=*%+#!$.98~…`), and
+  // its alerts and commands are still the second and third fields.
+  const levelText = /^\d{1,2}/.exec(String.fromCharCode(...(fields[0] ?? [])))?.[0];
+  const level = levelText !== undefined && fields.length >= 2 ? Number(levelText) : null;
   const unique = (list: readonly number[] | undefined): number[] => [...new Set(list ?? [])];
   return {
     level,

@@ -120,10 +120,7 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     );
   }
 
-  // The handshake itself proves `Y`.
-  const supported = new Set<RowId>(
-    CATALOGUE.flatMap((row) => (row.kind === "action" && row.effect === "enters_smart_mode" ? [row.id] : [])),
-  );
+  const supported = new Set<RowId>();
   let alerts: Set<EventId>;
   let source: "a" | "probe";
 
@@ -138,6 +135,9 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     alerts = new Set(listed.alerts.flatMap((byte) => eventByByte(byte)?.id ?? []));
   } else {
     source = "probe";
+    // The handshake itself proves `Y`.
+    for (const row of CATALOGUE)
+      if (row.kind === "action" && row.effect === "enters_smart_mode") supported.add(row.id);
     for (const row of CATALOGUE) {
       if (row.kind !== "query" && row.kind !== "setting") continue;
       if (row.id === commandList.id || row.needsMeasureUps) continue;
@@ -152,9 +152,13 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     }
     alerts = new Set(EVENTS.filter((event) => !event.needsMeasureUps).map((event) => event.id));
   }
-  for (const role of IDENTITY_ROLES) {
-    const id = queryRevealing(role).id;
-    if (outcomes.get(id)?.kind === "answer") supported.add(id);
+  // A parsed `a` is the whole truth: nothing it does not list is marked supported (a Smart-UPS v/s
+  // answers some identity queries it does not list, and is silent on the rest).
+  if (source === "probe") {
+    for (const role of IDENTITY_ROLES) {
+      const id = queryRevealing(role).id;
+      if (outcomes.get(id)?.kind === "answer") supported.add(id);
+    }
   }
 
   // A Measure-UPS passes every UPS command through and adds its own (seed §4): present when `t`
