@@ -245,7 +245,8 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
             command_topic: input.topics.set(spec.key),
             value_template: "{{ '' if value == 'null' else value }}",
             min: 0,
-            max: text.length,
+            // A date is typed as ISO (10 characters) and written as the unit's 8.
+            max: text.format === "date" ? 10 : text.length,
             pattern: text.pattern,
             ...category(ha),
           });

@@ -8,6 +8,7 @@
 // `9`. The bridge stores decoded values, so each row says how to write its value back in that form.
 import type { ActionId, BitId, QueryId, SettingId } from "../protocol/catalogue/index.js";
 import { TRANSFER_CAUSE_CODES } from "../protocol/decoders.js";
+import { formatUpsDate } from "../protocol/identity.js";
 import type { Value } from "../protocol/types.js";
 
 export type NutForm =
@@ -21,7 +22,7 @@ export type NutForm =
   | { readonly kind: "hours" }
   /** An enum value of ours back to the code or words NUT shows. */
   | { readonly kind: "words"; readonly words: Readonly<Record<string, string>> }
-  /** An ISO date back to the unit's dd/mm/yy. */
+  /** An ISO date back to the unit's mm/dd/yy. */
   | { readonly kind: "date" };
 
 export interface NutVariableRow {
@@ -200,7 +201,12 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
     form: TEXT,
     desc: "Temperature threshold low (degrees C)",
   },
-  { nut: "battery.date", source: "battery_replacement_date", form: TEXT, desc: "Battery change date" },
+  {
+    nut: "battery.date",
+    source: "battery_replacement_date",
+    form: { kind: "date" },
+    desc: "Battery change date",
+  },
   {
     nut: "battery.charge",
     source: "battery_capacity",
@@ -377,8 +383,8 @@ export function formatNut(form: NutForm, value: Value | undefined): string | nul
       return typeof value === "string" ? (form.words[value] ?? value) : null;
     case "date": {
       if (typeof value !== "string") return null;
-      const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-      return iso === null ? value : `${iso[3]}/${iso[2]}/${iso[1]?.slice(2)}`;
+      // The unit's own month-first form, as apcsmart shows it (issue 13).
+      return formatUpsDate(value) ?? value;
     }
   }
 }

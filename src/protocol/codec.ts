@@ -5,6 +5,7 @@
 import type { ActionRow, CatalogueRow, ModifierRow, SettingRow } from "./catalogue/rows.js";
 import { UpsLinkError } from "./errors.js";
 import { escapeBytes } from "./escape.js";
+import { formatUpsDate } from "./identity.js";
 import type { ParamSpec, Value } from "./types.js";
 
 // ----- going out: parameters -----
@@ -61,12 +62,25 @@ function validateText(
       setting: id,
     });
   }
-  if (raw.length > spec.length || !new RegExp(spec.pattern).test(raw)) {
+  // A date is typed as ISO (10 characters) and written in the unit's 8: its pattern bounds it.
+  const longest = spec.format === "date" ? 10 : spec.length;
+  if (raw.length > longest || !new RegExp(spec.pattern).test(raw)) {
     throw new UpsLinkError(
       "invalid_params",
       `'${raw}' is not a valid value for '${id}': ${spec.description} (at most ${spec.length} characters).`,
       { setting: id },
     );
+  }
+  if (spec.format === "date") {
+    const wire = formatUpsDate(raw);
+    if (wire === null) {
+      throw new UpsLinkError(
+        "invalid_params",
+        `'${raw}' is not a valid value for '${id}': ${spec.description}, and a real calendar date.`,
+        { setting: id },
+      );
+    }
+    return wire;
   }
   return raw;
 }

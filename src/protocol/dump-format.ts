@@ -1,6 +1,7 @@
 // The byte format of the Ctrl-Z dump (PROTOCOL-NOTES "Ctrl-Z"), without catalogue knowledge so the
-// catalogue's own Ctrl-Z decoder can use it. `#` then items; on Matrix-UPS `##` and two extra
-// characters (a repeat count) before every item. An item is: setting opcode (may be a control
+// catalogue's own Ctrl-Z decoder can use it. `#` then items; on Matrix-UPS `##` before every item,
+// the first included (`##uI43253264271280##lI43196188208204…`, as NUT's and apcupsd's parsers read
+// it). An item is: setting opcode (may be a control
 // character such as Ctrl-V or Ctrl-L), compatibility letter, number of choices, characters per
 // choice, then the choices run together, spaces included: `E443336168ON OFF`.
 
@@ -43,7 +44,8 @@ function isPrintable(byte: number): boolean {
 }
 
 function readItem(bytes: readonly number[], start: number, matrix: boolean): ItemAt {
-  // The Matrix repeat count is read over and not used, as NUT's apcsmart does.
+  if (matrix && (bytes[start] !== 0x23 || bytes[start + 1] !== 0x23))
+    return { ok: false, reason: "no ## before a Matrix-UPS item" };
   const at = matrix ? start + 2 : start;
   if (at + 4 > bytes.length) return { ok: false, reason: "truncated item header" };
   const opcode = bytes[at] ?? 0;
@@ -93,7 +95,7 @@ export function tokenizeDump(text: string, isKnownOpcode: (byte: number) => bool
   const matrix = bytes[1] === 0x23;
   const items: DumpItem[] = [];
   const skipped: SkippedItem[] = [];
-  let pos = matrix ? 2 : 1;
+  let pos = matrix ? 0 : 1;
   while (pos < bytes.length) {
     const read = readItem(bytes, pos, matrix);
     if (read.ok && isKnownOpcode(read.item.opcode)) {
@@ -121,7 +123,7 @@ export function tokenizeDump(text: string, isKnownOpcode: (byte: number) => bool
 
 /** A dump as a UPS sends it (without CR LF). Choices are padded with spaces to one width. */
 export function formatDump(items: readonly DumpItem[], options: { readonly matrix: boolean }): string {
-  let out = options.matrix ? "##" : "#";
+  let out = options.matrix ? "" : "#";
   for (const item of items) {
     const width = Math.max(0, ...item.choices.map((choice) => choice.length));
     const valid =
@@ -141,8 +143,7 @@ export function formatDump(items: readonly DumpItem[], options: { readonly matri
         },
       );
     }
-    // Matrix-UPS puts a two-character repeat count before each item; one item per opcode here.
-    if (options.matrix) out += "01";
+    if (options.matrix) out += "##";
     out += String.fromCharCode(item.opcode) + item.letter + String(item.choices.length) + String(width);
     out += item.choices.map((choice) => choice.padEnd(width, " ")).join("");
   }

@@ -51,8 +51,10 @@ export function parseCapabilities(input: string | Uint8Array): CapabilityList {
     if (byte === DOT && fields.length < 4) fields.push([]);
     else current.push(byte);
   }
-  const levelText = String.fromCharCode(...(fields[0] ?? []));
-  const level = /^\d{1,2}$/.test(levelText) && fields.length >= 2 ? Number(levelText) : null;
+  // The level is the field's leading digits: a Smart-UPS v/s sends `2)` (`2).?=*%+#!$.98~…`), and
+  // its alerts and commands are still the second and third fields.
+  const levelText = /^\d{1,2}/.exec(String.fromCharCode(...(fields[0] ?? [])))?.[0];
+  const level = levelText !== undefined && fields.length >= 2 ? Number(levelText) : null;
   const unique = (list: readonly number[] | undefined): number[] => [...new Set(list ?? [])];
   return {
     level,
@@ -90,14 +92,19 @@ export type FirmwareB =
       readonly upsId: number;
     };
 
-/** Parses `b`: `SKU.firmware.locale` with fields of varying length (`21.3.I`, `411.7.I`, `60.11.I`). */
+/**
+ * Parses `b`: `SKU.firmware.locale` with alphanumeric fields of varying length (`21.3.I`, `411.7.I`,
+ * `60.11.I`, `42.L.I`, `112.1DL4.I`). The form is still called `decimal` (dotted), as opposed to the
+ * AP9620 card's.
+ */
 export function parseFirmwareB(text: string): FirmwareB | null {
   const clean = sanitizeText(text);
   const card = /^UPS\s+([0-9A-Za-z.]{1,10})\s*\/\s*ID=(\d{1,5})$/.exec(clean);
   if (card?.[1] !== undefined && card[2] !== undefined) {
     return { form: "ap9620", firmware: card[1], upsId: Number(card[2]) };
   }
-  const decimal = /^(\d{1,4})\.(\d{1,3})\.([A-Z])$/.exec(clean);
+  // Every field is alphanumeric: `42.L.I` (Smart-UPS v/s), `13.J.D`, `112.1DL4.I` are real replies.
+  const decimal = /^([0-9A-Za-z]{1,6})\.([0-9A-Za-z]{1,6})\.([A-Z])$/.exec(clean);
   if (decimal?.[1] !== undefined && decimal[2] !== undefined && decimal[3] !== undefined) {
     return { form: "decimal", sku: decimal[1], firmware: decimal[2], locale: decimal[3] };
   }
@@ -151,22 +158,42 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /**
- * `dd/mm/yy` as an ISO date (`1998-11-27`), or null. Two-digit years from 80 on are 19xx: UPS-Link
- * units were first made in the 1990s.
+ * `mm/dd/yy` as an ISO date (`1998-11-17`), or null. Every real unit found sends `m` and `x` month
+ * first, 230 V European units included (`11/17/98` on an SU420INET made in week 47 of 1998): the
+ * specification's dd/mm/yy is wrong for them (PROTOCOL-NOTES "Values"). Two-digit years from 80 on
+ * are 19xx: UPS-Link units were first made in the 1990s.
  */
 export function parseUpsDate(text: string): string | null {
   const match = /^(\d{2})\/(\d{2})\/(\d{2})$/.exec(sanitizeText(text));
   if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) return null;
-  const day = Number(match[1]);
-  const month = Number(match[2]);
   const yy = Number(match[3]);
   const year = yy >= 80 ? 1900 + yy : 2000 + yy;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  return `${year}-${match[2]}-${match[1]}`;
+  if (!validDate(year, Number(match[1]), Number(match[2]))) return null;
+  return `${year}-${match[1]}-${match[2]}`;
 }
 
-/** Catalogue decoder for `m`: ISO date when valid, else the sanitized text as the UPS sent it. */
-export function decodeManufactureDate(text: string): DecodeResult {
+function validDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * A date a user gives (ISO `2024-03-15`, or the unit's own `03/15/24`) in the unit's form
+ * `mm/dd/yy`, or null when it is not a real date or its year cannot be written in two digits
+ * (1980 to 2079, the years `parseUpsDate` reads back).
+ */
+export function formatUpsDate(text: string): string | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (iso?.[1] !== undefined && iso[2] !== undefined && iso[3] !== undefined) {
+    const year = Number(iso[1]);
+    if (year < 1980 || year > 2079 || !validDate(year, Number(iso[2]), Number(iso[3]))) return null;
+    return `${iso[2]}/${iso[3]}/${iso[1].slice(2)}`;
+  }
+  const wire = text.trim();
+  return parseUpsDate(wire) === null ? null : wire;
+}
+
+/** Catalogue decoder for `m` and `x`: ISO date when valid, else the sanitized text as the UPS sent it. */
+export function decodeUpsDate(text: string): DecodeResult {
   const iso = parseUpsDate(text);
   if (iso !== null) return ok(iso);
   return decodeText(text);

@@ -67,6 +67,11 @@ export type ParamSpec =
       /** what a value may contain, as a regular expression source */
       readonly pattern: string;
       readonly description: string;
+      /**
+       * `date`: an ISO date or the unit's `mm/dd/yy`, written on the wire as `mm/dd/yy` (the codec
+       * checks it is a real date).
+       */
+      readonly format?: "date";
     }
   | {
       readonly name: string;

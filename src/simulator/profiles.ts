@@ -27,7 +27,7 @@ export interface Profile {
   readonly locale: Locale;
   /** `n` reply exactly as sent, padding included. */
   readonly serial: string;
-  /** `m` reply, dd/mm/yy. */
+  /** `m` reply, mm/dd/yy as every real unit sends it (PROTOCOL-NOTES "Values"). */
   readonly manufactureDate: string;
   /** `g` nominal battery voltage. */
   readonly batteryVolts: 24 | 48;
@@ -97,7 +97,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     firmwareV: "GWD",
     firmwareB: "601.3.D",
     serial: "AS0931234567",
-    manufactureDate: "31/07/09",
+    manufactureDate: "07/31/09",
   },
   "smartups-3g-230": {
     ...BASE_3G,
@@ -109,7 +109,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     ratedWatts: 670,
     runtimeAtHalfLoad: 21,
     serial: "AS1002345678",
-    manufactureDate: "12/01/10",
+    manufactureDate: "01/12/10",
   },
   "smartups-old": {
     ...BASE_3G,
@@ -129,7 +129,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     transferCauseBeforeFirst: "NA",
     // PROTOCOL-NOTES "Values": `n` may be NUL-padded.
     serial: "NS9847001053\0\0",
-    manufactureDate: "19/11/98",
+    manufactureDate: "11/19/98",
   },
   "matrix-ups": {
     ...BASE_3G,
@@ -148,7 +148,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     batteryPacks: 1,
     matrixDump: true,
     serial: "QS0012003456",
-    manufactureDate: "03/04/00",
+    manufactureDate: "04/03/00",
   },
   "smartups-3g-measure": {
     ...BASE_3G,
@@ -163,7 +163,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     alerts: "!$%+?=#|&",
     measureUps: true,
     serial: "AS1115012345",
-    manufactureDate: "08/04/11",
+    manufactureDate: "04/08/11",
   },
   "smt-ap9620": {
     ...BASE_3G,
@@ -176,7 +176,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     commands: SMART_3G_COMMANDS.replace("V", ""),
     protocolLevel: 4,
     serial: "AS1624345678",
-    manufactureDate: "15/06/16",
+    manufactureDate: "06/15/16",
     extensions: [0x82, 0x85, 0x8a],
   },
 };

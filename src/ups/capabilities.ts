@@ -45,6 +45,11 @@ export interface Capabilities {
   readonly alerts: ReadonlySet<EventId>;
   /** Allowed values per setting id (Ctrl-Z when the unit has it, else the catalogue's ring). */
   readonly settingValues: Readonly<Partial<Record<SettingId, readonly string[]>>>;
+  /**
+   * The settings whose values came from the unit's own Ctrl-Z dump: the truth for this unit. The
+   * others are the catalogue's ring, which real units do not always follow (issue 13).
+   */
+  readonly ringsFromUnit: ReadonlySet<SettingId>;
   readonly protocolLevel: number | null;
   readonly measureUps: boolean;
   /** How capabilities were learnt: `a`, or probing each query. */
@@ -120,10 +125,7 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     );
   }
 
-  // The handshake itself proves `Y`.
-  const supported = new Set<RowId>(
-    CATALOGUE.flatMap((row) => (row.kind === "action" && row.effect === "enters_smart_mode" ? [row.id] : [])),
-  );
+  const supported = new Set<RowId>();
   let alerts: Set<EventId>;
   let source: "a" | "probe";
 
@@ -138,6 +140,9 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     alerts = new Set(listed.alerts.flatMap((byte) => eventByByte(byte)?.id ?? []));
   } else {
     source = "probe";
+    // The handshake itself proves `Y`.
+    for (const row of CATALOGUE)
+      if (row.kind === "action" && row.effect === "enters_smart_mode") supported.add(row.id);
     for (const row of CATALOGUE) {
       if (row.kind !== "query" && row.kind !== "setting") continue;
       if (row.id === commandList.id || row.needsMeasureUps) continue;
@@ -152,9 +157,13 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     }
     alerts = new Set(EVENTS.filter((event) => !event.needsMeasureUps).map((event) => event.id));
   }
-  for (const role of IDENTITY_ROLES) {
-    const id = queryRevealing(role).id;
-    if (outcomes.get(id)?.kind === "answer") supported.add(id);
+  // A parsed `a` is the whole truth: nothing it does not list is marked supported (a Smart-UPS v/s
+  // answers some identity queries it does not list, and is silent on the rest).
+  if (source === "probe") {
+    for (const role of IDENTITY_ROLES) {
+      const id = queryRevealing(role).id;
+      if (outcomes.get(id)?.kind === "answer") supported.add(id);
+    }
   }
 
   // A Measure-UPS passes every UPS command through and adds its own (seed §4): present when `t`
@@ -178,13 +187,18 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     else alerts.delete(event.id);
   }
 
-  const settingValues = await readSettingValues(probe, supported, identity.localeLetter);
+  const { values: settingValues, fromUnit: ringsFromUnit } = await readSettingValues(
+    probe,
+    supported,
+    identity.localeLetter,
+  );
 
   return {
     identity,
     supported,
     alerts,
     settingValues,
+    ringsFromUnit,
     protocolLevel: listed?.level ?? null,
     measureUps,
     source,
@@ -195,7 +209,10 @@ async function readSettingValues(
   probe: (id: QueryId | SettingId, options?: ProbeOptions) => Promise<ProbeOutcome>,
   supported: ReadonlySet<RowId>,
   locale: string | null,
-): Promise<Partial<Record<SettingId, readonly string[]>>> {
+): Promise<{
+  readonly values: Partial<Record<SettingId, readonly string[]>>;
+  readonly fromUnit: ReadonlySet<SettingId>;
+}> {
   let fromDump: Partial<Record<SettingId, string[]>> = {};
   const dumpRow = queryRevealing("setting_values");
   if (supported.has(dumpRow.id)) {
@@ -203,13 +220,16 @@ async function readSettingValues(
     if (dump.kind === "answer") fromDump = parseDump(dump.text, locale).values;
   }
   const values: Partial<Record<SettingId, readonly string[]>> = {};
+  const fromUnit = new Set<SettingId>();
   for (const row of CATALOGUE) {
     if (row.kind !== "setting" || !supported.has(row.id)) continue;
+    const dumped = fromDump[row.id];
+    if (dumped !== undefined) fromUnit.add(row.id);
     // Models without Ctrl-Z: the seed's ring for the unit's voltage version is the best we know.
-    const choices = fromDump[row.id] ?? catalogueValues(row, locale);
+    const choices = dumped ?? catalogueValues(row, locale);
     if (choices !== null) values[row.id] = choices;
   }
-  return values;
+  return { values, fromUnit };
 }
 
 function catalogueValues(row: SettingRow, locale: string | null): readonly string[] | null {

@@ -209,7 +209,8 @@ export class CommandService {
       }
       this.requireSupported(row);
       const allowed = this.model.caps?.settingValues[row.id] ?? null;
-      const result = await editSetting(this.link, row, value, allowed);
+      const ringFromUnit = this.model.caps?.ringsFromUnit.has(row.id) ?? false;
+      const result = await editSetting(this.link, row, value, allowed, ringFromUnit);
       await this.model.reread([row.id]);
       return this.outcome("ok", settingId, result, transaction);
     } catch (error) {

@@ -1,6 +1,7 @@
 // One look at a UPS, as `upslink2mqtt probe` prints it: what the unit is, what it supports, and
 // every supported query and setting read once (settings with the values they allow). Only queries
 // and setting reads go out, never `-` or an action.
+
 import { CATALOGUE } from "../protocol/catalogue/index.js";
 import { asUpsLinkError } from "../protocol/errors.js";
 import { escapeBytes } from "../protocol/escape.js";
@@ -8,6 +9,7 @@ import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js
 import type { QueryRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "./capabilities.js";
 import type { CatalogueLink } from "./catalogue-link.js";
+import { offeredOptions } from "./settings.js";
 
 export interface Reading {
   readonly id: string;
@@ -66,7 +68,11 @@ export async function probeUps(link: CatalogueLink): Promise<ProbeReport> {
       continue;
     if (row.kind === "query") readings.push(await readRow(link, row));
     else {
-      settings.push({ ...(await readRow(link, row)), allowed: caps.settingValues[row.id] ?? null });
+      const reading = await readRow(link, row);
+      const ring = caps.settingValues[row.id] ?? null;
+      // Ring settings offer the current value too: real units hold values no listed ring has.
+      const allowed = row.entry === "ring" ? offeredOptions(ring, reading.value) : ring;
+      settings.push({ ...reading, allowed });
     }
   }
   return {

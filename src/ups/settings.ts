@@ -32,14 +32,51 @@ export function settingOptions(
   return [...new Set(list.map((v) => v.trim()))];
 }
 
-/** Changes a setting to `value` through its entry kind; the codec validates the value first. */
+/**
+ * A ring value outside the catalogue's ring, for a unit whose own ring is unknown: real rings differ
+ * from the specification (an SC450's `p` 060/180/300/600, a 601.3.I holding `p` = 090, RT rings of
+ * 8 choices). A short printable word without `-` is worth stepping for; anything else is refused.
+ */
+const RING_WORD = /^[0-9A-Za-z. ]{1,5}$/;
+
+/**
+ * The options to offer for a ring setting (probe, HA select): the unit's ring when known, else the
+ * catalogue's; the current value is always among them (a 601.3.I held `p` = 090, which no ring lists).
+ */
+export function offeredOptions(
+  allowed: readonly string[] | null,
+  current: Value | undefined,
+): string[] | null {
+  const currentText =
+    typeof current === "string" || typeof current === "number" ? String(current).trim() : "";
+  if (allowed === null) return currentText === "" ? null : [currentText];
+  const list = [...new Set(allowed.map((v) => v.trim()))];
+  if (currentText !== "" && !list.some((v) => sameSettingValue(v, currentText))) list.push(currentText);
+  return list;
+}
+
+/**
+ * Changes a setting to `value` through its entry kind; the codec validates the value first.
+ * `ringFromUnit`: `allowed` is the unit's own Ctrl-Z ring (the truth: a value outside it is refused).
+ * Otherwise the ring is the catalogue's, and a value outside it is still tried: step with `-` until
+ * the read-back is the wanted value, and stop when the original value comes round again.
+ */
 export async function editSetting(
   link: UpsLink,
   row: SettingRow,
   value: Value,
   allowed: readonly string[] | null,
+  ringFromUnit = false,
 ): Promise<EditResult> {
   const options = row.entry === "ring" ? settingOptions(row, allowed, null) : [];
+  if (row.entry === "ring" && !ringFromUnit) {
+    const wanted = typeof value === "number" || typeof value === "string" ? String(value).trim() : "";
+    const known = options.some((option) => sameSettingValue(option, wanted));
+    if (!known && RING_WORD.test(wanted)) {
+      return link.exclusive((line) => stepRingUntilRound(line, row, wanted));
+    }
+    if (known) return link.exclusive((line) => stepRingUntilRound(line, row, wanted));
+  }
   const target = encodeSettingValue(row, value, options);
   switch (target.entry) {
     case "text":
@@ -72,6 +109,42 @@ async function stepRing(
   );
 }
 
+/** A read-back value as the row publishes it (`x` reads `03/15/24` and publishes `2024-03-15`). */
+function published(row: SettingRow, text: string): string {
+  const decoded = row.decode?.(text);
+  return decoded?.ok === true && typeof decoded.value === "string" ? decoded.value : text.trim();
+}
+
+/**
+ * Steps a ring whose length is not known: stop on the target, or when the original value comes
+ * round after another value was seen (the ring has gone round, and the original is back), or when
+ * two steps in a row change nothing (a ring of one value). Rings may repeat a value (`H M L L`).
+ */
+async function stepRingUntilRound(line: ExclusiveLine, row: SettingRow, target: string): Promise<EditResult> {
+  const original = await readOnLine(line, row);
+  if (sameSettingValue(original, target)) return { changed: false, value: original.trim(), steps: 0 };
+  let movedAway = false;
+  let unchanged = 0;
+  let current = original;
+  for (let step = 1; step <= MAX_STEPS; step++) {
+    checkEditReply(EDIT, row, await line.send(Uint8Array.from(EDIT.wire.bytes)));
+    const next = await readOnLine(line, row);
+    if (sameSettingValue(next, target)) return { changed: true, value: next.trim(), steps: step };
+    unchanged = sameSettingValue(next, current) ? unchanged + 1 : 0;
+    current = next;
+    if (!sameSettingValue(next, original)) movedAway = true;
+    else if (movedAway || unchanged >= 2) break;
+  }
+  const kept = sameSettingValue(current, original)
+    ? `it is back at '${original.trim()}'`
+    : `it was left at '${current.trim()}'`;
+  throw new UpsLinkError(
+    "refused_by_ups",
+    `The UPS went round the ring of '${row.id}' without reaching '${target}': it is not a value this unit accepts (${kept}).`,
+    { setting: row.id, value: current.trim() },
+  );
+}
+
 async function enterText(
   line: ExclusiveLine,
   row: SettingRow,
@@ -79,7 +152,7 @@ async function enterText(
   entry: Uint8Array,
 ): Promise<EditResult> {
   const current = await readOnLine(line, row);
-  if (sameSettingValue(current, wanted)) return { changed: false, value: current.trim(), steps: 0 };
+  if (sameSettingValue(current, wanted)) return { changed: false, value: published(row, current), steps: 0 };
   checkEditReply(EDIT, row, await line.send(Uint8Array.from([...EDIT.wire.bytes, ...entry])));
   const after = await readOnLine(line, row);
   if (!sameSettingValue(after, wanted)) {
@@ -88,7 +161,7 @@ async function enterText(
       `The UPS kept '${after.trim()}' for '${row.id}' after the edit.`,
     );
   }
-  return { changed: true, value: after.trim(), steps: 1 };
+  return { changed: true, value: published(row, after), steps: 1 };
 }
 
 async function stepCount(line: ExclusiveLine, row: SettingRow, target: number): Promise<EditResult> {

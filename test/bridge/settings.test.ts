@@ -195,11 +195,11 @@ describe("direct entry (c, x)", () => {
     expect(sim.state.settings.ups_id).toBe("UPS_IDEN");
   });
 
-  it("sets battery_replacement_date as dd/mm/yy and refuses other shapes", async () => {
+  it("sets battery_replacement_date from ISO, writes it mm/dd/yy and publishes ISO (issue 13)", async () => {
     const harness = await start();
     const sim = harness.simulator();
     const from = mark(sim);
-    for (const value of ["2024-03-15", "31/13/24", "1/3/24", "15/03/2024"]) {
+    for (const value of ["15/03/24", "2024-02-30", "1/3/24", "03/15/2024"]) {
       const response = await setting(harness, "battery_replacement_date", value);
       expect(response, value).toMatchObject({ status: "error", error: { code: "invalid_params" } });
     }
@@ -208,23 +208,26 @@ describe("direct entry (c, x)", () => {
     const response = await setting(
       harness,
       "battery_replacement_date",
-      JSON.stringify({ value: "15/03/24", transaction: "bat" }),
+      JSON.stringify({ value: "2024-03-15", transaction: "bat" }),
     );
     expect(response).toMatchObject({
       status: "ok",
-      data: { changed: true, value: "15/03/24" },
+      data: { changed: true, value: "2024-03-15" },
       transaction: "bat",
     });
-    expect(indexOfRun(sim, textBytes("x-15/03/24"), from)).toBeGreaterThanOrEqual(from);
-    expect(commandText(sim, from)).toBe("-15/03/24");
-    expect(sim.state.settings.battery_replacement_date).toBe("15/03/24");
+    expect(indexOfRun(sim, textBytes("x-03/15/24"), from)).toBeGreaterThanOrEqual(from);
+    expect(commandText(sim, from)).toBe("-03/15/24");
+    expect(sim.state.settings.battery_replacement_date).toBe("03/15/24");
     await harness.waitFor(
       topics(harness).key("battery_replacement_date"),
-      (p) => p === published("battery_replacement_date", "15/03/24"),
+      (p) => p === published("battery_replacement_date", "2024-03-15"),
       {
         since,
       },
     );
+    // The unit's own form is accepted too.
+    const again = await setting(harness, "battery_replacement_date", "11/17/98");
+    expect(again).toMatchObject({ status: "ok", data: { changed: true, value: "1998-11-17" } });
   });
 });
 

@@ -83,7 +83,7 @@ describe("formatNut", () => {
     expect(formatNut(reason, "command_test")).toBe("simulated power failure or UPS test");
     expect(formatNut(result, "no_result")).toBe("NO");
     expect(formatNut(result, "failed")).toBe("BT");
-    expect(formatNut({ kind: "date" }, "2009-07-31")).toBe("31/07/09");
+    expect(formatNut({ kind: "date" }, "2009-07-31")).toBe("07/31/09");
     expect(formatNut({ kind: "date" }, "not a date")).toBe("not a date");
   });
 });

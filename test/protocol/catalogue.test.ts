@@ -240,9 +240,10 @@ describe("row fields", () => {
     expect(pattern("ups_id").test("RACK 1")).toBe(true);
     expect(pattern("ups_id").test("UPS-01")).toBe(false);
     expect(pattern("ups_id").test("TOO_LONG_")).toBe(false);
-    expect(pattern("battery_replacement_date").test("15/03/24")).toBe(true);
-    expect(pattern("battery_replacement_date").test("32/01/24")).toBe(false);
-    expect(pattern("battery_replacement_date").test("2024-03-15")).toBe(false);
+    expect(pattern("battery_replacement_date").test("03/15/24")).toBe(true);
+    expect(pattern("battery_replacement_date").test("2024-03-15")).toBe(true);
+    expect(pattern("battery_replacement_date").test("3/15/24")).toBe(false);
+    expect(pattern("battery_replacement_date").test("03/15/2024")).toBe(false);
     expect(rowById("shutdown_delayed_wake").params[0]).toMatchObject({
       type: "integer",
       min: 0,

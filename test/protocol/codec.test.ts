@@ -93,6 +93,21 @@ describe("setting values", () => {
     );
   });
 
+  it("write a battery date month first, from ISO or the unit's own mm/dd/yy (issue 13)", () => {
+    const date = setting("battery_replacement_date");
+    const iso = encodeSettingValue(date, "2024-03-15", []);
+    expect(iso).toMatchObject({ entry: "text", value: "03/15/24" });
+    if (iso.entry === "text") expect(text(iso.bytes)).toBe("03/15/24");
+    expect(encodeSettingValue(date, "11/17/98", [])).toMatchObject({ value: "11/17/98" });
+    expect(encodeSettingValue(date, "1999-07-31", [])).toMatchObject({ value: "07/31/99" });
+    for (const bad of ["17/11/98", "2024-02-30", "2024-13-01", "1979-12-31", "2080-01-01", "15/03/24"]) {
+      expect(
+        codeOf(() => encodeSettingValue(date, bad, [])),
+        bad,
+      ).toBe("invalid_params");
+    }
+  });
+
   it("take a battery pack count from 0 to 255", () => {
     const packs = setting("battery_pack_config");
     expect(encodeSettingValue(packs, "3", [])).toEqual({ entry: "count", value: 3 });

@@ -52,14 +52,25 @@ describe("parseDump (# form)", () => {
 });
 
 describe("parseDump (## Matrix form)", () => {
-  it("skips the two repeat-count characters before every item", () => {
-    const parsed = parseDump("##01uM43229240252264" + "01E443336168ON OFF" + "02w442NO020508", "M");
+  it("reads ## before every item, the first included (issue 13)", () => {
+    // The layout NUT's and apcupsd's parsers read: u was lost when ## was taken for `#` + a count.
+    const parsed = parseDump("##uI43253264271280##lI43196188208204##s441HMLL", "I");
+    expect(parsed.values).toEqual({
+      upper_transfer_voltage: ["253", "264", "271", "280"],
+      lower_transfer_voltage: ["196", "188", "208", "204"],
+      utility_failure_sensitivity: ["H", "M", "L", "L"],
+    });
+    expect(parsed.skipped).toEqual([]);
+  });
+
+  it("skips a malformed Matrix item and keeps the rest", () => {
+    const parsed = parseDump("##uM43229240252264##E443336168ON OFF#w442NO020508##s441HMLL", "M");
     expect(parsed.values).toEqual({
       upper_transfer_voltage: ["229", "240", "252", "264"],
       auto_battery_test_setting: ["336", "168", "ON ", "OFF"],
-      run_time_conservation: ["NO", "02", "05", "08"],
+      utility_failure_sensitivity: ["H", "M", "L", "L"],
     });
-    expect(parsed.skipped).toEqual([]);
+    expect(parsed.skipped.length).toBe(1);
   });
 });
 
@@ -116,7 +127,7 @@ describe("buildDump", () => {
       dumpItem("utility_failure_sensitivity", "4", ["H", "M", "L", "L"]),
     ];
     expect(buildDump(items, { matrix: false })).toBe("#E443336168ON OFFs441HMLL");
-    expect(buildDump(items, { matrix: true })).toBe("##01E443336168ON OFF01s441HMLL");
+    expect(buildDump(items, { matrix: true })).toBe("##E443336168ON OFF##s441HMLL");
   });
 
   it("pads choices to one width", () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   decodeCapabilities,
-  decodeManufactureDate,
+  decodeUpsDate,
+  formatUpsDate,
   localeLetter,
   parseCapabilities,
   parseFirmwareB,
@@ -76,6 +77,21 @@ describe("b and V (firmware)", () => {
     expect(parseFirmwareB("UPS 09.3 / ID=18")).toEqual({ form: "ap9620", firmware: "09.3", upsId: 18 });
   });
 
+  it("reads alphanumeric fields, as real units send them (issue 13)", () => {
+    expect(parseFirmwareB("42.L.I")).toEqual({ form: "decimal", sku: "42", firmware: "L", locale: "I" });
+    expect(parseFirmwareB("42.J.I")).toEqual({ form: "decimal", sku: "42", firmware: "J", locale: "I" });
+    expect(parseFirmwareB("62.J.I")).toEqual({ form: "decimal", sku: "62", firmware: "J", locale: "I" });
+    expect(parseFirmwareB("13.J.D")).toEqual({ form: "decimal", sku: "13", firmware: "J", locale: "D" });
+    expect(parseFirmwareB("112.1DL4.I")).toEqual({
+      form: "decimal",
+      sku: "112",
+      firmware: "1DL4",
+      locale: "I",
+    });
+    expect(localeLetter("42.L.I", null)).toBe("I");
+    expect(localeLetter("13.J.D", null)).toBe("D");
+  });
+
   it("returns null for garbage so the caller falls back to V", () => {
     for (const text of ["NA", "", "\x8f\x01garbage", "21.3", "21.3.IX"])
       expect(parseFirmwareB(text), text).toBeNull();
@@ -103,17 +119,29 @@ describe("model, serial and dates", () => {
     expect(sanitizeIdentity("\x01Smart\x1a-UPS\x7f")).toBe("Smart-UPS");
   });
 
-  it("turns a valid dd/mm/yy into an ISO date", () => {
-    expect(parseUpsDate("27/11/98")).toBe("1998-11-27");
-    expect(parseUpsDate("29/02/24")).toBe("2024-02-29");
-    expect(parseUpsDate("29/02/23")).toBeNull();
-    expect(parseUpsDate("31/04/05")).toBeNull();
-    expect(parseUpsDate("11/27/98")).toBeNull();
+  it("reads dates month first, as every real unit sends them (issue 13)", () => {
+    // SU420INET NS9847…: made in week 47 of 1998.
+    expect(parseUpsDate("11/17/98")).toBe("1998-11-17");
+    expect(parseUpsDate("07/31/99")).toBe("1999-07-31");
+    expect(parseUpsDate("01/06/07")).toBe("2007-01-06");
+    expect(parseUpsDate("02/29/24")).toBe("2024-02-29");
+    expect(parseUpsDate("02/29/23")).toBeNull();
+    expect(parseUpsDate("04/31/05")).toBeNull();
+    expect(parseUpsDate("17/11/98")).toBeNull();
+  });
+
+  it("formats ISO or mm/dd/yy input in the unit's form", () => {
+    expect(formatUpsDate("2009-07-31")).toBe("07/31/09");
+    expect(formatUpsDate("1998-11-17")).toBe("11/17/98");
+    expect(formatUpsDate("10/22/11")).toBe("10/22/11");
+    expect(formatUpsDate("22/10/11")).toBeNull();
+    expect(formatUpsDate("2009-02-29")).toBeNull();
+    expect(formatUpsDate("2080-01-01")).toBeNull();
   });
 
   it("keeps an unparseable date as sanitized text", () => {
-    expect(decodeManufactureDate("27/11/98")).toEqual({ ok: true, value: "1998-11-27" });
-    expect(decodeManufactureDate("11/27/98\0")).toEqual({ ok: true, value: "11/27/98" });
-    expect(decodeManufactureDate("NA").ok).toBe(false);
+    expect(decodeUpsDate("11/17/98")).toEqual({ ok: true, value: "1998-11-17" });
+    expect(decodeUpsDate("17/11/98\0")).toEqual({ ok: true, value: "17/11/98" });
+    expect(decodeUpsDate("NA").ok).toBe(false);
   });
 });

@@ -49,7 +49,7 @@ const SAMPLES: Readonly<Record<RowId, Sample>> = {
   trip_register: { reply: "10", value: "10" },
   dip_switch_position: { reply: "00", value: "00" },
   ups_serial_number: { reply: "NS9847001053\0\0", value: "NS9847001053" },
-  ups_manufacture_date: { reply: "27/11/98", value: "1998-11-27" },
+  ups_manufacture_date: { reply: "11/17/98", value: "1998-11-17" },
   run_time_remaining: { reply: ">>>>:", value: null },
   copyright: { reply: "(C) APCC", value: "(C) APCC" },
   all_commands_available: {
@@ -92,7 +92,7 @@ const SAMPLES: Readonly<Record<RowId, Sample>> = {
   front_panel_language: { reply: "E", value: "E" },
   auto_battery_test_setting: { reply: "ON ", value: "ON" },
   ups_id: { reply: "UPS_IDEN", value: "UPS_IDEN" },
-  battery_replacement_date: { reply: "15/03/24", value: "15/03/24" },
+  battery_replacement_date: { reply: "03/15/24", value: "2024-03-15" },
   upper_transfer_voltage: { reply: "264", value: "264" },
   lower_transfer_voltage: { reply: "208", value: "208" },
   min_battery_capacity_restart: { reply: "15", value: "15" },

@@ -448,8 +448,8 @@ describe("EEPROM edits", () => {
     expect(t.ask(" ")).toBe("OK\r\n");
     expect(t.ask("c")).toBe("RACK_01 \r\n");
     expect(t.ask("c-AB-CD-EF")).toBe("RACK_01 \r\nNO\r\n");
-    expect(t.ask("x-16/06/26")).toBe("31/07/09\r\nOK\r\n");
-    expect(t.ask("x")).toBe("16/06/26\r\n");
+    expect(t.ask("x-06/16/26")).toBe("07/31/09\r\nOK\r\n");
+    expect(t.ask("x")).toBe("06/16/26\r\n");
   });
 
   it("z resets every setting but c and x", () => {

@@ -15,7 +15,7 @@ import {
   decodeTransferCause,
 } from "../decoders.js";
 import { decodeDump } from "../dump.js";
-import { decodeCapabilities, decodeIdentityText, decodeManufactureDate } from "../identity.js";
+import { decodeCapabilities, decodeIdentityText, decodeUpsDate } from "../identity.js";
 import { HA_DIAGNOSTIC, haSensor, NOT_MATRIX_ONLY, once, type QueryShape } from "./rows.js";
 
 export const QUERY = {
@@ -204,9 +204,10 @@ export const STATUS_QUERIES = [
     id: "ups_manufacture_date",
     label: "UPS Manufacture Date",
     wire: once("m"),
-    decode: decodeManufactureDate,
+    decode: decodeUpsDate,
     tier: "identity",
-    notes: "dd/mm/yy on the wire, published as an ISO date when valid.",
+    notes:
+      "mm/dd/yy on the wire (every real unit, 230 V ones included), published as an ISO date when valid.",
     nut: ["ups.mfr.date"],
     reveals: "manufacture_date",
   },

@@ -2,6 +2,7 @@
 // in the seed's order. A setting is read like a query (slow tier, retried) and changed through its
 // `entry`: the ring steps with `-`, text and hex entries follow a `-`, a count steps with `+`/`-`.
 import { decodeCount, decodeHexByte, decodeSettingText } from "../decoders.js";
+import { decodeUpsDate } from "../identity.js";
 import { type HaEntity, type ModifierShape, NOT_MATRIX_ONLY, once, type SettingShape } from "./rows.js";
 
 /** A setting with a ring is a select, a text entry a text entity; both are configuration. */
@@ -129,12 +130,16 @@ export const UPS_SETTINGS = [
         name: "date",
         type: "text",
         length: 8,
-        pattern: "^(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])/[0-9]{2}$",
-        description: "the date as dd/mm/yy",
+        // What a user may type: ISO, or the unit's own month-first form; the codec checks the date.
+        pattern: "^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{2})$",
+        description: "the date as YYYY-MM-DD (or the unit's mm/dd/yy), 1980 to 2079",
+        format: "date",
       },
     ],
     replies: ["OK"],
-    notes: "Set via Edit (-) then 8 characters dd/mm/yy. Not reset by z.",
+    // Every real unit found reads and writes this month first (PROTOCOL-NOTES "Values").
+    decode: decodeUpsDate,
+    notes: "Set via Edit (-) then 8 characters mm/dd/yy (published as an ISO date). Not reset by z.",
     nut: ["battery.date"],
     ha: HA_TEXT,
     entry: "text",
