@@ -1,8 +1,8 @@
 // Reopening a lost port: exponential backoff from `reconnectMinMs` up to `reconnectMaxMs`, back to
 // the shortest delay once the link is online again. One attempt at a time, each on a tracked timer.
 import type { Logger } from "../log.js";
+import type { Timers } from "../util/timers.js";
 import { reconnectDelay } from "./retry.js";
-import type { Timers } from "./timers.js";
 
 export interface ReconnectTimes {
   readonly reconnectMinMs: number;

@@ -5,7 +5,7 @@ import { readFile, stat } from "node:fs/promises";
 import { SerialPort } from "serialport";
 import type { Logger } from "../log.js";
 import { UpsLinkError } from "../protocol/errors.js";
-import { TypedEmitter } from "./emitter.js";
+import { TypedEmitter } from "../util/emitter.js";
 import type { Cable, Transport, TransportEvents } from "./transport.js";
 
 /** What the transport uses of a serialport stream (SerialPort, SerialPortMock, any binding). */

@@ -13,7 +13,8 @@
 // replies do to the line; the UPS layer builds those requests from rows (src/ups/requests.ts).
 import type { Logger } from "../log.js";
 import { asUpsLinkError, UpsLinkError } from "../protocol/errors.js";
-import { TypedEmitter } from "./emitter.js";
+import { TypedEmitter } from "../util/emitter.js";
+import { Timers } from "../util/timers.js";
 import { SmartMode } from "./handshake.js";
 import { LinkLifecycle, type LinkState } from "./lifecycle.js";
 import { type LinkOptions, resolveLinkOptions } from "./options.js";
@@ -29,7 +30,6 @@ import {
   runProbe,
   runRequest,
 } from "./request.js";
-import { Timers } from "./timers.js";
 import type { Transport } from "./transport.js";
 import { type AlertEvent, type Turn, Wire } from "./wire.js";
 

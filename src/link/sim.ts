@@ -2,7 +2,7 @@
 // and trying the bridge without hardware. Bytes are delivered asynchronously, as from a real port.
 import { UpsLinkError } from "../protocol/errors.js";
 import { isProfileName, PROFILE_NAMES, SmartUpsSimulator } from "../simulator/index.js";
-import { TypedEmitter } from "./emitter.js";
+import { TypedEmitter } from "../util/emitter.js";
 import type { Transport, TransportEvents } from "./transport.js";
 
 export interface SimTransportOptions {

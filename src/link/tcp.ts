@@ -3,7 +3,7 @@
 import { createConnection, type Socket } from "node:net";
 import type { Logger } from "../log.js";
 import { UpsLinkError } from "../protocol/errors.js";
-import { TypedEmitter } from "./emitter.js";
+import { TypedEmitter } from "../util/emitter.js";
 import type { Transport, TransportEvents } from "./transport.js";
 
 export interface TcpTransportOptions {

@@ -3,7 +3,7 @@
 // (an in-process port, a fast adapter), and a reply that finds nobody waiting counts as out of step.
 import { UpsLinkError } from "../protocol/errors.js";
 import type { ReplyMode } from "../protocol/types.js";
-import type { Timers } from "./timers.js";
+import type { Timers } from "../util/timers.js";
 
 export interface ReplyWaiter {
   readonly mode: ReplyMode;

@@ -6,7 +6,7 @@ import { asUpsLinkError, type UpsLinkError } from "../protocol/errors.js";
 import { escapeBytes } from "../protocol/escape.js";
 import { FrameParser } from "../protocol/frames.js";
 import type { Frame, ReplyMode } from "../protocol/types.js";
-import type { Timers } from "./timers.js";
+import type { Timers } from "../util/timers.js";
 import type { Transport } from "./transport.js";
 import { ReplySlot, type ReplyWaiter } from "./waiter.js";
 

@@ -4,9 +4,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LinkLifecycle, type LinkState } from "../../src/link/lifecycle.js";
 import { Reconnector } from "../../src/link/reconnect.js";
-import { Timers } from "../../src/link/timers.js";
 import { silentLogger } from "../../src/log.js";
 import { isUpsLinkError, UpsLinkError } from "../../src/protocol/errors.js";
+import { Timers } from "../../src/util/timers.js";
 
 function rig(lostAfterFailures = 3) {
   const states: LinkState[] = [];

@@ -2,8 +2,9 @@
 // to `answer`, and what it returns comes back either inside `write` (before it resolves, as an
 // in-process or very fast port can do) or a given delay later. Lets the link be tested with bare
 // bytes and no catalogue.
-import { TypedEmitter } from "../../src/link/emitter.js";
+
 import type { Transport, TransportEvents } from "../../src/link/transport.js";
+import { TypedEmitter } from "../../src/util/emitter.js";
 
 export interface Written {
   readonly byte: number;

@@ -2,10 +2,10 @@
 // nobody asked for, and freed by a timeout, a disarm or a failure. The frame parser's expectation
 // follows it.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Timers } from "../../src/link/timers.js";
 import { ReplySlot } from "../../src/link/waiter.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
 import type { ReplyMode } from "../../src/protocol/types.js";
+import { Timers } from "../../src/util/timers.js";
 
 let timers: Timers;
 let expected: (ReplyMode | null)[];

@@ -1,1 +1,0 @@
-export { TypedEmitter } from "../util/emitter.js";

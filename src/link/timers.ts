@@ -1,1 +1,0 @@
-export { Timers } from "../util/timers.js";
