@@ -3,6 +3,10 @@
 // and its parameters; a confirm by token (or by action id when exactly one of that action is
 // pending) hands the entry back exactly once; entries expire after `confirm_timeout_s`.
 // Nothing here talks to the UPS: the caller executes what `confirm` returns.
+//
+// Expiry is checked when a confirm is used, against a monotonic clock, and not only by the timer:
+// an event loop that is late (a burst of requests, a slow disk) runs the timer late too, and a
+// confirm processed before it must still find the entry expired (issue 17).
 import { randomBytes } from "node:crypto";
 import { UpsLinkError } from "../protocol/errors.js";
 import type { Value } from "../protocol/types.js";
@@ -34,16 +38,27 @@ export interface ConfirmationOptions {
   readonly events: ConfirmationEvents;
   /** Injected for tests; crypto-random by default. */
   readonly newToken?: () => string;
+  /** Monotonic milliseconds (never wall-clock time, which can jump); `performance.now()` by default. */
+  readonly now?: () => number;
 }
 
 export type ConfirmSelector = { readonly token: string } | { readonly action: string };
 
+interface Held {
+  readonly entry: PendingConfirmation;
+  readonly timer: NodeJS.Timeout;
+  /** `now()` at which the entry expires. */
+  readonly deadline: number;
+}
+
 export class ConfirmationManager {
-  private readonly entries = new Map<string, { entry: PendingConfirmation; timer: NodeJS.Timeout }>();
+  private readonly entries = new Map<string, Held>();
   private readonly options: ConfirmationOptions;
+  private readonly now: () => number;
 
   constructor(options: ConfirmationOptions) {
     this.options = options;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** Registers a destructive request; nothing is sent to the UPS. */
@@ -64,16 +79,19 @@ export class ConfirmationManager {
       expiresAt: new Date(requestedAt.getTime() + timeoutMs),
       transaction,
     };
+    const deadline = this.now() + timeoutMs;
     const timer = setTimeout(() => this.expire(token), timeoutMs);
     timer.unref?.();
-    this.entries.set(token, { entry, timer });
+    this.entries.set(token, { entry, timer, deadline });
     this.options.events.changed(this.list());
     return entry;
   }
 
   /**
    * Takes the matching entry out of the pending list, once. Throws `invalid_token` for a token that
-   * is unknown, already used, or expired, and for an action with zero or several pending entries.
+   * is unknown, already used, or expired, and for an action with zero or several pending entries;
+   * `expired` for an entry whose time ran out but whose timer has not run yet (it is expired now,
+   * as if the timer had run first).
    */
   confirm(selector: ConfirmSelector): PendingConfirmation {
     const token = this.resolve(selector);
@@ -82,6 +100,15 @@ export class ConfirmationManager {
       throw new UpsLinkError(
         "invalid_token",
         "This confirmation token is unknown, already used or expired: request the action again to get a new token.",
+      );
+    }
+    const lateMs = this.now() - held.deadline;
+    if (lateMs >= 0) {
+      this.expire(token);
+      throw new UpsLinkError(
+        "expired",
+        `The confirmation of '${held.entry.action}' had expired (${Math.round(lateMs)} ms before this confirm was processed): nothing was sent. Request the action again.`,
+        { token, action: held.entry.action },
       );
     }
     clearTimeout(held.timer);
@@ -144,6 +171,7 @@ export class ConfirmationManager {
   private expire(token: string): void {
     const held = this.entries.get(token);
     if (held === undefined) return;
+    clearTimeout(held.timer);
     this.entries.delete(token);
     this.options.events.expired(held.entry);
     this.options.events.changed(this.list());
