@@ -5,7 +5,7 @@ import { redactConfig } from "../config/index.js";
 import { type DeviceDiscovery, discoverUps, humanize } from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
-import { bridgeInfo } from "../mqtt/topics.js";
+import { bridgeInfo, MAX_RESPONSE_TOPIC_BYTES, responseTopicProblem } from "../mqtt/topics.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
 import { CommandService, type Outcome } from "../ups/commands.js";
@@ -14,7 +14,7 @@ import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
 import type { HealthStatus } from "./health.js";
 import { valuePayload } from "./payload.js";
-import { parseRequest } from "./requests.js";
+import { parseRequest, type Request } from "./requests.js";
 import { type BridgeTopics, bridgeTopics } from "./topics.js";
 
 export interface BridgeDeps {
@@ -343,6 +343,24 @@ export class Bridge {
       );
       return;
     }
+    if (message.responseTopic !== undefined) {
+      const refusal = this.responseTopicRefusal(message.responseTopic);
+      if (refusal !== null) {
+        this.log.warn({ topic: message.topic }, refusal);
+        await this.respond(
+          runtime,
+          {
+            status: "error",
+            action: requestId(request),
+            data: null,
+            error: { code: "invalid_response_topic", message: refusal },
+            transaction: request.transaction,
+          },
+          null,
+        );
+        return;
+      }
+    }
     const { commands } = runtime;
     switch (request.kind) {
       case "invalid":
@@ -399,6 +417,18 @@ export class Bridge {
     }
   }
 
+  /**
+   * A request whose MQTT 5 response topic cannot be used is refused whole: its sender waits on that
+   * topic and would never see the answer, and a pending confirmation it never learns of is useless.
+   * The refusal goes to the bridge's own response topic only.
+   */
+  private responseTopicRefusal(responseTopic: string): string | null {
+    const { mqtt, homeassistant } = this.deps.config;
+    const problem = responseTopicProblem(responseTopic, [mqtt.base_topic, homeassistant.discovery_prefix]);
+    if (problem === null) return null;
+    return `The MQTT 5 response topic of this request cannot be used: ${problem}. Nothing was done; send the request again with a response topic outside ${mqtt.base_topic}/ and ${homeassistant.discovery_prefix}/ (no + or #, at most ${MAX_RESPONSE_TOPIC_BYTES} bytes), or with none: the answer always comes on ${mqtt.base_topic}/<ups>/response/<id> as well.`;
+  }
+
   private async respond(
     runtime: UpsRuntime,
     outcome: Outcome,
@@ -443,6 +473,21 @@ function within(promise: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The id a request is answered under (`response/<id>`). */
+function requestId(request: Request): string {
+  switch (request.kind) {
+    case "command":
+    case "set":
+    case "invalid":
+      return request.id;
+    case "confirm":
+    case "cancel":
+      return request.selector !== null && "action" in request.selector
+        ? request.selector.action
+        : request.kind;
+  }
 }
 
 function redactPort(port: string): string {

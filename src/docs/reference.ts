@@ -6,7 +6,7 @@
 
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, CONFIG_KEYS, type ConfigKey } from "../config/index.js";
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
-import { topics } from "../mqtt/topics.js";
+import { MAX_RESPONSE_TOPIC_BYTES, topics } from "../mqtt/topics.js";
 import { CATALOGUE, EVENTS, FEEDBACKS, opcodeText } from "../protocol/catalogue.js";
 import { REGISTERS } from "../protocol/registers.js";
 import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
@@ -459,6 +459,8 @@ export function topicReference(): string {
     ),
     "",
     "A key is published when its value changes, and every key again every `mqtt.refresh_interval_s`. Alerts (power failure, low battery, …) update the keys they concern at once, not at the next poll. MQTT 5 requests that carry a response topic and correlation data are answered there as well.",
+    "",
+    `A request whose MQTT 5 response topic is unusable is refused whole (nothing is done) with \`error\`, code \`invalid_response_topic\`, on \`<base>/<ups>/response/<id>\` only: a response topic that is empty, not valid UTF-8, has control characters or a wildcard (\`+\`, \`#\`), starts with \`$\`, is longer than ${MAX_RESPONSE_TOPIC_BYTES} bytes, or lies under \`<base>/\` or \`<discovery prefix>/\` (an answer there would overwrite state or discovery).`,
     "",
     "## State keys",
     "",

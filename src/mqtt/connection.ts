@@ -10,7 +10,7 @@ import { redactUrl } from "../config/redact.js";
 import type { MqttConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
 import { UpsLinkError } from "../protocol/errors.js";
-import { bridgeState, topicMatches } from "./topics.js";
+import { bridgeState, responseTopicProblem, topicMatches } from "./topics.js";
 
 export type QoS = 0 | 1 | 2;
 
@@ -256,11 +256,18 @@ export class MqttConnection extends EventEmitter<MqttConnectionEvents> {
 
   /**
    * Answers a request: on `topic` (the contract's response topic) and, when the request came with an
-   * MQTT 5 response topic, there as well with its correlation data.
+   * MQTT 5 response topic, there as well with its correlation data. A response topic that
+   * `responseTopicProblem` refuses is never published to (the caller should have refused the
+   * request already; this keeps the connection safe whatever the caller does).
    */
   async respond(request: IncomingMessage, topic: string, payload: string | Buffer): Promise<void> {
     const sends = [this.publish(topic, payload, { retain: false })];
-    if (request.responseTopic !== undefined && this.protocolVersion === 5) {
+    const problem =
+      request.responseTopic === undefined
+        ? null
+        : responseTopicProblem(request.responseTopic, [this.baseTopic]);
+    if (problem !== null) this.log.warn({ topic: request.topic, problem }, "MQTT 5 response topic not used");
+    if (request.responseTopic !== undefined && problem === null && this.protocolVersion === 5) {
       const properties =
         request.correlationData === undefined ? {} : { correlationData: request.correlationData };
       sends.push(

@@ -10,6 +10,7 @@ export type ErrorCode =
   | "unknown_ups"
   | "destructive_disabled"
   | "invalid_token"
+  | "invalid_response_topic"
   | "expired"
   | "not_on_battery"
   | "busy"
