@@ -6,6 +6,13 @@
 // - minmax: `M`/`N` reset on every read, so they are read on a fixed schedule only;
 // - slow and identity: at start, every `slowIntervalS`, and slow again after a `|` alert.
 // Alerts publish the keys they imply at once, then re-read the registers they concern ahead of polls.
+//
+// Alerts are trusted, but not blindly (issue 17): an alert kind that a fresh `Q` contradicted is
+// confirmed against `Q` before it is published again; alert re-reads of one register are at most
+// one a second; an alert kind that repeats without its opposite in between is published at most
+// REPEAT_LIMIT times a minute, and no kind more than EVENT_LIMIT times a minute. A unit that puts
+// an alert inside every reply then costs about one extra `Q` a second, and its state comes back to
+// what `Q` says.
 import { EventEmitter } from "node:events";
 import type { Logger } from "../log.js";
 import { CATALOGUE, EVENTS, FEEDBACKS, findRow } from "../protocol/catalogue.js";
@@ -44,6 +51,32 @@ export interface UpsModelEvents {
 /** How long after a commanded self-test / simulated failure a transfer counts as test-induced. */
 const TEST_WINDOW_MS = 30_000;
 
+/**
+ * A kind distrusted since `Q` contradicted it is trusted again after this long without one of its
+ * alerts: some models leave `Q` bits unreported (PROTOCOL-NOTES "Registers"), and `#`, which
+ * repeats every 5 h, must not stay unpublished for good because such a `Q` said nothing of it.
+ */
+export const DISTRUST_QUIET_MS = 5 * 60_000;
+/** Alerts re-read one register at most this often; alerts in between wait for that read. */
+export const REREAD_MIN_INTERVAL_MS = 1000;
+/** `|` re-reads every setting: at most this often. */
+export const SETTINGS_REREAD_MIN_INTERVAL_MS = 10_000;
+/**
+ * Events published per alert kind and EVENT_WINDOW_MS: REPEAT_LIMIT for a kind repeating without
+ * its opposite in between (`!` again before `$`; every `|`, `#`, `&`, `*`), EVENT_LIMIT in all
+ * (a flapping line alternates `!` and `$`, each a real transition). Alerts beyond them still
+ * update the state; they are counted and logged, not published.
+ */
+export const REPEAT_LIMIT = 5;
+export const EVENT_LIMIT = 60;
+export const EVENT_WINDOW_MS = 60_000;
+
+/** An alert waiting for a `Q` read sent after it (noted as `seen`) before it is published. */
+interface Unconfirmed {
+  readonly alert: AlertEvent;
+  readonly seen: number;
+}
+
 export class UpsModel extends EventEmitter<UpsModelEvents> {
   readonly store = new StateStore();
   private capabilities: UpsCapabilities | null = null;
@@ -59,6 +92,8 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private readonly staleAt = new Map<string, number>();
   private readonly log: Logger;
   private readonly slowRereadQueued = { value: false };
+  private lastSlowReread = Number.NEGATIVE_INFINITY;
+  private slowRereadTimer: NodeJS.Timeout | null = null;
   /**
    * Queries alerts asked to re-read, not yet read. One drain reads them one by one: a burst of
    * alerts (or an alert inside every reply) re-reads each register once more, instead of starting
@@ -66,6 +101,25 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
    */
   private readonly alertRereads = new Set<string>();
   private alertRereadRunning = false;
+  /** When each register was last re-read for an alert (Date.now()). */
+  private readonly lastReread = new Map<string, number>();
+  /** The timer that resumes the drain when every queued register was re-read too recently. */
+  private drainWake: NodeJS.Timeout | null = null;
+  /** The last published alert that patched `Q`, until a `Q` read sent after it says whether `Q` agrees. */
+  private verdict: { readonly event: string; readonly seen: number } | null = null;
+  /**
+   * Alert kinds that a fresh `Q` contradicted, with when one was last seen: published again only
+   * once `Q` confirms one, or after DISTRUST_QUIET_MS without any.
+   */
+  private readonly distrusted = new Map<string, number>();
+  /** Suspect or distrusted alerts awaiting `Q`, the earliest of each kind. */
+  private readonly unconfirmed = new Map<string, Unconfirmed>();
+  private readonly eventWindows = new Map<
+    string,
+    { start: number; count: number; repeats: number; dropped: number }
+  >();
+  /** The last event published of each pair of opposites (`line`: `line_fail` or its return). */
+  private readonly lastOfPair = new Map<string, string>();
 
   constructor(
     private readonly link: UpsLink,
@@ -143,6 +197,10 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       this.online = false;
       this.generation++;
       this.clearTimers();
+      // A new connection starts with a clean slate: the cable may have been fixed.
+      this.verdict = null;
+      this.distrusted.clear();
+      this.unconfirmed.clear();
       this.emit("availability", false);
     }
   }
@@ -191,17 +249,23 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     this.schedule(tick, periodMs);
   }
 
-  private schedule(fn: () => Promise<void>, ms: number): void {
+  private schedule(fn: () => Promise<void>, ms: number): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void fn();
     }, ms);
     this.timers.add(timer);
+    return timer;
   }
 
   private clearTimers(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.drainWake = null;
+    if (this.slowRereadTimer !== null) {
+      this.slowRereadTimer = null;
+      this.slowRereadQueued.value = false;
+    }
   }
 
   private isSupported(id: string): boolean {
@@ -247,6 +311,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       return;
     }
     this.apply(row, decoded.value);
+    if (id === "ups_status_register") this.judgeAlerts(seqAtStart);
   }
 
   /** Applies one decoded query or setting value and everything derived from it. */
@@ -292,18 +357,26 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
 
   /**
    * An alert byte: the event goes out now, the keys it implies are published now, and the
-   * registers it concerns are re-read ahead of polls to confirm.
+   * registers it concerns are re-read ahead of polls to confirm. Not so for a suspect or distrusted
+   * one: it waits for `Q` (`confirmFirst`).
    */
   private handleAlert(alert: AlertEvent): void {
-    if (alert.suspect) {
-      void this.confirmSuspectAlert(alert);
+    const seen = ++this.alertSeq;
+    const row = EVENTS.find((e) => e.id === alert.event);
+    if (!alert.suspect && this.verdict?.event === alert.event) {
+      // Again before a `Q` read sent after the first said anything (a unit repeats `!`, or puts it
+      // inside the re-read's own reply): that read covers it. Nothing is made stale, so the reply
+      // this alert arrived in still counts.
+      this.log.debug({ event: alert.event }, "alert repeated before Q was re-read; covered by that read");
       return;
     }
-    this.emitAlertEvent(alert);
+    if (alert.suspect || this.isDistrusted(alert.event)) {
+      this.confirmFirst(alert, seen, row?.reread ?? []);
+      return;
+    }
+    this.publishAlertEvent(alert);
     if (!this.online) return;
-    const row = EVENTS.find((e) => e.id === alert.event);
-    this.alertSeq++;
-    for (const id of row?.reread ?? []) this.staleAt.set(id, this.alertSeq);
+    for (const id of row?.reread ?? []) this.staleAt.set(id, seen);
     // The alert says what the status register now holds: patch the stored `Q` so everything
     // derived from it (bits, power_state, shutdown_recommended) changes now and stays consistent
     // until the re-read below confirms it.
@@ -317,19 +390,103 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
         this.apply(statusRow, patched.toString(16).toUpperCase().padStart(2, "0"));
       }
     }
+    // The latest alert decides what `Q` should show; an earlier one it supersedes is not judged.
+    if (patch !== undefined) this.verdict = { event: alert.event, seen };
     this.updateShutdownRecommended();
-    const reread = row?.reread ?? [];
-    const settings = reread.filter((id) => findRow(id)?.kind === "setting");
-    const queries = reread.filter((id) => findRow(id)?.kind !== "setting");
-    for (const id of queries) this.alertRereads.add(id);
+    this.requestRereads(row?.reread ?? []);
+  }
+
+  /** Whether an alert kind is distrusted now; seeing one keeps it so for DISTRUST_QUIET_MS more. */
+  private isDistrusted(event: string): boolean {
+    const lastSeen = this.distrusted.get(event);
+    if (lastSeen === undefined) return false;
+    const now = Date.now();
+    if (now - lastSeen >= DISTRUST_QUIET_MS) {
+      this.distrusted.delete(event);
+      return false;
+    }
+    this.distrusted.set(event, now);
+    return true;
+  }
+
+  private statusByte(): number | null {
+    const status = this.store.get("ups_status_register");
+    const byte = typeof status === "string" ? Number.parseInt(status, 16) : Number.NaN;
+    return Number.isNaN(byte) ? null : byte;
+  }
+
+  /** Re-reads for alerts: queries through the rate-limited drain, settings as one slow-tier read. */
+  private requestRereads(ids: readonly string[]): void {
+    if (!this.online) return;
+    let settings = false;
+    for (const id of ids) {
+      if (findRow(id)?.kind === "setting") settings = true;
+      else this.alertRereads.add(id);
+    }
     void this.drainAlertRereads();
-    if (settings.length > 0 && !this.slowRereadQueued.value) {
-      // `|` arrives ~5 s after an edit; one re-read of the slow tier covers a burst of them.
-      this.slowRereadQueued.value = true;
-      void this.refresh("slow").finally(() => {
+    if (settings) this.rereadSettings();
+  }
+
+  /**
+   * `|` arrives about 5 s after an edit; one read of the slow tier covers a burst of them, and
+   * a unit that sends `|` all the time gets one every SETTINGS_REREAD_MIN_INTERVAL_MS.
+   */
+  private rereadSettings(): void {
+    if (this.slowRereadQueued.value) return;
+    this.slowRereadQueued.value = true;
+    const wait = Math.max(0, this.lastSlowReread + SETTINGS_REREAD_MIN_INTERVAL_MS - Date.now());
+    const generation = this.generation;
+    const run = async (): Promise<void> => {
+      this.slowRereadTimer = null;
+      if (generation !== this.generation || !this.running) {
+        this.slowRereadQueued.value = false;
+        return;
+      }
+      this.lastSlowReread = Date.now();
+      await this.refresh("slow").finally(() => {
         this.slowRereadQueued.value = false;
       });
+    };
+    if (wait === 0) void run();
+    else this.slowRereadTimer = this.schedule(run, wait);
+  }
+
+  /** Publishes an alert's event within the limits of REPEAT_LIMIT and EVENT_LIMIT. */
+  private publishAlertEvent(alert: AlertEvent): void {
+    const now = Date.now();
+    let window = this.eventWindows.get(alert.event);
+    if (window === undefined || now - window.start >= EVENT_WINDOW_MS) {
+      if (window !== undefined && window.dropped > 0) {
+        this.log.warn(
+          { event: alert.event, dropped: window.dropped },
+          "alerts of this kind beyond the rate limit were not published as events",
+        );
+      }
+      window = { start: now, count: 0, repeats: 0, dropped: 0 };
+      this.eventWindows.set(alert.event, window);
     }
+    const pair = PAIR_OF[alert.event];
+    // A kind without an opposite counts as repeating every time.
+    const repeat = pair === undefined || this.lastOfPair.get(pair) === alert.event;
+    if (window.count >= EVENT_LIMIT || (repeat && window.repeats >= REPEAT_LIMIT)) {
+      if (window.dropped === 0) {
+        this.log.warn(
+          {
+            event: alert.event,
+            repeatLimit: REPEAT_LIMIT,
+            limit: EVENT_LIMIT,
+            windowS: EVENT_WINDOW_MS / 1000,
+          },
+          "too many alerts of one kind: further ones update the state but are not published as events until the window ends",
+        );
+      }
+      window.dropped++;
+      return;
+    }
+    window.count++;
+    if (repeat) window.repeats++;
+    if (pair !== undefined) this.lastOfPair.set(pair, alert.event);
+    this.emitAlertEvent(alert);
   }
 
   private emitAlertEvent(alert: AlertEvent): void {
@@ -340,33 +497,57 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 
   /**
-   * An alert byte that came with line noise may be noise itself: nothing is published on its
-   * word. The registers it concerns are read again; an alert that says what `Q` should now hold
-   * is published (late) only when the fresh `Q` agrees, and the keys come from that reading. Other
-   * suspect alerts only cause the re-read.
+   * An alert byte that came with line noise may be noise itself, and an alert kind that `Q`
+   * contradicted may be a unit's fault: nothing is published on its word. An alert that says
+   * what `Q` should now hold waits for a `Q` read sent after it and is published (late) only when
+   * that `Q` agrees; the keys come from that reading. Other such alerts only cause their re-reads.
    */
-  private async confirmSuspectAlert(alert: AlertEvent): Promise<void> {
-    this.log.debug({ event: alert.event }, "alert byte amid line noise: confirming before publishing");
+  private confirmFirst(alert: AlertEvent, seen: number, reread: readonly string[]): void {
     if (!this.online) return;
-    const row = EVENTS.find((e) => e.id === alert.event);
-    const queries = (row?.reread ?? []).filter((id) => findRow(id)?.kind !== "setting");
-    for (const id of queries) this.alertRereads.add(id);
-    const patch = Q_PATCHES[alert.event];
-    if (patch === undefined) {
-      void this.drainAlertRereads();
+    if (Q_PATCHES[alert.event] === undefined) {
+      this.log.debug({ event: alert.event }, "suspect alert: re-reading what it concerns, not publishing it");
+      this.requestRereads(reread);
       return;
     }
-    await this.reread(["ups_status_register"]);
-    void this.drainAlertRereads();
-    const status = this.store.get("ups_status_register");
-    const byte = typeof status === "string" ? Number.parseInt(status, 16) : Number.NaN;
-    if (!Number.isNaN(byte) && (byte & patch.set) === patch.set && (byte & patch.clear) === 0) {
-      this.emitAlertEvent(alert);
-    } else {
-      this.log.info(
-        { event: alert.event, status },
-        "an alert character in line noise was not confirmed by Q; ignored",
+    if (!this.unconfirmed.has(alert.event)) {
+      this.log.debug({ event: alert.event }, "alert to confirm against Q before publishing");
+      this.unconfirmed.set(alert.event, { alert, seen });
+    }
+    this.requestRereads(["ups_status_register"]);
+  }
+
+  /** A `Q` reading from a read started at alert count `seqAtStart`: the alerts it can judge. */
+  private judgeAlerts(seqAtStart: number): void {
+    const byte = this.statusByte();
+    if (byte === null) return;
+    const verdict = this.verdict;
+    if (verdict !== null && seqAtStart >= verdict.seen) {
+      this.verdict = null;
+      if (!agrees(byte, verdict.event)) {
+        this.distrusted.set(verdict.event, Date.now());
+        this.log.warn(
+          { event: verdict.event, status: this.store.get("ups_status_register") ?? null },
+          "the status register contradicts this alert: further alerts of this kind are published only when Q confirms them",
+        );
+      }
+    }
+    for (const [event, pending] of this.unconfirmed) {
+      if (seqAtStart < pending.seen) continue;
+      this.unconfirmed.delete(event);
+      if (!agrees(byte, event)) {
+        // Line noise is rare enough to say so; a distrusted kind repeats, and was reported once.
+        this.log[pending.alert.suspect ? "info" : "debug"](
+          { event, status: this.store.get("ups_status_register") ?? null },
+          "an alert was not confirmed by Q; ignored",
+        );
+        continue;
+      }
+      this.distrusted.delete(event);
+      this.publishAlertEvent(pending.alert);
+      const rest = (EVENTS.find((e) => e.id === event)?.reread ?? []).filter(
+        (id) => id !== "ups_status_register",
       );
+      this.requestRereads(rest);
     }
   }
 
@@ -374,15 +555,41 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     if (this.alertRereadRunning) return;
     this.alertRereadRunning = true;
     try {
-      for (let id = first(this.alertRereads); id !== undefined; id = first(this.alertRereads)) {
-        this.alertRereads.delete(id);
-        if (!this.online || !this.running) break;
-        await this.reread([id]);
+      for (;;) {
+        if (!this.online || !this.running) {
+          this.alertRereads.clear();
+          return;
+        }
+        const now = Date.now();
+        const due = [...this.alertRereads].find(
+          (id) => now - (this.lastReread.get(id) ?? Number.NEGATIVE_INFINITY) >= REREAD_MIN_INTERVAL_MS,
+        );
+        if (due === undefined) {
+          this.wakeDrainLater(now);
+          return;
+        }
+        this.alertRereads.delete(due);
+        this.lastReread.set(due, now);
+        await this.reread([due]);
       }
     } finally {
       this.alertRereadRunning = false;
-      if (!this.online || !this.running) this.alertRereads.clear();
     }
+  }
+
+  /** Every queued register was re-read less than REREAD_MIN_INTERVAL_MS ago: resume when one is due. */
+  private wakeDrainLater(now: number): void {
+    if (this.drainWake !== null || this.alertRereads.size === 0) return;
+    let at = Number.POSITIVE_INFINITY;
+    for (const id of this.alertRereads)
+      at = Math.min(at, (this.lastReread.get(id) ?? now) + REREAD_MIN_INTERVAL_MS);
+    this.drainWake = this.schedule(
+      async () => {
+        this.drainWake = null;
+        await this.drainAlertRereads();
+      },
+      Math.max(0, at - now),
+    );
   }
 }
 
@@ -395,14 +602,26 @@ const Q_PATCHES: Readonly<Record<string, { readonly set: number; readonly clear:
   replace_battery: { set: 1 << 7, clear: 0 },
 };
 
+/** Alerts that undo each other, by pair (seed "Events": `$` only after `!`, `+` after `%`, `=` after `?`). */
+const PAIR_OF: Readonly<Record<string, string>> = {
+  line_fail: "line",
+  return_from_line_fail: "line",
+  low_battery: "battery",
+  return_from_low_battery: "battery",
+  abnormal_condition: "abnormal",
+  return_from_abnormal_condition: "abnormal",
+};
+
+/** Whether a `Q` byte shows what the alert says it should. */
+function agrees(byte: number, event: string): boolean {
+  const patch = Q_PATCHES[event];
+  if (patch === undefined) return true;
+  return (byte & patch.set) === patch.set && (byte & patch.clear) === 0;
+}
+
 /** Settings are read with the slow tier. */
 function rowTier(row: CatalogueRow): PollTier {
   return row.kind === "setting" ? "slow" : row.tier;
-}
-
-function first<T>(set: ReadonlySet<T>): T | undefined {
-  for (const item of set) return item;
-  return undefined;
 }
 
 function describe(error: unknown): string {
