@@ -522,7 +522,7 @@ export function topicReference(): string {
       ],
     ),
     "",
-    `Each alert is published at once, except: an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; a kind that repeats without its opposite in between is published at most ${REPEAT_LIMIT} times a minute, and no kind more than ${EVENT_LIMIT} times a minute (alerts over the limits still update the state).`,
+    `Each alert is published at once, except: a return (\`return_from_line_fail\`, \`return_from_low_battery\`) only when the state it returns from (on battery, low battery) is current; an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; a kind that repeats without its opposite in between is published at most ${REPEAT_LIMIT} times a minute, and no kind more than ${EVENT_LIMIT} times a minute (alerts over the limits still update the state).`,
     "",
     "## Home Assistant device",
     "",

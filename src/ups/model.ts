@@ -7,8 +7,9 @@
 // - slow and identity: at start, every `slowIntervalS`, and slow again after a `|` alert.
 // Alerts publish the keys they imply at once, then re-read the registers they concern ahead of polls.
 //
-// Alerts are trusted, but not blindly (issue 17): an alert kind that a fresh `Q` contradicted is
-// confirmed against `Q` before it is published again; alert re-reads of one register are at most
+// Alerts are trusted, but not blindly (issue 17): a return alert (`$`, `+`) needs the state it
+// returns from; an alert kind that a fresh `Q` contradicted is confirmed against `Q` before it is
+// published again; alert re-reads of one register are at most
 // one a second; an alert kind that repeats without its opposite in between is published at most
 // REPEAT_LIMIT times a minute, and no kind more than EVENT_LIMIT times a minute. A unit that puts
 // an alert inside every reply then costs about one extra `Q` a second, and its state comes back to
@@ -357,8 +358,9 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
 
   /**
    * An alert byte: the event goes out now, the keys it implies are published now, and the
-   * registers it concerns are re-read ahead of polls to confirm. Not so for a suspect or distrusted
-   * one: it waits for `Q` (`confirmFirst`).
+   * registers it concerns are re-read ahead of polls to confirm. Not so for a return alert without
+   * the state it returns from (line noise, PROTOCOL-NOTES: `$` comes only after `!`, `+` after
+   * `%`), nor for a suspect or distrusted one: that waits for `Q` (`confirmFirst`).
    */
   private handleAlert(alert: AlertEvent): void {
     const seen = ++this.alertSeq;
@@ -368,6 +370,14 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       // inside the re-read's own reply): that read covers it. Nothing is made stale, so the reply
       // this alert arrived in still counts.
       this.log.debug({ event: alert.event }, "alert repeated before Q was re-read; covered by that read");
+      return;
+    }
+    if (!this.hasStateToReturnFrom(alert.event)) {
+      this.log.info(
+        { event: alert.event, status: this.store.get("ups_status_register") ?? null },
+        "a return alert without the state it returns from (line noise?): not published; Q re-read",
+      );
+      this.requestRereads(["ups_status_register"]);
       return;
     }
     if (alert.suspect || this.isDistrusted(alert.event)) {
@@ -407,6 +417,17 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     }
     this.distrusted.set(event, now);
     return true;
+  }
+
+  /**
+   * Whether a return alert (`$`, `+`) finds the state it returns from in the stored `Q`: from the
+   * last poll or re-read, or from the alert that started it (which patched `Q`).
+   */
+  private hasStateToReturnFrom(event: string): boolean {
+    const bit = RETURN_FROM[event];
+    if (bit === undefined) return true;
+    const byte = this.statusByte();
+    return byte !== null && (byte & bit) !== 0;
   }
 
   private statusByte(): number | null {
@@ -610,6 +631,12 @@ const PAIR_OF: Readonly<Record<string, string>> = {
   return_from_low_battery: "battery",
   abnormal_condition: "abnormal",
   return_from_abnormal_condition: "abnormal",
+};
+
+/** The `Q` bit a return alert returns from: `$` from on battery, `+` from low battery. */
+const RETURN_FROM: Readonly<Record<string, number>> = {
+  return_from_line_fail: 1 << 4,
+  return_from_low_battery: 1 << 6,
 };
 
 /** Whether a `Q` byte shows what the alert says it should. */

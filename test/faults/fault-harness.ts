@@ -10,6 +10,7 @@ import { type Config, loadConfig } from "../../src/config/index.js";
 import type { LinkOptions } from "../../src/link/options.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
+import type { TransportEvents } from "../../src/link/transport.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
 import { UpsLinkError } from "../../src/protocol/errors.js";
@@ -31,6 +32,8 @@ export class VanishingTransport extends SimTransport {
   afterWrite: ((bytes: Uint8Array) => void) | null = null;
   /** Successful opens so far (the first connect and every reconnect). */
   opens = 0;
+  /** Rewrites what the unit sends before the session sees it (a line that garbles bytes). */
+  corrupt: ((bytes: Uint8Array) => Uint8Array) | null = null;
 
   get gone(): boolean {
     return this.#gone;
@@ -47,6 +50,23 @@ export class VanishingTransport extends SimTransport {
   override async write(bytes: Uint8Array): Promise<void> {
     await super.write(bytes);
     this.afterWrite?.(bytes);
+  }
+
+  protected override emit<E extends keyof TransportEvents>(
+    event: E,
+    ...args: Parameters<TransportEvents[E]>
+  ): void {
+    const [bytes] = args;
+    if (event === "data" && this.corrupt !== null && bytes instanceof Uint8Array) {
+      super.emit("data", this.corrupt(bytes));
+      return;
+    }
+    super.emit(event, ...args);
+  }
+
+  /** Bytes on the line as if the unit had sent them (noise while the port is open). */
+  inject(bytes: Uint8Array): void {
+    if (this.isOpen) super.emit("data", Uint8Array.from(bytes));
   }
 
   /** The device node disappears: the open port reports a close, and reopening fails until `plugIn`. */

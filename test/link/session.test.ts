@@ -76,7 +76,7 @@ describe("LinkSession: queries", () => {
   it("returns raw reply text, and read() decodes it with the row's decoder", async () => {
     const r = await started();
     expect(await settle(r.session.query("line_voltage"))).toMatch(/^\d{3}\.\d$/);
-    expect(await settle(r.session.query("run_time_remaining"))).toMatch(/^\d{4}$/);
+    expect(await settle(r.session.query("run_time_remaining"))).toMatch(/^\d{4}:$/);
     const charge = await settle(r.session.read("battery_capacity"));
     expect(typeof charge).toBe("number");
     expect(r.wire()).toBe("YLjf");
