@@ -38,6 +38,8 @@ interface UpsRuntime {
   stateTimer: NodeJS.Immediate | null;
   publishedKeys: Set<string>;
   pending: readonly Record<string, Value>[];
+  /** A `pending` publication is scheduled for the end of this tick. */
+  pendingQueued: boolean;
 }
 
 export class Bridge {
@@ -159,7 +161,7 @@ export class Bridge {
           void this.publishEvent(runtime, { event_type: eventType, at: new Date().toISOString(), ...data }),
         pending: (list) => {
           runtime.pending = list;
-          void this.publish(topics.pending, JSON.stringify(list), true);
+          this.schedulePending(runtime);
         },
       },
     );
@@ -173,6 +175,7 @@ export class Bridge {
       stateTimer: null,
       publishedKeys: new Set(),
       pending: [],
+      pendingQueued: false,
     };
 
     model.on("change", (key, value) => {
@@ -218,6 +221,21 @@ export class Bridge {
     runtime.stateTimer = setImmediate(() => {
       runtime.stateTimer = null;
       void this.publishState(runtime);
+    });
+  }
+
+  /**
+   * Coalesces changes of the pending list made in one tick (requests handled in one go, a cancel
+   * of several) into one publication of the latest list. A microtask, not the next turn of the
+   * event loop: the list still goes out before the response that changed it (README order).
+   */
+  private schedulePending(runtime: UpsRuntime): void {
+    if (runtime.pendingQueued) return;
+    runtime.pendingQueued = true;
+    queueMicrotask(() => {
+      runtime.pendingQueued = false;
+      if (this.stopped) return;
+      void this.publish(runtime.topics.pending, JSON.stringify(runtime.pending), true);
     });
   }
 

@@ -12,6 +12,7 @@ import { REGISTERS } from "../protocol/registers.js";
 import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
 import { UNIT_TEXT } from "../protocol/units.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
+import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
 import { DISTRUST_QUIET_MS, EVENT_LIMIT, REPEAT_LIMIT } from "../ups/model.js";
 
@@ -214,7 +215,7 @@ const TOPIC_DOCS = {
     topic: topics.pending(BASE, UPS),
     direction: "out",
     retained: "yes",
-    payload: "JSON list of pending confirmations (`[]` when none)",
+    payload: `JSON list of pending confirmations (\`[]\` when none), at most ${MAX_PENDING_CONFIRMATIONS} per UPS: more requests are refused with code \`too_many_pending\``,
   },
   discovery: {
     topic: topics.discovery("<discovery prefix>", "<device id>"),

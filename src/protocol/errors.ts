@@ -11,6 +11,7 @@ export type ErrorCode =
   | "destructive_disabled"
   | "invalid_token"
   | "invalid_response_topic"
+  | "too_many_pending"
   | "expired"
   | "not_on_battery"
   | "busy"

@@ -14,6 +14,12 @@ import type { Value } from "../protocol/types.js";
 /** Tokens are 32 lowercase hex characters (128 random bits). */
 export const TOKEN_PATTERN = /^[0-9a-f]{32}$/;
 
+/**
+ * Confirmations pending at once per UPS. A user has one or two in flight; without a bound, each
+ * request republished a longer retained list (1000 requests: 85 MB published, issue 17).
+ */
+export const MAX_PENDING_CONFIRMATIONS = 16;
+
 export interface PendingConfirmation {
   readonly token: string;
   readonly ups: string;
@@ -40,6 +46,8 @@ export interface ConfirmationOptions {
   readonly newToken?: () => string;
   /** Monotonic milliseconds (never wall-clock time, which can jump); `performance.now()` by default. */
   readonly now?: () => number;
+  /** MAX_PENDING_CONFIRMATIONS by default. */
+  readonly maxPending?: number;
 }
 
 export type ConfirmSelector = { readonly token: string } | { readonly action: string };
@@ -61,12 +69,26 @@ export class ConfirmationManager {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Registers a destructive request; nothing is sent to the UPS. */
+  /**
+   * Registers a destructive request; nothing is sent to the UPS. Throws `too_many_pending` when
+   * the UPS already has its maximum of pending confirmations.
+   */
   request(
     action: string,
     params: Readonly<Record<string, Value>>,
     transaction: Value | undefined,
   ): PendingConfirmation {
+    // Entries past their deadline whose timer is late do not hold a place.
+    const now = this.now();
+    for (const [token, held] of this.entries) if (now >= held.deadline) this.expire(token);
+    const max = this.options.maxPending ?? MAX_PENDING_CONFIRMATIONS;
+    if (this.entries.size >= max) {
+      throw new UpsLinkError(
+        "too_many_pending",
+        `${this.entries.size} confirmations are already pending for this UPS, the most it keeps: confirm or cancel one (command/cancel), or let it expire, before requesting another.`,
+        { pending: this.entries.size, max },
+      );
+    }
     const token = (this.options.newToken ?? defaultToken)();
     const requestedAt = new Date();
     const timeoutMs = this.options.timeoutS * 1000;
@@ -79,7 +101,7 @@ export class ConfirmationManager {
       expiresAt: new Date(requestedAt.getTime() + timeoutMs),
       transaction,
     };
-    const deadline = this.now() + timeoutMs;
+    const deadline = now + timeoutMs;
     const timer = setTimeout(() => this.expire(token), timeoutMs);
     timer.unref?.();
     this.entries.set(token, { entry, timer, deadline });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
 import {
   ConfirmationManager,
+  MAX_PENDING_CONFIRMATIONS,
   type PendingConfirmation,
   pendingToJson,
   TOKEN_PATTERN,
@@ -110,6 +111,26 @@ describe("two-step confirmation", () => {
     vi.setSystemTime(Date.now() + 3_600_000);
     clock += 4_999;
     expect(m.confirm({ token: entry.token }).token).toBe(entry.token);
+  });
+
+  it("keeps at most MAX_PENDING_CONFIRMATIONS pending and refuses more with too_many_pending (issue 17)", () => {
+    let clock = 0;
+    const { m, changes } = manager(30, () => clock);
+    const first = m.request("turn_off_immediate", {}, undefined);
+    for (let i = 1; i < MAX_PENDING_CONFIRMATIONS; i++) m.request("reset_eeprom", {}, undefined);
+    expect(m.list()).toHaveLength(MAX_PENDING_CONFIRMATIONS);
+    const refused = changes.length;
+    expect(codeOf(() => m.request("reset_eeprom", {}, undefined))).toBe("too_many_pending");
+    expect(m.list()).toHaveLength(MAX_PENDING_CONFIRMATIONS);
+    // A refusal changes nothing, so nothing is published for it.
+    expect(changes).toHaveLength(refused);
+    // A confirm frees a place.
+    m.confirm({ token: first.token });
+    expect(m.request("turn_off_immediate", {}, undefined).action).toBe("turn_off_immediate");
+    // Entries past their deadline (timer late) do not hold places.
+    clock += 30_000;
+    expect(m.request("reset_eeprom", {}, undefined).action).toBe("reset_eeprom");
+    expect(m.list()).toHaveLength(1);
   });
 
   it("a confirmed entry never expires afterwards", () => {
