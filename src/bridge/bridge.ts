@@ -204,7 +204,7 @@ export class Bridge {
           true,
         );
       }
-      await this.publish(runtime.topics.availability, runtime.model.isOnline ? "online" : "offline", true);
+      await this.publish(runtime.topics.availability, runtime.model.isAvailable ? "online" : "offline", true);
       for (const [key, value] of Object.entries(runtime.model.store.snapshot())) {
         await this.publish(runtime.topics.key(key), valuePayload(value), true);
       }
@@ -339,7 +339,7 @@ export class Bridge {
       id: r.config.id,
       name: this.upsName(r),
       port: redactPort(r.config.port),
-      online: r.model.isOnline,
+      online: r.model.isAvailable,
       model: r.model.caps?.identity.model ?? null,
       serial: r.model.caps?.identity.serial ?? null,
     }));

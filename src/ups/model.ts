@@ -14,6 +14,11 @@
 // REPEAT_LIMIT times a minute, and no kind more than EVENT_LIMIT times a minute. A unit that puts
 // an alert inside every reply then costs about one extra `Q` a second, and its state comes back to
 // what `Q` says.
+//
+// Availability: `online` while the link is up and the UPS gives values. A UPS that answers every
+// query with a refusal (`NA`, `SM`) for REFUSAL_CYCLES_OFFLINE poll cycles gives none: its values
+// are frozen, so it is published `offline` until a query gives a value again (issue 17). A unit
+// that is asleep or off (power_state `sleep` or `off`) may refuse queries: that is expected.
 import { EventEmitter } from "node:events";
 import type { Logger } from "../log.js";
 import { CATALOGUE, EVENTS, FEEDBACKS, findRow } from "../protocol/catalogue.js";
@@ -52,6 +57,9 @@ export interface UpsModelEvents {
 /** How long after a commanded self-test / simulated failure a transfer counts as test-induced. */
 const TEST_WINDOW_MS = 30_000;
 
+/** Fast poll cycles in a row in which no query gave a value before the UPS is published offline. */
+export const REFUSAL_CYCLES_OFFLINE = 5;
+
 /**
  * A kind distrusted since `Q` contradicted it is trusted again after this long without one of its
  * alerts: some models leave `Q` bits unreported (PROTOCOL-NOTES "Registers"), and `#`, which
@@ -86,6 +94,12 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private readonly unsubscribe: (() => void)[] = [];
   private running = false;
   private online = false;
+  /** Queries that gave a value (a reply in the query's format): the UPS is answering. */
+  private answers = 0;
+  /** Fast poll cycles in a row without one. */
+  private refusalCycles = 0;
+  /** The link is up but the UPS only refuses: published as offline. */
+  private refusing = false;
   private generation = 0;
   private testUntil = 0;
   /** Alerts seen so far, and the alert count at which each query was last made stale by one. */
@@ -139,8 +153,14 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     return this.keySpecs;
   }
 
+  /** The link is up (commands are accepted and passed to the UPS). */
   get isOnline(): boolean {
     return this.online;
+  }
+
+  /** What `<ups>/availability` says: the link is up and the UPS gives values, not only refusals. */
+  get isAvailable(): boolean {
+    return this.online && !this.refusing;
   }
 
   async start(): Promise<void> {
@@ -187,6 +207,8 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     if (state === "online" || state === "shutdown_expected") {
       if (!this.online) {
         this.online = true;
+        this.refusing = false;
+        this.refusalCycles = 0;
         this.emit("availability", true);
         const generation = ++this.generation;
         this.clearTimers();
@@ -202,7 +224,10 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       this.verdict = null;
       this.distrusted.clear();
       this.unconfirmed.clear();
-      this.emit("availability", false);
+      const wasAvailable = !this.refusing;
+      this.refusing = false;
+      this.refusalCycles = 0;
+      if (wasAvailable) this.emit("availability", false);
     }
   }
 
@@ -243,8 +268,10 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     const tick = async () => {
       if (generation !== this.generation || !this.running) return;
       const started = Date.now();
+      const answersBefore = this.answers;
       for (const tier of tiers) await this.readTier(tier, generation, "poll");
       if (generation !== this.generation || !this.running) return;
+      if (tiers.includes("fast")) this.countRefusals(this.answers > answersBefore);
       this.schedule(tick, Math.max(0, periodMs - (Date.now() - started)));
     };
     this.schedule(tick, periodMs);
@@ -301,6 +328,8 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       return;
     }
     if (generation !== this.generation) return;
+    // The link returns only replies in the query's format (`NA` and `SM` are thrown).
+    this.noteAnswer();
     if ((this.staleAt.get(id) ?? 0) > seqAtStart) {
       // Asked before an alert changed it: the alert's own re-read brings the current value.
       this.log.debug({ query: id }, "reply predates an alert; dropped");
@@ -313,6 +342,39 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     }
     this.apply(row, decoded.value);
     if (id === "ups_status_register") this.judgeAlerts(seqAtStart);
+  }
+
+  /** A query gave a value: the UPS is answering (again). */
+  private noteAnswer(): void {
+    this.answers++;
+    this.refusalCycles = 0;
+    if (!this.refusing) return;
+    this.refusing = false;
+    this.log.info("the UPS answers queries again; availability online");
+    this.emit("availability", true);
+  }
+
+  /**
+   * After a fast poll cycle: one that got no value at all (every query refused with `NA`/`SM`, or
+   * garbled) counts towards REFUSAL_CYCLES_OFFLINE, unless the unit is asleep or off, when
+   * refusals are what it should answer. A UPS that falls silent is the link's to report: it counts
+   * timeouts and goes offline after a few.
+   */
+  private countRefusals(answered: boolean): void {
+    if (answered || this.refusing || this.rowsOfTier("fast").length === 0) return;
+    const power = this.store.get("power_state");
+    if (power === "sleep" || power === "off") {
+      this.refusalCycles = 0;
+      return;
+    }
+    this.refusalCycles++;
+    if (this.refusalCycles < REFUSAL_CYCLES_OFFLINE) return;
+    this.refusing = true;
+    this.log.warn(
+      { cycles: this.refusalCycles },
+      "the UPS refuses every query (NA or SM): its values are no longer current, so it is published offline until it answers again; check that it is not in a test, calibration or service mode, and its cable",
+    );
+    this.emit("availability", false);
   }
 
   /** Applies one decoded query or setting value and everything derived from it. */
