@@ -17,7 +17,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 # ---- build: compile TypeScript with the full (dev) dependency tree ----------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-COPY package.json package-lock.json ./
+# .npmrc: no dependency install scripts (nothing to compile; see its comment).
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -46,7 +47,7 @@ RUN useradd --system --uid 10001 --gid dialout --home-dir /nonexistent --no-crea
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-COPY package.json config.schema.json README.md ./
+COPY package.json config.schema.json README.md LICENSE ./
 
 ENV NODE_ENV=production \
     UPSLINK_HEALTH_FILE=/tmp/upslink2mqtt-health.json
@@ -59,7 +60,7 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "/app/dist/main.js", "health"]
 
 # Exec form: node is PID 1 and receives SIGTERM itself. PID 1 gets no default signal handlers, so
-# the bridge installs its own (src/main.ts): on SIGTERM it publishes `offline`, closes the port and
+# the bridge installs its own (src/start.ts): on SIGTERM it publishes `offline`, closes the port and
 # exits 0. It starts no child processes, so there are no zombies to reap.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/dist/main.js"]

@@ -23,6 +23,7 @@ export const OPTION_KEYS = {
   mqtt_url: "mqtt.url",
   mqtt_username: "mqtt.username",
   mqtt_password: "mqtt.password",
+  nut_listen: "nut.listen",
 };
 
 /** The bridge's mechanical rule (src/config/schema.ts envNameFor): `mqtt.base_topic` → `UPSLINK_MQTT_BASE_TOPIC`. */
@@ -68,6 +69,8 @@ export function optionsToEnv(options, service = {}) {
     if (present(service.username)) env[envNameFor("mqtt.username")] = String(service.username);
     if (present(service.password)) env[envNameFor("mqtt.password")] = String(service.password);
   }
+  // The add-on's log panel shows the log as text: readable lines, not JSON.
+  env[envNameFor("log.format")] = "pretty";
   return env;
 }
 

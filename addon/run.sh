@@ -19,6 +19,13 @@ if ! bashio::config.has_value 'mqtt_url'; then
   fi
 fi
 
+# Keys the options do not offer (NUT users) come from an optional file in the add-on's config folder;
+# the options' variables still win over it.
+if [ -f /config/upslink2mqtt.yaml ]; then
+  export UPSLINK_CONFIG=/config/upslink2mqtt.yaml
+  bashio::log.info "Reading /config/upslink2mqtt.yaml (the add-on's configuration folder)"
+fi
+
 if ! exports="$(node /opt/upslink2mqtt/addon/options-env.mjs /data/options.json)"; then
   bashio::exit.nok "The add-on options cannot work (see the message above)."
 fi
@@ -26,4 +33,4 @@ eval "${exports}"
 unset ADDON_MQTT_PASSWORD
 
 bashio::log.info "Starting upslink2mqtt on ${UPSLINK_UPS_PORT}"
-exec node --max-semi-space-size=1 /opt/upslink2mqtt/node_modules/upslink2mqtt/dist/main.js run
+exec node --max-semi-space-size=1 /opt/upslink2mqtt/dist/main.js run

@@ -18,6 +18,7 @@ import { silentLogger } from "../dist/log.js";
 import { MqttConnection } from "../dist/mqtt/connection.js";
 import { startEmbeddedBroker } from "../dist/mqtt/embedded-broker.js";
 import { SmartUpsSimulator } from "../dist/simulator/simulator.js";
+import { CatalogueLink } from "../dist/ups/catalogue-link.js";
 import { configFrom } from "./bench/inprocess.mjs";
 import { cleanupAll, fmt, installExitHandlers, ROOT, slope } from "./bench/lib.mjs";
 
@@ -73,7 +74,7 @@ async function main() {
     mqtt,
     createLink: () => {
       link = new LinkSession({ transport: new SimTransport({ simulator: sim }), logger });
-      return link;
+      return new CatalogueLink(link);
     },
   });
   let published = 0;

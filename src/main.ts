@@ -1,41 +1,17 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 // (The flag keeps V8's young generation small: the bridge allocates little, and this saves about
 // 10 MB of resident memory. Launchers that call `node` directly pass it too: Dockerfile, add-on.)
-// The only module that reads `process`: argv, environment, standard streams, signals and the exit code.
-import { dispatch } from "./cli/index.js";
-import type { CliIo } from "./cli/io.js";
+//
+// The entry point: checks the Node.js version before loading the program. Static imports are all
+// loaded before a module runs, so the program (src/start.ts) comes in through a dynamic import, and
+// an older Node gets one sentence naming the version it needs instead of an error from deep inside
+// a dependency. node-version.js imports nothing and needs nothing recent.
+import { unsupportedNode } from "./node-version.js";
 
-const stopSignal = new Promise<string>((resolve) => {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => resolve(signal));
-  }
-});
-
-const io: CliIo = {
-  argv: process.argv.slice(2),
-  env: process.env,
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stopSignal,
-};
-
-process.on("unhandledRejection", (reason) => {
-  process.stderr.write(
-    `upslink2mqtt: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`,
-  );
+const problem = unsupportedNode(process.versions.node);
+if (problem === null) {
+  await import("./start.js");
+} else {
+  process.stderr.write(`${problem}\n`);
   process.exitCode = 1;
-});
-
-dispatch(io).then(
-  (code) => {
-    process.exitCode = code;
-    // Long-running commands close their handles before returning; exit anyway so a stray timer in a
-    // dependency cannot keep a stopped bridge alive.
-    setTimeout(() => process.exit(code), 200).unref();
-  },
-  (error: unknown) => {
-    process.stderr.write(`upslink2mqtt: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+}

@@ -6,7 +6,7 @@
 // - wire floor      = Σ (1 + n_i) × 10 bits / 2400 bit/s + Σ latency_i, latency_i the simulator's
 //                     reply latency for request i as observed (request byte received → first reply
 //                     character handed over: the host can only wait; the simulator derives it from
-//                     the reply length, src/simulator/simulator.ts): what a real half-duplex RS-232
+//                     the reply length, src/simulator/output.ts): what a real half-duplex RS-232
 //                     exchange with the same latencies cannot beat;
 // - simulator floor = Σ (latency_i + k_i × 4.167 ms), k_i the position of the reply character the host
 //                     acts on (CR, or `:` for `j`; the final LF for the last request): the earliest

@@ -8,8 +8,9 @@ import { LinkSession } from "../../dist/link/session.js";
 import { SimTransport } from "../../dist/link/sim.js";
 import { silentLogger } from "../../dist/log.js";
 import { MqttConnection } from "../../dist/mqtt/connection.js";
-import { CATALOGUE } from "../../dist/protocol/catalogue.js";
+import { CATALOGUE } from "../../dist/protocol/catalogue/index.js";
 import { CHAR_MS, SmartUpsSimulator } from "../../dist/simulator/simulator.js";
+import { CatalogueLink } from "../../dist/ups/catalogue-link.js";
 import { UpsModel } from "../../dist/ups/model.js";
 import { now, onCleanup, removeDir, tempDir } from "./lib.mjs";
 
@@ -71,7 +72,8 @@ export async function startInProcessBridge({ brokerUrl, baseTopic, sim, pollInte
     config,
     logger,
     mqtt,
-    createLink: () => new LinkSession({ transport: new SimTransport({ simulator: sim }), logger }),
+    createLink: () =>
+      new CatalogueLink(new LinkSession({ transport: new SimTransport({ simulator: sim }), logger })),
   });
   await bridge.start();
   const stop = async () => {
@@ -84,7 +86,9 @@ export async function startInProcessBridge({ brokerUrl, baseTopic, sim, pollInte
 /** Link + UPS model only (no MQTT) on one in-process simulator. */
 export async function startInProcessModel({ sim, pollIntervalMs }) {
   const logger = silentLogger();
-  const link = new LinkSession({ transport: new SimTransport({ simulator: sim }), logger });
+  const link = new CatalogueLink(
+    new LinkSession({ transport: new SimTransport({ simulator: sim }), logger }),
+  );
   const model = new UpsModel(link, {
     id: "ups",
     pollIntervalMs,
@@ -102,7 +106,9 @@ export async function startInProcessModel({ sim, pollIntervalMs }) {
 /** The fast-tier opcodes this profile answers, in the order the UPS model reads them. */
 export async function fastTierOpcodes(profile = "smartups-3g-120") {
   const sim = new SmartUpsSimulator({ profile });
-  const link = new LinkSession({ transport: new SimTransport({ simulator: sim }), logger: silentLogger() });
+  const link = new CatalogueLink(
+    new LinkSession({ transport: new SimTransport({ simulator: sim }), logger: silentLogger() }),
+  );
   try {
     await link.start();
     const caps = await link.discover();

@@ -1,8 +1,9 @@
-// Issue 7, side by side: NUT (Debian nut-server: /lib/nut/apcsmart + /lib/nut/upsd) and the bridge,
-// each on its own `upslink2mqtt simulate --pty --pacing` unit, the same power failures fired at both
-// in the same instant. NUT: time from the `!` byte to `OB` in ups.status as upsd serves it (asked
-// every 20 ms over upsd's TCP protocol, the `GET VAR` request `upsc` makes, without a process spawn
-// per poll). Bridge: time from the `!` byte to `<ups>/on_battery_mode` = true at a subscriber.
+// Issues 7 and 16, side by side: NUT (Debian nut-server: /lib/nut/apcsmart + /lib/nut/upsd) and the
+// bridge, each on its own `upslink2mqtt simulate --pty --pacing` unit, the same power failures fired
+// at both in the same instant. NUT: time from the `!` byte to `OB` in ups.status as upsd serves it
+// (asked every 20 ms over upsd's TCP protocol, the `GET VAR` request `upsc` makes, on a kept
+// connection). Bridge, two ways: the same GET VAR to its own NUT server (nut.listen), asked the same
+// way at the same rate, and `<ups>/on_battery_mode` = true at an MQTT subscriber.
 import { existsSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
@@ -71,6 +72,7 @@ export async function nutVersusBridge({ cycles, brokerUrl, pollEveryMs = 20, onP
   const nutLink = join(dir, "nut-ups");
   const bridgeLink = join(dir, "bridge-ups");
   const upsdPort = await freePort();
+  const bridgeNutPort = await freePort();
   const { writeFileSync } = await import("node:fs");
   writeFileSync(join(conf, "ups.conf"), `[bench]\n  driver = apcsmart\n  port = ${nutLink}\n`);
   writeFileSync(join(conf, "upsd.conf"), `LISTEN 127.0.0.1 ${upsdPort}\n`);
@@ -86,12 +88,14 @@ export async function nutVersusBridge({ cycles, brokerUrl, pollEveryMs = 20, onP
   writeJson(configFile, {
     mqtt: { url: brokerUrl, base_topic: "benchnut" },
     ups: { id: "ups", port: bridgeLink },
+    nut: { listen: `127.0.0.1:${bridgeNutPort}` },
     log: { level: "warn" },
   });
   const base = "benchnut/ups";
   const sub = await subscriber(brokerUrl, [`${base}/on_battery_mode`]);
   const bridge = startBridgeProcess(configFile);
   let client = null;
+  let bridgeNut = null;
   try {
     // upsd answers once the driver has read the unit.
     const deadline = Date.now() + 90_000;
@@ -108,9 +112,22 @@ export async function nutVersusBridge({ cycles, brokerUrl, pollEveryMs = 20, onP
       await sleep(250);
     }
     await sub.waitFor(`${base}/on_battery_mode`, (p) => p === "false", 0, 90_000);
+    for (const deadlineNut = Date.now() + 30_000; ; ) {
+      try {
+        bridgeNut ??= await upsdClient(bridgeNutPort, "ups");
+        if ((await bridgeNut.status()) === "OL") break;
+      } catch {
+        bridgeNut?.close();
+        bridgeNut = null;
+      }
+      if (Date.now() > deadlineNut)
+        throw new Error(`the bridge's NUT server never said OL: ${bridge.log().slice(-800)}`);
+      await sleep(250);
+    }
     await sleep(3000);
     const nut = { fail: [], restore: [] };
     const ours = { fail: [], restore: [] };
+    const oursNut = { fail: [], restore: [] };
     for (let i = 0; i < cycles; i++) {
       for (const step of [
         { line: "power fail", char: "!", nut: (s) => s.split(" ").includes("OB"), ob: "true", key: "fail" },
@@ -131,12 +148,14 @@ export async function nutVersusBridge({ cycles, brokerUrl, pollEveryMs = 20, onP
           nutSim.stamp(step.char, sentNut),
           bridgeSim.stamp(step.char, sentBridge),
         ]);
-        const [nutSeen, mqttSeen] = await Promise.all([
+        const [nutSeen, bridgeNutSeen, mqttSeen] = await Promise.all([
           pollUntil(client, step.nut, pollEveryMs, 30_000),
+          pollUntil(bridgeNut, step.nut, pollEveryMs, 30_000),
           sub.waitFor(`${base}/on_battery_mode`, (p) => p === step.ob, mark, 30_000),
         ]);
         await Promise.all([nutSim.answer(), bridgeSim.answer()]);
         nut[step.key].push(nutSeen - alertNut);
+        oursNut[step.key].push(bridgeNutSeen - alertBridge);
         ours[step.key].push(mqttSeen.at - alertBridge);
       }
       onProgress(i + 1);
@@ -147,11 +166,15 @@ export async function nutVersusBridge({ cycles, brokerUrl, pollEveryMs = 20, onP
       pollEveryMs,
       nut: { fail: summary(nut.fail), restore: summary(nut.restore) },
       bridge: { fail: summary(ours.fail), restore: summary(ours.restore) },
+      bridgeNut: { fail: summary(oursNut.fail), restore: summary(oursNut.restore) },
       ratioFail: ratio(nut.fail, ours.fail),
       ratioRestore: ratio(nut.restore, ours.restore),
+      ratioNutFail: ratio(nut.fail, oursNut.fail),
+      ratioNutRestore: ratio(nut.restore, oursNut.restore),
     };
   } finally {
     client?.close();
+    bridgeNut?.close();
     await sub.close();
     await stopChild(bridge);
     await stopChild(upsd);

@@ -44,6 +44,13 @@ function headline(r) {
       `NUT median ${fmt(r.nut.nut.fail.median, 0)} ms, bridge ${fmt(r.nut.bridge.fail.median, 1)} ms (×${fmt(r.nut.ratioFail, 0)})`,
       "—",
     ]);
+    if (r.nut.bridgeNut) {
+      rows.push([
+        "Power failure → `OB` at a NUT client (GET VAR): NUT apcsmart+upsd vs the bridge's NUT server",
+        `NUT median ${fmt(r.nut.nut.fail.median, 0)} ms (max ${fmt(r.nut.nut.fail.max, 0)}), bridge ${fmt(r.nut.bridgeNut.fail.median, 0)} ms (max ${fmt(r.nut.bridgeNut.fail.max, 0)})`,
+        "—",
+      ]);
+    }
   }
   return rows;
 }
@@ -231,7 +238,7 @@ export function renderMarkdown(r) {
       "",
       `Fast tier of the smartups-3g-120 profile, in order: ${r.fastTier.map((id) => `\`${id}\``).join(", ")}. Simulator pacing on, poll interval at its minimum (250 ms) so cycles come often; a cycle runs from the first request byte to the last byte of the last reply, and only cycles with exactly these requests (no alert, no other tier) count.`,
       "",
-      "- **wire floor** = (request bytes + reply bytes) × 10 bits / 2400 bit/s + the simulator's reply latency for each request, as observed (request byte received → first reply character handed over; the host can only wait for it, and the simulator derives it from the reply length in src/simulator/simulator.ts): what a real half-duplex exchange on an RS-232 line at 2400 8N1 with the same latencies costs.",
+      "- **wire floor** = (request bytes + reply bytes) × 10 bits / 2400 bit/s + the simulator's reply latency for each request, as observed (request byte received → first reply character handed over; the host can only wait for it, and the simulator derives it from the reply length in src/simulator/output.ts): what a real half-duplex exchange on an RS-232 line at 2400 8N1 with the same latencies costs.",
       "- **simulator floor** = per request, the same latency + k × 4.167 ms, k the position of the reply character the host acts on (CR, or `:` for `j`; the final LF for the last request). The simulator does not clock the host's request byte, hands each character over at the start of its 10 bit-times, and the bridge sends the next request as soon as the reply is framed (at CR) while the LF is still coming. That is three characters (12.5 ms) per request a real line would charge and the simulator does not, so on the simulator a cycle comes in *under* the wire floor; the target (within 15 % of the floor) is read as \"no more than 15 % over it\", and the bridge's own share is the turnaround below.",
       "- **bridge turnaround** = Σ (next request sent − the reply byte just before it received): the time the bridge itself adds.",
       "",
@@ -339,6 +346,46 @@ export function renderMarkdown(r) {
         "",
         `${n.cycles} cycles. NUT's figure includes up to 20 ms of polling resolution and upsd's hand-over from the driver. When apcsmart's reaction waits for its next status poll (every 2 s), the delay spreads over the poll interval: compare the medians with the p90 and max columns.`,
         "",
+        ...(n.bridgeNut === undefined
+          ? []
+          : [
+              "The same NUT client, on a kept connection asking every 20 ms, against the bridge's own NUT server (`nut.listen`, issue 16) in the same run:",
+              "",
+              table(
+                [
+                  "",
+                  "NUT upsd median ms",
+                  "NUT upsd max ms",
+                  "bridge NUT server median ms",
+                  "bridge NUT server p90 ms",
+                  "bridge NUT server max ms",
+                  "NUT / bridge (medians)",
+                ],
+                [
+                  [
+                    "power failure (`OB`)",
+                    fmt(n.nut.fail.median, 0),
+                    fmt(n.nut.fail.max, 0),
+                    fmt(n.bridgeNut.fail.median, 1),
+                    fmt(n.bridgeNut.fail.p90, 1),
+                    fmt(n.bridgeNut.fail.max, 1),
+                    `×${fmt(n.ratioNutFail, 0)}`,
+                  ],
+                  [
+                    "power restored (`OL`)",
+                    fmt(n.nut.restore.median, 0),
+                    fmt(n.nut.restore.max, 0),
+                    fmt(n.bridgeNut.restore.median, 1),
+                    fmt(n.bridgeNut.restore.p90, 1),
+                    fmt(n.bridgeNut.restore.max, 1),
+                    `×${fmt(n.ratioNutRestore, 0)}`,
+                  ],
+                ],
+              ),
+              "",
+              "The bridge's NUT server answers from the live model state, so its figure is the alert's trip through the link and the model plus the client's polling resolution (up to 20 ms, about 10 ms on average): the poller's interval does not enter it.",
+              "",
+            ]),
       );
     }
   }

@@ -5,7 +5,9 @@ import { redactConfig } from "../config/index.js";
 import { type DeviceDiscovery, discoverUps, humanize } from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
+import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
 import { bridgeInfo, MAX_RESPONSE_TOPIC_BYTES, responseTopicProblem } from "../mqtt/topics.js";
+import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
 import { CommandService, type Outcome } from "../ups/commands.js";
@@ -36,7 +38,7 @@ interface UpsRuntime {
   readonly commands: CommandService;
   discovery: DeviceDiscovery | null;
   stateTimer: NodeJS.Immediate | null;
-  publishedKeys: Set<string>;
+  publishedKeys: Set<KeyId>;
   pending: readonly Record<string, Value>[];
   /** A `pending` publication is scheduled for the end of this tick. */
   pendingQueued: boolean;
@@ -116,6 +118,17 @@ export class Bridge {
       mqttConnected: this.deps.mqtt.connected,
       upses: [...this.upses.values()].map((r) => ({ id: r.config.id, linkState: r.link.state })),
     };
+  }
+
+  /**
+   * Publishes an event of another part of the bridge (the NUT server) on `<base>/<ups>/event`,
+   * stamped with the time now. Unknown UPS ids are ignored.
+   */
+  publishUpsEvent(upsId: string, event: { readonly event_type: string } & Record<string, Value>): void {
+    const runtime = this.upses.get(upsId);
+    if (runtime === undefined || this.stopped) return;
+    const { event_type, ...rest } = event;
+    void this.publishEvent(runtime, { event_type, at: new Date().toISOString(), ...rest });
   }
 
   /** The UPS runtimes, for tests and the health check. */
@@ -365,15 +378,14 @@ export class Bridge {
       const refusal = this.responseTopicRefusal(message.responseTopic);
       if (refusal !== null) {
         this.log.warn({ topic: message.topic }, refusal);
+        // null: answered on response/<id> only, never on the unusable response topic.
         await this.respond(
           runtime,
-          {
-            status: "error",
-            action: requestId(request),
-            data: null,
-            error: { code: "invalid_response_topic", message: refusal },
-            transaction: request.transaction,
-          },
+          failed(
+            requestId(request),
+            { code: "invalid_response_topic", message: refusal },
+            request.transaction,
+          ),
           null,
         );
         return;
@@ -382,36 +394,10 @@ export class Bridge {
     const { commands } = runtime;
     switch (request.kind) {
       case "invalid":
-        await this.respond(
-          runtime,
-          {
-            status: "error",
-            action: request.id,
-            data: null,
-            error: request.error,
-            transaction: request.transaction,
-          },
-          message,
-        );
+        await this.respond(runtime, failed(request.id, request.error, request.transaction), message);
         return;
       case "command":
-        if (!CommandService.isAction(request.id)) {
-          await this.respond(
-            runtime,
-            {
-              status: "error",
-              action: request.id,
-              data: null,
-              error: {
-                code: "unknown_action",
-                message: `'${request.id}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.`,
-              },
-              transaction: request.transaction,
-            },
-            message,
-          );
-          return;
-        }
+        // The command service refuses an unknown id itself (unknown_action), before anything is sent.
         await this.respond(
           runtime,
           await commands.command(request.id, request.params, request.transaction),
@@ -447,19 +433,21 @@ export class Bridge {
     return `The MQTT 5 response topic of this request cannot be used: ${problem}. Nothing was done; send the request again with a response topic outside ${mqtt.base_topic}/ and ${homeassistant.discovery_prefix}/ (no + or #, at most ${MAX_RESPONSE_TOPIC_BYTES} bytes), or with none: the answer always comes on ${mqtt.base_topic}/<ups>/response/<id> as well.`;
   }
 
+  /** Publishes an outcome on `response/<id>` in the contract's envelope (the MQTT layer builds it). */
   private async respond(
     runtime: UpsRuntime,
     outcome: Outcome,
     request: IncomingMessage | null,
   ): Promise<void> {
-    const envelope = {
-      status: outcome.status,
-      action: outcome.action,
-      data: outcome.data,
-      error: outcome.error,
-      transaction: outcome.transaction ?? null,
-    };
-    const text = JSON.stringify(envelope);
+    const text = serializeEnvelope(
+      envelope({
+        status: outcome.status,
+        action: outcome.action,
+        data: outcome.data,
+        error: outcome.error,
+        transaction: outcome.transaction ?? null,
+      }),
+    );
     const topic = runtime.topics.response(outcome.action);
     try {
       // MQTT v5 requests that carry a response topic are answered there as well.
@@ -477,9 +465,24 @@ export class Bridge {
     try {
       await this.deps.mqtt.publish(topic, payload, { retain, qos: this.deps.config.mqtt.qos });
     } catch (error) {
-      this.log.warn({ topic, err: error instanceof Error ? error.message : String(error) }, "publish failed");
+      // Stopping closes the connection under publications still in flight (a republish after a
+      // connect, a state update): losing them is what a stop means, not something to warn about.
+      const level = this.stopped ? "debug" : "warn";
+      this.log[level](
+        { topic, err: error instanceof Error ? error.message : String(error) },
+        "publish failed",
+      );
     }
   }
+}
+
+/** The outcome of a request refused before it reached the command service. */
+function failed(
+  action: string,
+  error: NonNullable<Outcome["error"]>,
+  transaction: Value | undefined,
+): Outcome {
+  return { status: "error", action, data: null, error, transaction };
 }
 
 /** How long a stop waits for each `offline` publication to be acknowledged. */

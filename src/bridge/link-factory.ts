@@ -1,14 +1,14 @@
-// Builds the link for one configured UPS: the transport its port names, and a session with the
-// configured timeouts and retries.
+// Builds the link for one configured UPS: the transport its port names, a session with the
+// configured timeouts and retries, and the UPS layer's view of it in catalogue rows.
 import type { Config, UpsConfig } from "../config/index.js";
 import { createTransport } from "../link/create.js";
 import { LinkSession } from "../link/session.js";
 import type { Logger } from "../log.js";
-import type { UpsLink } from "../ups/link.js";
+import { CatalogueLink } from "../ups/catalogue-link.js";
 
-export function createUpsLink(ups: UpsConfig, config: Config, logger: Logger): LinkSession & UpsLink {
+export function createUpsLink(ups: UpsConfig, config: Config, logger: Logger): CatalogueLink {
   const transport = createTransport(ups.port, { cable: ups.cable, logger: logger.child({ ups: ups.id }) });
-  return new LinkSession({
+  const session = new LinkSession({
     transport,
     logger: logger.child({ ups: ups.id }),
     options: {
@@ -20,4 +20,5 @@ export function createUpsLink(ups: UpsConfig, config: Config, logger: Logger): L
       lostAfterFailures: config.link.lost_after_failures,
     },
   });
+  return new CatalogueLink(session);
 }

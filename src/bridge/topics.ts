@@ -1,6 +1,18 @@
 // Every topic of one UPS, bound to its base topic and id, built from the MQTT topic map.
 import type { DiscoveryTopics } from "../homeassistant/discovery.js";
 import * as t from "../mqtt/topics.js";
+import type { KeyId } from "../protocol/catalogue/index.js";
+
+/** The Home Assistant `update` entity's state: installed/latest version and the release summary. */
+export const FIRMWARE_UPDATE_KEY = "firmware_update";
+
+/**
+ * The rule of `RESERVED_KEYS`: a state key is a topic level beside `state`, `command`, `response`,
+ * …, so none may take one of their names (a key `state` would overwrite the state JSON). A catalogue
+ * id or bridge key that breaks it does not compile here.
+ */
+type ReservedKey = Extract<KeyId | typeof FIRMWARE_UPDATE_KEY, (typeof t.RESERVED_KEYS)[number]>;
+export type KeysAreNotReserved<Clash extends never = ReservedKey> = Clash;
 
 export interface BridgeTopics {
   readonly base: string;
@@ -39,8 +51,7 @@ export function bridgeTopics(base: string, ups: string, discoveryPrefix: string)
     cancel: t.cancel(base, ups),
     response: (id: string) => t.response(base, ups, id),
     pending: t.pending(base, ups),
-    // The Home Assistant `update` entity's state: installed/latest version and the release summary.
-    firmwareUpdate: t.key(base, ups, "firmware_update"),
+    firmwareUpdate: t.key(base, ups, FIRMWARE_UPDATE_KEY),
     discovery: (deviceId: string) => t.discovery(discoveryPrefix, deviceId),
     commandFilter: t.command(base, ups, "+"),
     setFilter: t.set(base, ups, "+"),

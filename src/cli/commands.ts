@@ -1,7 +1,7 @@
 // `upslink2mqtt commands [--json]`: the catalogue the bridge knows, from the one table in
-// src/protocol/catalogue.ts (actions, queries, settings, the edit modifier), then the feedbacks and
+// src/protocol/catalogue/ (actions, queries, settings, the edit modifier), then the feedbacks and
 // the alert events.
-import { CATALOGUE, EVENTS, FEEDBACKS, opcodeText } from "../protocol/catalogue.js";
+import { CATALOGUE, EVENTS, FEEDBACKS, opcodeText } from "../protocol/catalogue/index.js";
 import { byteName } from "../protocol/escape.js";
 import { type Command, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 

@@ -25,7 +25,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import("./simulate.js")).simulateCommand,
   },
   schema: {
-    summary: "print the configuration's JSON Schema (the same as config.schema.json)",
+    summary:
+      "every configuration key, readable: schema --table; without it the JSON Schema (config.schema.json)",
     load: async () => (await import("./schema.js")).schemaCommand,
   },
   health: {

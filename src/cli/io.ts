@@ -1,4 +1,4 @@
-// What a command may use of the outside world. Only src/main.ts builds one from `process`, so every
+// What a command may use of the outside world. Only src/start.ts builds one from `process`, so every
 // command can be run in tests with its own streams and environment.
 import type { Readable, Writable } from "node:stream";
 

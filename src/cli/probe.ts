@@ -3,17 +3,14 @@
 // the setting allows) and prints them as a table or as JSON. Nothing is changed on the UPS: only
 // queries and setting reads go out, never `-` or an action.
 
-import type { Capabilities } from "../link/capabilities.js";
 import { createTransport } from "../link/create.js";
 import { LinkSession } from "../link/session.js";
 import { CABLES, type Cable } from "../link/transport.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.js";
-import { CATALOGUE } from "../protocol/catalogue.js";
 import { asUpsLinkError, isUpsLinkError } from "../protocol/errors.js";
-import { escapeBytes } from "../protocol/escape.js";
-import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
-import type { CatalogueRow, Unit, Value } from "../protocol/types.js";
 import { UNIT_TEXT } from "../protocol/units.js";
+import { CatalogueLink } from "../ups/catalogue-link.js";
+import { type ProbeReport, probeUps, type Reading } from "../ups/probe.js";
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
 const USAGE = [
@@ -89,79 +86,6 @@ function isCable(text: string): text is Cable {
 function intEnv(env: CliIo["env"], name: string): number | undefined {
   const text = env[name];
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
-}
-
-interface Reading {
-  readonly id: string;
-  readonly label: string;
-  readonly value: Value;
-  readonly unit: Unit | null;
-  readonly raw: string | null;
-  /** Why there is no value (not now, no answer, unreadable reply). */
-  readonly note: string | null;
-}
-
-interface SettingReading extends Reading {
-  readonly allowed: readonly string[] | null;
-}
-
-export interface ProbeReport {
-  readonly port: string;
-  readonly identity: Capabilities["identity"];
-  readonly protocolLevel: number | null;
-  readonly capabilitySource: Capabilities["source"];
-  readonly measureUps: boolean;
-  readonly alerts: readonly string[];
-  readonly actions: readonly string[];
-  readonly readings: readonly Reading[];
-  readonly settings: readonly SettingReading[];
-  /** APC's latest firmware for this UPS ID, when the firmware string names one (AP9620 units). */
-  readonly firmwareAdvice: FirmwareAdvice | null;
-}
-
-/** Rows shown in the identity block or read as part of discovery: not repeated as readings. */
-const NOT_A_READING = new Set(["all_commands_available", "read_all_eeprom"]);
-
-async function readRow(session: LinkSession, row: CatalogueRow): Promise<Reading> {
-  const base = { id: row.id, label: row.label, unit: row.unit };
-  try {
-    const raw = await session.query(row.id, { priority: "user" });
-    const decoded = row.decode === null ? { ok: true as const, value: raw } : row.decode(raw);
-    const printable = escapeBytes(Array.from(raw, (char) => char.charCodeAt(0) & 0xff));
-    if (!decoded.ok) return { ...base, value: null, raw: printable, note: decoded.error };
-    return { ...base, value: decoded.value, raw: printable, note: null };
-  } catch (error) {
-    const failure = asUpsLinkError(error);
-    const note = failure.code === "not_supported" ? "NA (not available now)" : failure.message;
-    return { ...base, value: null, raw: null, note };
-  }
-}
-
-export async function probeUps(session: LinkSession): Promise<ProbeReport> {
-  const caps = await session.discover();
-  const readings: Reading[] = [];
-  const settings: SettingReading[] = [];
-  for (const row of CATALOGUE) {
-    if (!caps.supported.has(row.id) || NOT_A_READING.has(row.id)) continue;
-    if (row.kind === "query") readings.push(await readRow(session, row));
-    else if (row.kind === "setting") {
-      settings.push({ ...(await readRow(session, row)), allowed: caps.settingValues[row.id] ?? null });
-    }
-  }
-  return {
-    port: session.transport.description,
-    identity: caps.identity,
-    protocolLevel: caps.protocolLevel,
-    capabilitySource: caps.source,
-    measureUps: caps.measureUps,
-    alerts: [...caps.alerts],
-    actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)).map(
-      (row) => row.id,
-    ),
-    readings,
-    settings,
-    firmwareAdvice: findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware),
-  };
 }
 
 function valueText(reading: Reading): string {
@@ -242,12 +166,12 @@ export const probeCommand: Command = async (args, io) => {
     level !== undefined && (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : "silent";
   const logger = createLogger({ level: logLevel, destination: io.stderr });
 
-  let session: LinkSession;
+  let link: CatalogueLink;
   try {
     const transport = createTransport(parsed.args.port, { cable: parsed.args.cable, logger });
     const handshakeRetries = intEnv(io.env, "UPSLINK_LINK_HANDSHAKE_RETRIES");
     const queryTimeoutMs = intEnv(io.env, "UPSLINK_LINK_QUERY_TIMEOUT_MS");
-    session = new LinkSession({
+    const session = new LinkSession({
       transport,
       logger,
       reconnect: false,
@@ -256,6 +180,7 @@ export const probeCommand: Command = async (args, io) => {
         ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }),
       },
     });
+    link = new CatalogueLink(session);
   } catch (error) {
     writeLine(io.stderr, `probe: ${asUpsLinkError(error).message}`);
     return isUpsLinkError(error) && error.code === "config_invalid" ? EXIT_USAGE : EXIT_FAILURE;
@@ -263,14 +188,14 @@ export const probeCommand: Command = async (args, io) => {
 
   try {
     // Port errors and "no SM" come out of start() as one actionable sentence each.
-    await session.start();
-    const report = await probeUps(session);
+    await link.start();
+    const report = await probeUps(link);
     writeLine(io.stdout, parsed.args.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return EXIT_OK;
   } catch (error) {
     writeLine(io.stderr, asUpsLinkError(error, "link_down").message);
     return EXIT_FAILURE;
   } finally {
-    await session.stop();
+    await link.stop();
   }
 };

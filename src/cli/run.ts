@@ -5,15 +5,17 @@ import { createUpsLink } from "../bridge/link-factory.js";
 import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
 import { MqttConnection } from "../mqtt/connection.js";
+import { createNutServer, type NutServer } from "../nut/index.js";
 import { isUpsLinkError } from "../protocol/errors.js";
 import type { UpsLink } from "../ups/link.js";
+import { VERSION } from "../version.js";
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
 
 const HELP = `Usage: upslink2mqtt [run] [--config FILE] [--<key>=<value> ...]
 
 Runs the bridge. Configuration, later wins: defaults, the file (--config FILE or UPSLINK_CONFIG),
 UPSLINK_* environment variables, then flags named after the keys (e.g. --mqtt.url=mqtt://host).
-\`upslink2mqtt schema\` prints every key with its default and allowed values.`;
+\`upslink2mqtt schema --table\` lists every key with its variable, default and allowed values.`;
 
 export const runCommand: Command = async (args, io) => {
   if (args.includes("--help") || args.includes("-h")) {
@@ -27,13 +29,13 @@ export const runCommand: Command = async (args, io) => {
     writeLine(io.stderr, `upslink2mqtt: ${error instanceof Error ? error.message : String(error)}`);
     writeLine(
       io.stderr,
-      "Run `upslink2mqtt --help` for the commands, `upslink2mqtt schema` for every configuration key.",
+      "Run `upslink2mqtt --help` for the commands, `upslink2mqtt schema --table` for every configuration key.",
     );
     return isUpsLinkError(error) && error.code !== "config_invalid" && error.code !== "usage"
       ? EXIT_FAILURE
       : EXIT_USAGE;
   }
-  const logger = createLogger({ level: config.log.level });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   return runBridge(config, logger, io);
 };
 
@@ -86,6 +88,17 @@ export async function runBridge(
     await bridge.stop().catch(() => undefined);
     return EXIT_FAILURE;
   }
+  let nut: NutServer | null = null;
+  try {
+    nut = await startNut(config, bridge, logger);
+  } catch (error) {
+    const message = `the NUT server could not listen on ${config.nut.listen?.host}:${config.nut.listen?.port}: ${error instanceof Error ? error.message : String(error)}`;
+    log.error(message);
+    writeLine(io.stderr, `upslink2mqtt: ${message}`);
+    health?.stop();
+    await bridge.stop().catch(() => undefined);
+    return EXIT_FAILURE;
+  }
   log.info(
     { upses: config.upses.map((u) => ({ id: u.id, port: u.port })), mqtt: config.mqtt.base_topic },
     "bridge running",
@@ -94,6 +107,28 @@ export async function runBridge(
   const signal = await io.stopSignal;
   log.info({ signal }, "stopping");
   health?.stop();
+  await nut?.stop();
   await bridge.stop();
   return EXIT_OK;
+}
+
+/** The NUT network server when `nut.listen` is set: it reads the bridge's UPSes, its events go to MQTT. */
+async function startNut(config: Config, bridge: Bridge, logger: Logger): Promise<NutServer | null> {
+  const listen = config.nut.listen;
+  if (listen === null) return null;
+  const upses = config.upses.flatMap((ups) => {
+    const runtime = bridge.runtimes.get(ups.id);
+    return runtime === undefined ? [] : [{ config: ups, model: runtime.model, commands: runtime.commands }];
+  });
+  const server = createNutServer({
+    nut: config.nut,
+    listen,
+    upses,
+    allowDestructive: config.commands.allow_destructive,
+    version: VERSION,
+    logger,
+  });
+  server.on("event", ({ ups, ...event }) => bridge.publishUpsEvent(ups, event));
+  await server.start();
+  return server;
 }

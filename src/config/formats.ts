@@ -2,6 +2,7 @@
 // flags), how to check a value and say what is allowed, how to describe itself for the docs, and how
 // to express itself in JSON Schema. The convict schema names these formats; convict calls them.
 import convict from "convict";
+import { SHUTDOWN_METHOD_NAMES } from "../protocol/catalogue/index.js";
 
 /** One leaf of the convict schema, with the extra fields our formats read. */
 export interface FieldSpec {
@@ -54,7 +55,8 @@ const TRUE_TEXT = new Set(["true", "1", "yes", "on"]);
 const FALSE_TEXT = new Set(["false", "0", "no", "off"]);
 
 export const MQTT_URL_SCHEMES = ["mqtt", "mqtts", "ws", "wss"] as const;
-export const SHUTDOWN_METHODS = ["S", "@", "K", "Z", "CS"] as const;
+/** The shutdown methods are defined by the catalogue's actions (NUT's advorder letters). */
+export const SHUTDOWN_METHODS = SHUTDOWN_METHOD_NAMES;
 
 /**
  * The UPS id becomes a topic level next to `bridge` (`<base>/bridge/state`), so `bridge` itself
@@ -122,6 +124,85 @@ function coerceThreshold(text: string): unknown {
 }
 
 const identity = (text: string): unknown => text;
+
+/** `host:port`, the host an IPv4 or IPv6 address (in brackets) or a name; empty means off. */
+export const LISTEN_PATTERN = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
+
+/** The host and port of a `host:port` listen address, or null for empty (off) or malformed text. */
+export function parseListen(text: string): { readonly host: string; readonly port: number } | null {
+  const match = LISTEN_PATTERN.exec(text.trim());
+  if (match === null) return null;
+  const port = Number(match[3]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return { host: match[1] ?? match[2] ?? "", port };
+}
+
+function checkListen(value: unknown): string | null {
+  if (value === "" || (typeof value === "string" && parseListen(value) !== null)) return null;
+  return "must be host:port (e.g. 0.0.0.0:3493, 127.0.0.1:3493 or [::]:3493), or empty for off";
+}
+
+export const NUT_USER_FIELDS = ["username", "password", "upsmon", "instcmds", "actions"] as const;
+export const NUT_USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+const NUT_COMMAND_PATTERN = /^[A-Za-z0-9.]{1,64}$/;
+export const NUT_ACTIONS = ["SET", "FSD"] as const;
+export const UPSMON_ROLES = ["primary", "secondary"] as const;
+
+const NUT_USERS_EXAMPLE =
+  '[{username: monuser, password: "…", upsmon: secondary}, {username: admin, password: "…", instcmds: [test.battery.start], actions: [SET]}]';
+
+/**
+ * NUT users, from the configuration file only: a list of `{username, password, upsmon?, instcmds?,
+ * actions?}`. The problem names the item and field, never the password.
+ */
+function checkNutUsers(value: unknown): string | null {
+  if (!Array.isArray(value)) {
+    return `must be a list of users in the configuration file (it cannot come from the environment or a flag), e.g. ${NUT_USERS_EXAMPLE}`;
+  }
+  const seen = new Set<string>();
+  for (const [index, item] of value.entries()) {
+    const at = `item ${index}`;
+    if (typeof item !== "object" || item === null || Array.isArray(item))
+      return `must hold mappings; ${at} is not one (e.g. ${NUT_USERS_EXAMPLE})`;
+    const user = item as Record<string, unknown>;
+    const unknown = Object.keys(user).find((key) => !(NUT_USER_FIELDS as readonly string[]).includes(key));
+    if (unknown !== undefined)
+      return `${at} has an unknown field "${unknown}"; allowed: ${NUT_USER_FIELDS.join(", ")}`;
+    if (typeof user.username !== "string" || !NUT_USERNAME_PATTERN.test(user.username))
+      return `${at} needs a username of 1 to 64 letters, digits, . _ @ -`;
+    if (seen.has(user.username)) return `${at} repeats the username "${user.username}"`;
+    seen.add(user.username);
+    const password = user.password;
+    if (
+      typeof password !== "string" ||
+      password === "" ||
+      password.length > 256 ||
+      /[\u0000-\u001f\u007f]/.test(password)
+    )
+      return `user "${user.username}" needs a password: 1 to 256 characters, no control characters`;
+    if (
+      user.upsmon !== undefined &&
+      user.upsmon !== null &&
+      !(UPSMON_ROLES as readonly unknown[]).includes(user.upsmon)
+    )
+      return `user "${user.username}": upsmon must be "primary" or "secondary" (or left out)`;
+    const commands = user.instcmds ?? [];
+    if (
+      !Array.isArray(commands) ||
+      !commands.every((c) => typeof c === "string" && NUT_COMMAND_PATTERN.test(c))
+    )
+      return `user "${user.username}": instcmds must be a list of NUT command names (e.g. [test.battery.start, shutdown.return]) or [ALL]`;
+    const actions = user.actions ?? [];
+    if (
+      !Array.isArray(actions) ||
+      !actions.every(
+        (a) => typeof a === "string" && (NUT_ACTIONS as readonly string[]).includes(a.toUpperCase()),
+      )
+    )
+      return `user "${user.username}": actions must be a list of ${listText(NUT_ACTIONS)}`;
+  }
+  return null;
+}
 
 const FORMATS = {
   int_range: {
@@ -225,6 +306,33 @@ const FORMATS = {
       uniqueItems: true,
     }),
   },
+  listen_address: {
+    coerce: (text) => text.trim(),
+    check: checkListen,
+    describe: () => "host:port, or empty for off",
+    jsonSchema: () => ({ type: "string", pattern: `^$|${LISTEN_PATTERN.source}` }),
+  },
+  nut_users: {
+    // File only: text from the environment or a flag is kept as text, which the check refuses.
+    coerce: identity,
+    check: checkNutUsers,
+    describe: () => "list of {username, password, upsmon, instcmds, actions} (configuration file only)",
+    jsonSchema: () => ({
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["username", "password"],
+        properties: {
+          username: { type: "string", pattern: NUT_USERNAME_PATTERN.source },
+          password: { type: "string", minLength: 1, maxLength: 256 },
+          upsmon: { enum: [...UPSMON_ROLES, null] },
+          instcmds: { type: "array", items: { type: "string", pattern: NUT_COMMAND_PATTERN.source } },
+          actions: { type: "array", items: { enum: [...NUT_ACTIONS] } },
+        },
+      },
+    }),
+  },
   threshold: {
     coerce: coerceThreshold,
     check: (value, spec) => {
@@ -255,10 +363,6 @@ function formatOf(spec: FieldSpec): Format {
 export function checkValue(spec: FieldSpec, value: unknown): string | null {
   if (value === null && spec.nullable === true) return null;
   return formatOf(spec).check(value, spec);
-}
-
-export function coerceText(spec: FieldSpec, text: string): unknown {
-  return formatOf(spec).coerce(text);
 }
 
 export function describeFormat(spec: FieldSpec): string {

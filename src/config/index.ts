@@ -18,6 +18,8 @@ export type {
   LinkConfig,
   LoadConfigInput,
   MqttConfig,
+  NutConfig,
+  NutUserConfig,
   ShutdownMethod,
   ShutdownPolicyConfig,
   UpsConfig,

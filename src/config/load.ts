@@ -6,9 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import convict from "convict";
-import type { LogLevel } from "../log.js";
+import type { LogFormat, LogLevel } from "../log.js";
 import { UpsLinkError } from "../protocol/errors.js";
-import { checkValue, describeFormat, registerFormats } from "./formats.js";
+import { checkValue, describeFormat, parseListen, registerFormats } from "./formats.js";
 import { displayValue } from "./redact.js";
 import {
   CONFIG_FILE_ENV,
@@ -21,7 +21,15 @@ import {
   UPS_SCHEMA,
 } from "./schema.js";
 import { parseArgs, readConfigFile } from "./sources.js";
-import type { Cable, Config, LoadConfigInput, MqttConfig, ShutdownMethod, UpsConfig } from "./types.js";
+import type {
+  Cable,
+  Config,
+  LoadConfigInput,
+  MqttConfig,
+  NutUserConfig,
+  ShutdownMethod,
+  UpsConfig,
+} from "./types.js";
 
 registerFormats();
 
@@ -214,14 +222,18 @@ export function loadConfig(input: LoadConfigInput): Config {
     const problem = checkValue(key.spec, value);
     if (problem !== null) problems.push(problemFor(key, key.path, originOf(key.path), value, problem));
   }
-  for (const path of ["mqtt.ca", "mqtt.cert", "mqtt.key"])
+  for (const path of ["mqtt.ca", "mqtt.cert", "mqtt.key", "nut.certfile", "nut.keyfile"])
     checkReadable(problems, keyOf(path), getAt(values, path));
-  if ((getAt(values, "mqtt.cert") === null) !== (getAt(values, "mqtt.key") === null)) {
-    problems.push({
-      key: "mqtt.cert",
-      message:
-        "mqtt.cert and mqtt.key (UPSLINK_MQTT_CERT, UPSLINK_MQTT_KEY) go together: set both or neither.",
-    });
+  for (const [cert, key] of [
+    ["mqtt.cert", "mqtt.key"],
+    ["nut.certfile", "nut.keyfile"],
+  ] as const) {
+    if ((getAt(values, cert) === null) !== (getAt(values, key) === null)) {
+      problems.push({
+        key: cert,
+        message: `${cert} and ${key} (${keyOf(cert).env}, ${keyOf(key).env}) go together: set both or neither.`,
+      });
+    }
   }
   for (const [min, max] of [
     ["mqtt.reconnect_period_ms", "mqtt.reconnect_max_ms"],
@@ -388,6 +400,33 @@ function buildConfig(values: unknown, upses: readonly UpsConfig[]): Config {
       reconnect_max_ms: int(values, "link.reconnect_max_ms"),
       lost_after_failures: int(values, "link.lost_after_failures"),
     },
-    log: { level: text(values, "log.level") as LogLevel },
+    nut: {
+      listen: parseListen(text(values, "nut.listen")),
+      certfile: textOrNull(values, "nut.certfile"),
+      keyfile: textOrNull(values, "nut.keyfile"),
+      users: nutUsers(getAt(values, "nut.users")),
+      max_clients: int(values, "nut.max_clients"),
+      idle_timeout_s: int(values, "nut.idle_timeout_s"),
+    },
+    log: {
+      level: text(values, "log.level") as LogLevel,
+      format: textOrNull(values, "log.format") as LogFormat | null,
+    },
   };
+}
+
+/** The checked `nut.users` list with its optional fields filled in. */
+function nutUsers(value: unknown): NutUserConfig[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item: Record<string, unknown>) => ({
+    username: String(item.username),
+    password: String(item.password),
+    upsmon: item.upsmon === "primary" || item.upsmon === "secondary" ? item.upsmon : null,
+    instcmds: Array.isArray(item.instcmds) ? item.instcmds.map(String) : [],
+    actions: Array.isArray(item.actions)
+      ? item.actions
+          .map((a) => String(a).toUpperCase())
+          .filter((a): a is "SET" | "FSD" => a === "SET" || a === "FSD")
+      : [],
+  }));
 }

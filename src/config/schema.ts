@@ -1,7 +1,8 @@
 // The configuration schema: the source of truth for keys, defaults, ranges, docs, environment names
 // and flags. Environment names and flags are derived mechanically from the dotted path (the
 // contract's table is a consequence of this file, not a second list).
-import { LOG_LEVELS } from "../log.js";
+import { CABLES } from "../link/transport.js";
+import { LOG_FORMATS, LOG_LEVELS } from "../log.js";
 import { describeFormat, type FieldSpec, type FormatName, SHUTDOWN_METHODS } from "./formats.js";
 
 export type SchemaNode = FieldSpec | { readonly [key: string]: SchemaNode };
@@ -64,7 +65,7 @@ const UPS_FIELDS = {
     doc: "The UPS cable. 940-0024C is the standard smart-signalling cable (DTR/RTS untouched); 940-0095B needs DTR=1, RTS=0.",
     default: "940-0024C",
     format: "choice",
-    values: ["940-0024C", "940-0095B"],
+    values: CABLES,
   },
   name: {
     doc: "Display name (Home Assistant device name). null: the model name the UPS reports.",
@@ -294,12 +295,58 @@ const TREE = {
       max: 100,
     },
   },
+  nut: {
+    listen: {
+      doc: "host:port of the NUT network server (RFC 9271) that upsmon, Synology DSM, Proxmox, QNAP, TrueNAS and WinNUT read; each UPS is a NUT UPS named by its id. Empty: off. NUT's port is 3493.",
+      default: "",
+      format: "listen_address",
+    },
+    certfile: {
+      doc: "PEM certificate for STARTTLS on the NUT server. null: STARTTLS is answered FEATURE-NOT-CONFIGURED.",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+    keyfile: {
+      doc: "PEM private key of nut.certfile.",
+      default: null,
+      format: "file_path",
+      nullable: true,
+    },
+    users: {
+      doc: "NUT users (configuration file only): username, password, upsmon (primary or secondary: may LOGIN; primary also FSD), instcmds (NUT command names; ALL grants only non-destructive ones, a destructive one must be named and needs commands.allow_destructive, and then runs without the MQTT confirmation) and actions (SET, FSD).",
+      default: [],
+      format: "nut_users",
+      sensitive: true,
+    },
+    max_clients: {
+      doc: "Most NUT clients connected at once; more are refused.",
+      default: 32,
+      format: "int_range",
+      min: 1,
+      max: 1024,
+    },
+    idle_timeout_s: {
+      doc: "A NUT client that sends nothing for this many seconds is disconnected (upsd: 60; upsmon polls every 5 s).",
+      default: 60,
+      format: "int_range",
+      min: 5,
+      max: 3600,
+    },
+  },
   log: {
     level: {
       doc: "Log level: trace (wire bytes), debug, info, warn, error, fatal or silent.",
       default: "info",
       format: "choice",
       values: [...LOG_LEVELS],
+    },
+    format: {
+      doc: "Log form: pretty (one readable line a record) or json (one JSON object a line, for log collectors). null: pretty when the log goes to a terminal, else json.",
+      default: null,
+      format: "choice",
+      values: [...LOG_FORMATS],
+      nullable: true,
     },
   },
 } as const satisfies TreeInput;

@@ -1,9 +1,11 @@
 // The normalized configuration every module receives: defaults applied, values checked, one list of
 // UPSes whatever form the source used.
-import type { LogLevel } from "../log.js";
+import type { Cable } from "../link/transport.js";
+import type { LogFormat, LogLevel } from "../log.js";
+import type { ShutdownMethod } from "../protocol/catalogue/index.js";
 
-export type Cable = "940-0024C" | "940-0095B";
-export type ShutdownMethod = "S" | "@" | "K" | "Z" | "CS";
+/** One list of cables, the link's (the 940-0095B needs DTR=1, RTS=0); one of shutdown methods, the catalogue's. */
+export type { Cable, ShutdownMethod };
 
 export interface MqttConfig {
   readonly url: string;
@@ -61,6 +63,24 @@ export interface LinkConfig {
   readonly lost_after_failures: number;
 }
 
+export interface NutUserConfig {
+  readonly username: string;
+  readonly password: string;
+  readonly upsmon: "primary" | "secondary" | null;
+  readonly instcmds: readonly string[];
+  readonly actions: readonly ("SET" | "FSD")[];
+}
+
+export interface NutConfig {
+  /** null: the NUT server is off. */
+  readonly listen: { readonly host: string; readonly port: number } | null;
+  readonly certfile: string | null;
+  readonly keyfile: string | null;
+  readonly users: readonly NutUserConfig[];
+  readonly max_clients: number;
+  readonly idle_timeout_s: number;
+}
+
 export interface Config {
   readonly mqtt: MqttConfig;
   readonly homeassistant: { readonly enabled: boolean; readonly discovery_prefix: string };
@@ -70,7 +90,8 @@ export interface Config {
   readonly commands: CommandsConfig;
   readonly shutdown_policy: ShutdownPolicyConfig;
   readonly link: LinkConfig;
-  readonly log: { readonly level: LogLevel };
+  readonly nut: NutConfig;
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat | null };
 }
 
 export interface LoadConfigInput {

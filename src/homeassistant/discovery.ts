@@ -1,12 +1,14 @@
 // Home Assistant device discovery (CONTRACT.md "Home Assistant discovery"), derived from the keys the
-// UPS supports and the catalogue rows behind them. One retained config per UPS at
-// `<prefix>/device/<device id>/config`. Nothing here publishes: the bridge does.
-import { CATALOGUE, EVENTS } from "../protocol/catalogue.js";
-import { findFirmwareAdvice } from "../protocol/firmware.js";
-import type { CatalogueRow, Unit, Value } from "../protocol/types.js";
+// UPS supports and the catalogue rows behind them: each row, feedback, bit and derived state says
+// how it appears (`ha`: platform, device class, category, enabled by default); this module only
+// shapes the components. One retained config per UPS at `<prefix>/device/<device id>/config`.
+// Nothing here publishes: the bridge does.
+import { CATALOGUE, EVENTS, type HaEntity } from "../protocol/catalogue/index.js";
+import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
+import type { ActionRow, Unit, Value } from "../protocol/types.js";
+import type { Capabilities } from "../ups/capabilities.js";
 import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
-import type { UpsCapabilities } from "../ups/link.js";
 
 export interface DiscoveryTopics {
   readonly bridgeState: string;
@@ -29,28 +31,23 @@ export interface DiscoveryIdentity {
   readonly firmware: string | null;
 }
 
-export interface FirmwareAdvice {
-  readonly installed: string;
-  readonly latest: string;
-  readonly summary: string;
-}
-
 export interface DiscoveryInput {
   readonly identity: DiscoveryIdentity;
   readonly keys: readonly KeySpec[];
-  /** Supported action rows (kind `action`), in catalogue order. */
-  readonly actions: readonly CatalogueRow[];
+  /** Supported action rows, in catalogue order. */
+  readonly actions: readonly ActionRow[];
   /** Extra actions the bridge offers beyond the catalogue (e.g. `shutdown_return`). */
   readonly compositeActions: readonly {
     readonly id: string;
     readonly label: string;
     readonly destructive: boolean;
+    readonly ha: HaEntity | null;
   }[];
   readonly events: readonly string[];
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;
   readonly origin: { readonly name: string; readonly swVersion: string; readonly supportUrl: string };
-  readonly firmware: FirmwareAdvice | null;
+  readonly firmware: Pick<FirmwareAdvice, "installed" | "latest" | "summary"> | null;
 }
 
 export type Component = { readonly platform: string; readonly unique_id: string } & {
@@ -67,7 +64,7 @@ export interface DeviceDiscovery {
 export interface UpsDiscoveryOptions {
   readonly upsId: string;
   readonly name: string;
-  readonly caps: UpsCapabilities;
+  readonly caps: Capabilities;
   readonly keys: readonly KeySpec[];
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;
@@ -87,7 +84,10 @@ export function discoverUps(options: UpsDiscoveryOptions): DeviceDiscovery {
       firmware: caps.identity.firmware,
     },
     keys: options.keys,
-    actions: CATALOGUE.filter((row) => row.kind === "action" && caps.supported.has(row.id)),
+    actions: CATALOGUE.filter(
+      (row): row is Extract<(typeof CATALOGUE)[number], ActionRow> =>
+        row.kind === "action" && caps.supported.has(row.id),
+    ),
     compositeActions: COMPOSITE_ACTIONS,
     events: [...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id), ...COMMAND_EVENTS],
     allowDestructive: options.allowDestructive,
@@ -115,54 +115,34 @@ export function sanitizeId(text: string): string {
   );
 }
 
-interface UnitClass {
-  readonly unit: string;
-  readonly deviceClass: string | null;
-}
-
-/** Unit → Home Assistant unit and device class (HA rejects mismatched unit/class pairs). */
-const UNIT_CLASSES: Readonly<Record<Unit, UnitClass>> = {
-  Vac: { unit: "V", deviceClass: "voltage" },
-  Vdc: { unit: "V", deviceClass: "voltage" },
-  Hz: { unit: "Hz", deviceClass: "frequency" },
-  degC: { unit: "°C", deviceClass: "temperature" },
-  A: { unit: "A", deviceClass: "current" },
-  minutes: { unit: "min", deviceClass: "duration" },
-  seconds: { unit: "s", deviceClass: "duration" },
-  percent_rh: { unit: "%", deviceClass: "humidity" },
-  percent: { unit: "%", deviceClass: null },
+/** The catalogue's units as Home Assistant writes them. */
+export const HA_UNITS: Readonly<Record<Unit, string>> = {
+  Vac: "V",
+  Vdc: "V",
+  Hz: "Hz",
+  degC: "°C",
+  A: "A",
+  minutes: "min",
+  seconds: "s",
+  percent_rh: "%",
+  percent: "%",
 };
 
-/** Queries whose feedback carries the same value: the entity is made for the feedback only. */
-function feedbackSources(keys: readonly KeySpec[]): Set<string> {
-  const sources = new Set<string>();
-  for (const spec of keys) if (spec.kind === "feedback") sources.add(spec.feedback.sourceQuery);
-  return sources;
-}
-
-/** Entities enabled by default: what users ask for first (runtime, voltages, load, charge). */
-const PRIMARY = new Set([
-  "battery_capacity_percent",
-  "run_time_remaining_minutes",
-  "line_voltage_vac",
-  "output_voltage_vac",
-  "battery_voltage_vdc",
-  "internal_temperature_c",
-  "load_power_percent",
-  "load_current",
-  "apparent_load_power",
-  "power_state",
-  "on_battery_mode",
-  "low_battery_condition",
-  "replace_battery_condition",
-  "overloaded_output",
-  "shutdown_recommended",
-  "battery_test_state",
-  "transfer_cause_state",
-  "operating_frequency",
-  "ambient_temperature",
-  "humidity",
-]);
+/**
+ * The device classes Home Assistant accepts for each unit (it rejects a sensor whose unit does not
+ * fit its class); the catalogue's rows are checked against it.
+ */
+export const UNIT_DEVICE_CLASSES: Readonly<Record<Unit, readonly (string | null)[]>> = {
+  Vac: ["voltage"],
+  Vdc: ["voltage"],
+  Hz: ["frequency"],
+  degC: ["temperature"],
+  A: ["current"],
+  minutes: ["duration"],
+  seconds: ["duration"],
+  percent_rh: ["humidity"],
+  percent: [null, "battery"],
+};
 
 /** Feedback enum values per feedback id come from the catalogue row; states are its snake_case values. */
 const NULL_AWARE = "{{ None if value == 'null' else value }}";
@@ -181,79 +161,62 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
       ...fields,
     } as Component;
   };
-  const covered = feedbackSources(input.keys);
-
   for (const spec of input.keys) {
+    const ha = haOf(spec);
+    if (ha === null) continue;
+    const topic = input.topics.key(spec.key);
     switch (spec.kind) {
       case "feedback": {
         const fb = spec.feedback;
-        const topic = input.topics.key(spec.key);
         if (fb.type === "enum" && fb.values !== null) {
-          add(spec.key, "sensor", {
+          add(spec.key, ha.platform, {
             name: humanize(spec.key),
             state_topic: topic,
             value_template: NULL_AWARE,
-            device_class: "enum",
+            device_class: ha.deviceClass,
             options: [...fb.values],
-            ...enabled(spec.key),
+            enabled_by_default: ha.enabledByDefault,
           });
         } else if (fb.type === "number") {
-          add(spec.key, "sensor", numericSensor(spec.key, topic, fb.unit, fb.id));
+          add(spec.key, ha.platform, numericSensor(humanize(spec.key), topic, fb.unit, ha));
         } else {
-          add(spec.key, "sensor", {
-            name: humanize(spec.key),
-            state_topic: topic,
-            value_template: NULL_AWARE,
-            entity_category: "diagnostic",
-            enabled_by_default: false,
-          });
+          add(spec.key, ha.platform, textSensor(humanize(spec.key), topic, ha));
         }
         break;
       }
-      case "query": {
-        if (covered.has(spec.row.id)) break;
-        const topic = input.topics.key(spec.key);
-        if (spec.row.id === "all_commands_available" || spec.row.id === "read_all_eeprom") break; // in `info`
-        if (spec.row.register !== null) {
-          add(spec.key, "sensor", {
-            name: spec.row.label,
-            state_topic: topic,
-            value_template: NULL_AWARE,
-            entity_category: "diagnostic",
-            enabled_by_default: false,
-          });
-        } else if (spec.row.unit !== null) {
-          add(spec.key, "sensor", numericSensor(spec.key, topic, spec.row.unit, spec.row.id, spec.row.label));
+      case "query":
+        // Registers are shown as raw hex; readings with a unit as measurements.
+        if (spec.row.register === null && spec.row.unit !== null) {
+          add(spec.key, ha.platform, numericSensor(spec.row.label, topic, spec.row.unit, ha));
         } else {
-          add(spec.key, "sensor", {
-            name: spec.row.label,
-            state_topic: topic,
-            value_template: NULL_AWARE,
-            entity_category: "diagnostic",
-            ...enabled(spec.key),
-          });
+          add(spec.key, ha.platform, textSensor(spec.row.label, topic, ha));
         }
         break;
-      }
       case "bit": {
-        const topic = input.topics.key(spec.key);
         const fields: Record<string, Value> = {
           name: spec.bit.label,
           state_topic: topic,
           value_template: BOOLEAN_TEMPLATE,
-          ...enabled(spec.key),
+          enabled_by_default: ha.enabledByDefault,
         };
-        const deviceClass = bitDeviceClass(spec.key, spec.bit.problem);
-        if (deviceClass !== null) fields.device_class = deviceClass;
-        if (spec.register.name === "7" || spec.register.name === "i") fields.entity_category = "diagnostic";
-        add(spec.key, "binary_sensor", fields);
+        if (ha.deviceClass !== null) fields.device_class = ha.deviceClass;
+        if (ha.category !== null) fields.entity_category = ha.category;
+        add(spec.key, ha.platform, fields);
         break;
       }
+      case "derived":
+        add(spec.key, ha.platform, {
+          name: spec.derived.label,
+          state_topic: topic,
+          value_template: BOOLEAN_TEMPLATE,
+          device_class: ha.deviceClass,
+          enabled_by_default: ha.enabledByDefault,
+        });
+        break;
       case "setting": {
-        const topic = input.topics.key(spec.key);
         const text = spec.row.params.find((p) => p.type === "text");
-        if (text !== undefined && text.type === "text") {
-          add(spec.key, "text", {
+        if (ha.platform === "text" && text !== undefined && text.type === "text") {
+          add(spec.key, ha.platform, {
             name: spec.row.label,
             state_topic: topic,
             command_topic: input.topics.set(spec.key),
@@ -261,29 +224,21 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
             min: 0,
             max: text.length,
             pattern: text.pattern,
-            entity_category: "config",
+            ...category(ha),
           });
-        } else if (spec.allowed !== null && spec.allowed.length > 0) {
-          add(spec.key, "select", {
+        } else if (ha.platform === "select" && spec.allowed !== null && spec.allowed.length > 0) {
+          // Only the values this unit reported (or the seed's ring for its locale) are offered.
+          add(spec.key, ha.platform, {
             name: spec.row.label,
             state_topic: topic,
             command_topic: input.topics.set(spec.key),
             value_template: NULL_AWARE,
             options: [...new Set(spec.allowed)],
-            entity_category: "config",
+            ...category(ha),
           });
         }
         break;
       }
-      case "derived":
-        add(spec.key, "binary_sensor", {
-          name: "Shutdown recommended",
-          state_topic: input.topics.key(spec.key),
-          value_template: BOOLEAN_TEMPLATE,
-          device_class: "problem",
-          enabled_by_default: true,
-        });
-        break;
     }
   }
 
@@ -295,33 +250,31 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
   });
 
   const destructiveShown: string[] = [];
-  const buttons = [
-    ...input.actions.map((row) => ({ id: row.id, label: row.label, destructive: row.destructive })),
-    ...input.compositeActions,
-  ];
-  for (const action of buttons) {
-    if (NOT_BUTTONS.has(action.id)) continue;
+  for (const action of [...input.actions, ...input.compositeActions]) {
+    const ha = action.ha;
+    if (ha === null) continue;
     if (action.destructive) {
       if (!input.allowDestructive) continue;
+      // Two buttons: the request, and the confirmation by action id (CONTRACT.md two-step).
       destructiveShown.push(action.id);
-      add(action.id, "button", {
+      add(action.id, ha.platform, {
         name: `${action.label} (request)`,
         command_topic: input.topics.command(action.id),
         payload_press: "PRESS",
-        entity_category: "config",
+        ...category(ha),
       });
-      add(`${action.id}_confirm`, "button", {
+      add(`${action.id}_confirm`, ha.platform, {
         name: `${action.label} (confirm)`,
         command_topic: input.topics.confirm,
         payload_press: JSON.stringify({ action: action.id }),
-        entity_category: "config",
+        ...category(ha),
       });
     } else {
-      add(action.id, "button", {
+      add(action.id, ha.platform, {
         name: action.label,
         command_topic: input.topics.command(action.id),
         payload_press: "PRESS",
-        ...(action.id === "battery_test" ? {} : { entity_category: "config" }),
+        ...category(ha),
       });
     }
   }
@@ -376,47 +329,53 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
   return { deviceId, payload, componentIds: Object.keys(components) };
 }
 
-/** Actions that make no sense as a button: the bridge itself keeps the UPS in smart mode. */
-const NOT_BUTTONS = new Set(["set_smart_mode", "return_to_simple_mode"]);
+/** The entity of a key, from its catalogue row, feedback, bit or derived state. */
+function haOf(spec: KeySpec): HaEntity | null {
+  switch (spec.kind) {
+    case "query":
+    case "setting":
+      return spec.row.ha;
+    case "feedback":
+      return spec.feedback.ha;
+    case "bit":
+      return spec.bit.ha;
+    case "derived":
+      return spec.derived.ha;
+  }
+}
 
-function enabled(key: string): { enabled_by_default: boolean } {
-  return { enabled_by_default: PRIMARY.has(key) };
+function category(ha: HaEntity): { entity_category?: string } {
+  return ha.category === null ? {} : { entity_category: ha.category };
+}
+
+/** Registers, identity text and counts. */
+function textSensor(name: string, topic: string, ha: HaEntity): { [key: string]: Value } {
+  return {
+    name,
+    state_topic: topic,
+    value_template: NULL_AWARE,
+    ...category(ha),
+    enabled_by_default: ha.enabledByDefault,
+  };
 }
 
 function numericSensor(
-  key: string,
+  name: string,
   topic: string,
   unit: Unit | null,
-  sourceId: string,
-  label?: string,
+  ha: HaEntity,
 ): { [key: string]: Value } {
   const fields: Record<string, Value> = {
-    name: label ?? humanize(key),
+    name,
     state_topic: topic,
     value_template: NULL_AWARE,
     state_class: "measurement",
-    ...enabled(key),
+    enabled_by_default: ha.enabledByDefault,
   };
-  if (unit !== null) {
-    const mapping = UNIT_CLASSES[unit];
-    fields.unit_of_measurement = mapping.unit;
-    // Battery charge is the battery device class; other percentages have none.
-    const deviceClass =
-      sourceId === "battery_capacity" || key === "battery_capacity_percent" ? "battery" : mapping.deviceClass;
-    if (deviceClass !== null) fields.device_class = deviceClass;
-  }
-  if (key.startsWith("max_") || key.startsWith("min_") || sourceId === "nominal_battery_voltage") {
-    fields.entity_category = "diagnostic";
-  }
+  if (unit !== null) fields.unit_of_measurement = HA_UNITS[unit];
+  if (ha.deviceClass !== null) fields.device_class = ha.deviceClass;
+  if (ha.category !== null) fields.entity_category = ha.category;
   return fields;
-}
-
-function bitDeviceClass(key: string, problem: boolean): string | null {
-  if (key === "low_battery_condition") return "battery";
-  if (key === "on_battery_mode") return null;
-  if (key === "on_line_mode") return "power";
-  if (key === "run_time_calibration_running") return "running";
-  return problem ? "problem" : null;
 }
 
 /** `line_voltage_vac` → `Line voltage` (unit suffixes dropped: the entity shows its unit). */

@@ -1,23 +1,17 @@
 // When to send a request again, and how long to wait before reopening a lost port. Pure functions:
 // the session asks, these answer (zwave-js keeps retrying as a separate policy too).
 import type { ErrorCode } from "../protocol/errors.js";
-import type { CatalogueRow } from "../protocol/types.js";
 
-/** Failures worth a second try: silence, or a reply that does not fit the row (out of step). */
+/** Failures worth a second try: silence, or a reply that does not fit the request (out of step). */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["timeout", "bad_reply"]);
 
 /**
  * Whether a request that failed with `code` on attempt `attempt` (1-based) may be sent again.
- * Only queries are retried: an action resent after a lost reply could run twice, and anything
- * destructive never goes out a second time (seed "Safety").
+ * `retry` is the request's own word: only queries say yes (an action resent after a lost reply
+ * could run twice, and anything destructive never goes out a second time, seed "Safety").
  */
-export function mayRetry(
-  row: Pick<CatalogueRow, "kind" | "retry" | "destructive">,
-  code: ErrorCode,
-  attempt: number,
-  retries: number,
-): boolean {
-  if (row.kind !== "query" || !row.retry || row.destructive) return false;
+export function mayRetry(retry: boolean, code: ErrorCode, attempt: number, retries: number): boolean {
+  if (!retry) return false;
   if (!RETRYABLE.has(code)) return false;
   return attempt <= retries;
 }

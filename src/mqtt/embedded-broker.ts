@@ -13,6 +13,8 @@ export interface EmbeddedBroker {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** aedes speaks MQTT 3.1.1 only: clients that connect with it from the start are not refused. */
+  readonly protocolVersion: 4;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     url: `mqtt://${host.includes(":") ? `[${host}]` : host}:${port}`,
     host,
     port,
+    protocolVersion: 4,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => broker.close(() => resolve()));

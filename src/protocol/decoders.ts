@@ -2,7 +2,9 @@
 // `{ ok: false, error }` for a reply it cannot read, and the caller decides what that means.
 // `NA` is never decoded as a value: it means "not supported" or "not now" (PROTOCOL-NOTES
 // "Values"), which the link maps to `not_supported` before any decoder runs.
-import type { DecodeResult, Decoder, Value } from "./types.js";
+import { type BitId, REGISTER_MAP } from "./catalogue/registers.js";
+import type { RegisterPatch } from "./catalogue/rows.js";
+import type { DecodeResult, Decoder, RegisterName, Value } from "./types.js";
 
 export function ok(value: Value): DecodeResult {
   return { ok: true, value };
@@ -161,4 +163,27 @@ export function decodeCount(text: string): DecodeResult {
   if (isNa(value)) return fail("NA is a status reply, not a value");
   if (!/^\d{1,3}$/.test(value)) return fail(`expected a count like 001, got '${shown(value)}'`);
   return ok(Number(value));
+}
+
+// ----- registers -----
+
+/** The bits of a register byte as `{ bitId: boolean }` (only the bits the map names). */
+export function registerBits(name: RegisterName, byte: number): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const b of REGISTER_MAP[name].bits) out[b.id] = (byte & (1 << b.bit)) !== 0;
+  return out;
+}
+
+/** Decodes a register reply (`08`) into `{ bitId: boolean }`. Never throws. */
+export function decodeRegister(name: RegisterName, hexText: string): DecodeResult {
+  const byte = parseHexByte(hexText);
+  if (byte === null) return fail(`register ${name}: expected two hex digits`);
+  return ok(registerBits(name, byte));
+}
+
+/** A register patch as masks: `byte | set & ~clear` applies it. */
+export function patchMasks(patch: RegisterPatch): { readonly set: number; readonly clear: number } {
+  const mask = (ids: readonly BitId[]) =>
+    REGISTER_MAP[patch.register].bits.reduce((m, b) => (ids.includes(b.id) ? m | (1 << b.bit) : m), 0);
+  return { set: mask(patch.set), clear: mask(patch.clear) };
 }

@@ -1,6 +1,7 @@
 // The seed's 16 feedbacks, derived from decoded query values (the output of the row decoders,
 // keyed by query id). Pure: the same values always give the same feedbacks.
-import { FEEDBACKS, type FeedbackId } from "./catalogue.js";
+import { FEEDBACKS, type FeedbackId } from "./catalogue/feedbacks.js";
+import { REGISTER_MAP } from "./catalogue/registers.js";
 import { formatHexByte, parseHexByte } from "./decoders.js";
 import type { Value } from "./types.js";
 
@@ -44,11 +45,16 @@ export function derivePowerState(
 export function deriveFeedbacks(
   values: Readonly<Record<string, Value | undefined>>,
 ): Record<FeedbackId, Value> {
+  const read = values;
   const out: Partial<Record<FeedbackId, Value>> = {};
   for (const feedback of FEEDBACKS) {
-    const source = values[feedback.sourceQuery];
-    if (feedback.id === "power_state") {
-      out[feedback.id] = derivePowerState(source, values.state_register, values.trip_register);
+    const source = read[feedback.sourceQuery];
+    if (feedback.derive === "registers") {
+      out[feedback.id] = derivePowerState(
+        source,
+        read[REGISTER_MAP["~"].query],
+        read[REGISTER_MAP["8"].query],
+      );
       continue;
     }
     switch (feedback.type) {

@@ -5,7 +5,7 @@
 // Why a hand-written state machine rather than a readline parser: alert bytes carry no CR LF and
 // can arrive in the middle of a reply (PROTOCOL-NOTES "Wire"), `j` ends with `:` and old units
 // answer K/Z/@ with a bare `*`, while `a` and the Ctrl-Z dump contain alert characters as data.
-import { ALERT_BYTES, eventByByte } from "./catalogue.js";
+import { ALERT_BYTES, eventByByte } from "./catalogue/events.js";
 import type { Frame, ReplyMode } from "./types.js";
 
 /** The longest line we hold before giving up on it (the Ctrl-Z dump of a real unit is ~300 bytes). */
@@ -120,7 +120,8 @@ export class FrameParser {
         return;
       }
       this.#emitNoise(frames);
-      frames.push({ type: "alert", byte, event: eventByByte(byte)?.id ?? "unknown" });
+      const event = eventByByte(byte);
+      if (event !== undefined) frames.push({ type: "alert", byte, event: event.id });
       return;
     }
 

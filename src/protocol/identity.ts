@@ -23,7 +23,8 @@ function stripEolBytes(bytes: number[]): number[] {
   return bytes.slice(0, end);
 }
 
-export interface Capabilities {
+/** The `a` reply, parsed: what the unit lists of itself. */
+export interface CapabilityList {
   /** UPS-Link protocol level (2, 3, 4), null when the reply is not an `a` answer. */
   readonly level: number | null;
   /** Alert characters the UPS may send. */
@@ -42,7 +43,7 @@ const DOT = 0x2e;
  * Parses `a`: `level.alerts.commands[.extensions]`, e.g. `3.!$%+?=#|.` + command bytes. Only the
  * first three dots split fields: the fourth field is kept whole. Never throws.
  */
-export function parseCapabilities(input: string | Uint8Array): Capabilities {
+export function parseCapabilities(input: string | Uint8Array): CapabilityList {
   const bytes = stripEolBytes(toBytes(input));
   const fields: number[][] = [[]];
   for (const byte of bytes) {

@@ -1,6 +1,7 @@
 // The shapes of the UPS-Link catalogue and of what the frame parser produces.
 // Everything in src/protocol is pure: no I/O, no timers, no logging. It imports nothing of ours
 // outside this folder.
+import type { EventId } from "./catalogue/events.js";
 
 /** A decoded value as it is published: numbers in the seed's units, strings sanitized, `null` unknown. */
 export type Value = number | string | boolean | null | readonly Value[] | { readonly [key: string]: Value };
@@ -92,79 +93,24 @@ export interface SettingValues {
   readonly [locale: string]: readonly string[];
 }
 
-export interface CatalogueRow {
-  /** The seed's id: the public name of the command, setting or state topic. */
-  readonly id: string;
-  readonly label: string;
-  readonly kind: ActionKind;
-  readonly wire: Wire;
-  readonly params: readonly ParamSpec[];
-  /** The replies the seed allows (`OK`, `NA`, `*`, ...); empty when the reply is a value. */
-  readonly replies: readonly string[];
-  readonly replyMode: ReplyMode;
-  /** Decodes the reply text into the published value (queries and settings). */
-  readonly decode: Decoder | null;
-  readonly unit: Unit | null;
-  readonly tier: PollTier;
-  /** Model families that do not implement this row. */
-  readonly lackedBy: readonly ModelFamily[];
-  /** Present only with a Measure-UPS accessory connected. */
-  readonly needsMeasureUps: boolean;
-  /** In the seed's Safety list: needs the two-step confirmation. */
-  readonly destructive: boolean;
-  /** Queries may be retried on timeout; actions never are. */
-  readonly retry: boolean;
-  /** How long to wait for the reply (after the last byte is sent). */
-  readonly timeoutMs: number;
-  /** Settings: the seed's ring of values (the Ctrl-Z dump of a real unit overrides it). */
-  readonly values: SettingValues | null;
-  /** The register bit map name, for hex register queries. */
-  readonly register: RegisterName | null;
-  readonly notes: string;
-}
-
 export type RegisterName = "Q" | "~" | "'" | "8" | "7" | "i" | "J";
 
-export interface RegisterBit {
-  readonly bit: number;
-  /** Binary state key (the seed's names for `Q` and `8`; ours, from PROTOCOL-NOTES, for the rest). */
-  readonly id: string;
-  readonly label: string;
-  /** `problem` bits become Home Assistant problem binary sensors. */
-  readonly problem: boolean;
-}
-
-export interface RegisterMap {
-  readonly name: RegisterName;
-  /** The query row that reads it. */
-  readonly query: string;
-  readonly bits: readonly RegisterBit[];
-}
-
-export type FeedbackType = "enum" | "number" | "hex_byte";
-
-export interface FeedbackRow {
-  readonly id: string;
-  readonly type: FeedbackType;
-  readonly values: readonly string[] | null;
-  readonly unit: Unit | null;
-  /** The query whose reply it is read from. */
-  readonly sourceQuery: string;
-  readonly register: RegisterName | null;
-}
-
-export interface EventRow {
-  readonly id: string;
-  /** The alert character. */
-  readonly byte: number;
-  readonly char: string;
-  readonly description: string;
-  /** Queries to re-read at once when the alert arrives. */
-  readonly reread: readonly string[];
-}
+// The row shapes live with the tables they describe.
+export type {
+  ActionRow,
+  CatalogueRow,
+  EventRow,
+  FeedbackRow,
+  FeedbackType,
+  ModifierRow,
+  QueryRow,
+  RegisterBit,
+  RegisterMap,
+  SettingRow,
+} from "./catalogue/rows.js";
 
 /** What the frame parser produces from the byte stream. */
 export type Frame =
   | { readonly type: "reply"; readonly text: string; readonly bytes: Uint8Array }
-  | { readonly type: "alert"; readonly byte: number; readonly event: string }
+  | { readonly type: "alert"; readonly byte: number; readonly event: EventId }
   | { readonly type: "discarded"; readonly bytes: Uint8Array; readonly reason: string };

@@ -1,4 +1,5 @@
 // A simulated APC Smart-UPS speaking UPS-Link: for tests, the demo and `upslink2mqtt simulate`.
+export { type Cancel, type Clock, REAL_CLOCK } from "./clock.js";
 export { CONTROL_HELP } from "./control.js";
 export {
   type Family,

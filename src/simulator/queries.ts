@@ -2,6 +2,7 @@
 // Pure: the simulator decides whether a query is answered at all (smart mode, support, faults).
 import { batteryVolts, fmt22, fmt31, fmt32, fmtRuntime, hex2, NOMINAL, runtimeMinutes } from "./physics.js";
 import type { Profile } from "./profiles.js";
+import { SETTING } from "./settings.js";
 import type { SimState } from "./state.js";
 
 /** How long a self-test result stays readable with `X` (seed: "Result saved 5 min"). */
@@ -59,7 +60,7 @@ export function tripRegister(ctx: QueryContext): number {
 }
 
 export function minRestartCharge(state: Readonly<SimState>): number {
-  const raw = state.settings.min_battery_capacity_restart;
+  const raw = state.settings[SETTING.minRestartCapacity];
   const value = raw === undefined ? 0 : Number.parseInt(raw, 10);
   return Number.isFinite(value) ? value : 0;
 }

@@ -1,13 +1,13 @@
 // The EEPROM settings of a simulated unit, taken from the catalogue: which opcodes it has, the ring
 // its `-` edit steps through for its voltage version, its factory value, and its Ctrl-Z items.
-import { CATALOGUE } from "../protocol/catalogue.js";
+import { CATALOGUE, type SettingId } from "../protocol/catalogue/index.js";
 import type { DumpItem } from "../protocol/dump-format.js";
 import { NOMINAL } from "./physics.js";
 import { type Profile, supports } from "./profiles.js";
 
 export interface SimSetting {
   /** Catalogue id (the public setting name). */
-  readonly id: string;
+  readonly id: SettingId;
   readonly byte: number;
   /** `ring`: `-` steps to the next value; `text`: `-` then 8 characters (c, x); `hex`: `-` then 2 hex digits (I). */
   readonly entry: "ring" | "text" | "hex";
@@ -21,27 +21,45 @@ export interface SimSetting {
   readonly dumpItems: readonly DumpItem[];
 }
 
-/** `>` is the battery pack count on these units, not a ring (seed `battery_pack_config`). */
-const NOT_A_RING = new Set(["battery_pack_config"]);
+/**
+ * The settings whose values the simulated unit acts on or gives a factory value: the unit's own
+ * physics, keyed by catalogue id (a misspelt id does not compile).
+ */
+export const SETTING = {
+  upperTransfer: "upper_transfer_voltage",
+  lowerTransfer: "lower_transfer_voltage",
+  turnOnDelay: "turn_on_delay",
+  shutdownDelay: "shutdown_delay",
+  lowBatteryWarning: "low_battery_warning",
+  minRestartCapacity: "min_battery_capacity_restart",
+  outputVoltage: "output_voltage_setting",
+  upperTempAlarm: "upper_temp_alarm_limit",
+  lowerTempAlarm: "lower_temp_alarm_limit",
+  upperRhAlarm: "upper_rh_alarm_limit",
+  lowerRhAlarm: "lower_rh_alarm_limit",
+  alarmEnable: "alarm_enable",
+  upsId: "ups_id",
+  batteryReplacementDate: "battery_replacement_date",
+} as const satisfies Readonly<Record<string, SettingId>>;
 
-function factoryValue(id: string, ring: readonly string[], profile: Profile): string {
-  if (id === "ups_id") return "UPS_IDEN";
-  if (id === "battery_replacement_date") return profile.manufactureDate;
-  if (id === "alarm_enable") return "FF";
+function factoryValue(id: SettingId, ring: readonly string[], profile: Profile): string {
+  if (id === SETTING.upsId) return "UPS_IDEN";
+  if (id === SETTING.batteryReplacementDate) return profile.manufactureDate;
+  if (id === SETTING.alarmEnable) return "FF";
   // The 220–240 V ring starts at 225 but the units ship set to their nominal 230 V.
   const nominal = String(NOMINAL[profile.locale].volts);
-  if (id === "output_voltage_setting" && ring.includes(nominal)) return nominal;
+  if (id === SETTING.outputVoltage && ring.includes(nominal)) return nominal;
   return ring[0] ?? "";
 }
 
 export function settingsFor(profile: Profile): SimSetting[] {
   const settings: SimSetting[] = [];
   for (const row of CATALOGUE) {
-    if (row.kind !== "setting" || NOT_A_RING.has(row.id)) continue;
+    // `>` is the battery pack count on these units (entry `count`), not simulated.
+    if (row.kind !== "setting" || row.entry === "count") continue;
     const byte = row.wire.bytes[0];
     if (byte === undefined || !supports(profile, byte)) continue;
-    const param = row.params[0];
-    const entry = param?.type === "text" ? "text" : param?.type === "hex_byte" ? "hex" : "ring";
+    const entry = row.entry;
     const values: Readonly<Record<string, readonly string[]>> = row.values ?? {};
     const ring = entry === "ring" ? (values[profile.locale] ?? values["4"] ?? []) : [];
     if (entry === "ring" && ring.length === 0) continue;
@@ -56,4 +74,11 @@ export function settingsFor(profile: Profile): SimSetting[] {
     });
   }
   return settings;
+}
+
+/** Every setting at its factory value (first power-on). */
+export function factorySettings(settings: readonly SimSetting[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const setting of settings) values[setting.id] = setting.factory;
+  return values;
 }

@@ -1,4 +1,7 @@
 // What the simulated unit is doing, inspectable by tests and printed by the `status` control line.
+import { NOMINAL } from "./physics.js";
+import type { Profile } from "./profiles.js";
+import { factorySettings, type SimSetting } from "./settings.js";
 
 export type TestResult = "OK" | "BT" | "NG" | "NO";
 
@@ -74,4 +77,51 @@ export interface SimState {
   /** Measure-UPS contact inputs 1 to 4 closed (bits 0 to 3). */
   contacts: number;
   faults: SimFaults;
+}
+
+/** A unit just plugged in: on line, fully charged, 23 % load, factory settings, simple signalling. */
+export function initialState(profile: Profile, settings: readonly SimSetting[], pacing: boolean): SimState {
+  const nominal = NOMINAL[profile.locale];
+  return {
+    profile: profile.name,
+    alive: true,
+    smartMode: false,
+    linePresent: true,
+    lineVoltage: nominal.volts + (nominal.volts > 200 ? 0.9 : 0.6),
+    onBattery: false,
+    outputOn: true,
+    charge: 100,
+    load: 23,
+    internalTemp: 31.5,
+    lowBattery: false,
+    replaceBattery: false,
+    calibrating: false,
+    selfTestRunning: false,
+    simulatingFailure: false,
+    lastTestResult: "NO",
+    lastTestAt: null,
+    transferCause: null,
+    pendingShutdown: null,
+    sleeping: false,
+    wakeAt: null,
+    offReason: null,
+    bypass: false,
+    tripFaults: 0,
+    trip1: 0,
+    dip: profile.dip,
+    settings: factorySettings(settings),
+    ambientTemp: 24.5,
+    humidity: 41.2,
+    contacts: 0,
+    faults: {
+      silent: false,
+      garbage: false,
+      na: false,
+      smToQ: false,
+      alertMidReply: null,
+      slowMs: 0,
+      pacing,
+      badBattery: false,
+    },
+  };
 }

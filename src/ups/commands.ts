@@ -1,11 +1,20 @@
-// Commands and settings for one UPS: validation, interlocks, the two-step confirmation, execution on
-// the link, and the mapping of the UPS's replies to outcomes with codes and actionable sentences.
-// A destructive byte goes on the wire only from `confirm`, never from `request`.
+// Commands and settings for one UPS: interlocks, the two-step confirmation and execution on the
+// link. The codec validates and encodes each request once and reads the UPS's replies; the
+// catalogue's rows say what an action changes and what to re-read after it. A destructive byte goes
+// on the wire only from `confirm`, never from `request`.
 
 import type { Logger } from "../log.js";
-import { findRow } from "../protocol/catalogue.js";
+import {
+  actionRow,
+  findAction,
+  findSetting,
+  type HaEntity,
+  SHUTDOWN_METHODS,
+  type ShutdownMethod,
+} from "../protocol/catalogue/index.js";
+import { type ActionReply, type EncodedAction, encodeAction } from "../protocol/codec.js";
 import { type ErrorCode, isUpsLinkError, UpsLinkError } from "../protocol/errors.js";
-import type { CatalogueRow, Value } from "../protocol/types.js";
+import type { ActionRow, SettingRow, Value } from "../protocol/types.js";
 import {
   ConfirmationManager,
   type ConfirmSelector,
@@ -14,7 +23,6 @@ import {
 } from "./confirmation.js";
 import type { UpsLink } from "./link.js";
 import type { UpsModel } from "./model.js";
-import { validateParams } from "./params.js";
 import { editSetting } from "./settings.js";
 
 export type OutcomeStatus = "ok" | "pending" | "error" | "cancelled" | "expired";
@@ -28,8 +36,6 @@ export interface Outcome {
   readonly error: { readonly code: ErrorCode; readonly message: string } | null;
   readonly transaction: Value | undefined;
 }
-
-export type ShutdownMethod = "S" | "@" | "K" | "Z" | "CS";
 
 export interface CommandOptions {
   readonly upsId: string;
@@ -53,38 +59,33 @@ export interface CommandEvents {
 /** Events the command service emits on `<ups>/event`, beside the UPS's alerts. */
 export const COMMAND_EVENTS = ["confirmation_requested", "confirmation_expired", "command_executed"] as const;
 
+/** The composite shutdown-and-return: NUT's advorder over the shutdown methods of the catalogue. */
+const SHUTDOWN_RETURN = "shutdown_return";
+
 /** Composite actions the bridge offers beyond the catalogue. */
 export const COMPOSITE_ACTIONS = [
   {
-    id: "shutdown_return",
+    id: SHUTDOWN_RETURN,
     label: "Shut down and return",
     destructive: true,
     description:
       "Shuts the load down and lets it come back when power returns, trying the configured methods in order (NUT's advorder): S on battery, @ with a wake delay, K, Z, or U then S.",
+    ha: { platform: "button", deviceClass: null, category: "config", enabledByDefault: true },
   },
-] as const;
+] as const satisfies readonly {
+  readonly id: string;
+  readonly label: string;
+  readonly destructive: boolean;
+  readonly description: string;
+  readonly ha: HaEntity;
+}[];
 
 const COMPOSITE_IDS: ReadonlySet<string> = new Set(COMPOSITE_ACTIONS.map((a) => a.id));
 
-/** Actions whose success means the UPS may fall silent until it wakes. */
-const SHUTDOWN_ACTIONS = new Set([
-  "shutdown_on_battery",
-  "turn_off_after_delay",
-  "turn_off_immediate",
-  "shutdown_delayed_wake",
-]);
-
-/** Actions that cause a transfer which is a test, not a power failure. */
-const TEST_ACTIONS = new Set(["battery_test", "simulate_power_failure", "run_time_calibration"]);
-
-/** Why the UPS said NO, per action: a sentence the user can act on. */
-const REFUSALS: Readonly<Record<string, string>> = {
-  run_time_calibration:
-    "The UPS refused to calibrate: calibration starts only at 100 % battery charge. Wait for a full charge and try again.",
-  abort_shutdown: "There was nothing to abort: no shutdown or sleep is counting down.",
-  ups_to_bypass_toggle:
-    "The UPS cannot change to or from bypass now (ERR): check that the bypass supply is present and the UPS has no fault.",
-};
+/** What `check` found: the action ready for the wire, or the composite. */
+type Checked =
+  | { readonly kind: "action"; readonly request: EncodedAction }
+  | { readonly kind: "composite"; readonly params: Record<string, Value> };
 
 export class CommandService {
   readonly confirmations: ConfirmationManager;
@@ -119,11 +120,6 @@ export class CommandService {
     });
   }
 
-  /** Every action id with a command topic: the catalogue's actions plus composites. */
-  static isAction(id: string): boolean {
-    return findRow(id)?.kind === "action" || COMPOSITE_IDS.has(id);
-  }
-
   /** `command/<action id>`: non-destructive actions run at once; destructive ones become pending. */
   async command(
     actionId: string,
@@ -131,8 +127,10 @@ export class CommandService {
     transaction: Value | undefined,
   ): Promise<Outcome> {
     try {
-      const { row, normalized, destructive } = this.check(actionId, params);
+      const checked = this.check(actionId, params);
+      const destructive = checked.kind === "composite" || checked.request.row.destructive;
       if (destructive) {
+        const normalized = checked.kind === "composite" ? checked.params : checked.request.params;
         const entry = this.confirmations.request(actionId, normalized, transaction);
         this.events.event("confirmation_requested", {
           action: actionId,
@@ -141,7 +139,24 @@ export class CommandService {
         });
         return this.outcome("pending", actionId, pendingToJson(entry), transaction);
       }
-      return await this.execute(actionId, row, normalized, transaction);
+      return await this.execute(actionId, checked, transaction);
+    } catch (error) {
+      return this.failure(actionId, error, transaction);
+    }
+  }
+
+  /**
+   * An action whose user was authorised elsewhere for this very action (a NUT user granted the
+   * instant command by name): it runs at once, destructive or not, without the two-step
+   * confirmation. commands.allow_destructive and every interlock still apply.
+   */
+  async commandAuthorised(
+    actionId: string,
+    params: Readonly<Record<string, Value>>,
+    transaction: Value | undefined,
+  ): Promise<Outcome> {
+    try {
+      return await this.execute(actionId, this.check(actionId, params), transaction);
     } catch (error) {
       return this.failure(actionId, error, transaction);
     }
@@ -159,8 +174,7 @@ export class CommandService {
     const tx = transaction ?? entry.transaction;
     try {
       // Interlocks are checked again: the UPS may have changed state since the request.
-      const { row } = this.check(entry.action, entry.params);
-      return await this.execute(entry.action, row, entry.params, tx);
+      return await this.execute(entry.action, this.check(entry.action, entry.params), tx);
     } catch (error) {
       return this.failure(entry.action, error, tx);
     }
@@ -184,15 +198,14 @@ export class CommandService {
   /** `set/<setting id>`: steps the EEPROM ring (or enters text) to the wanted value. */
   async set(settingId: string, value: Value, transaction: Value | undefined): Promise<Outcome> {
     try {
-      const row = findRow(settingId);
-      if (row === undefined || row.kind !== "setting") {
+      const row: SettingRow | undefined = findSetting(settingId);
+      if (row === undefined) {
         throw new UpsLinkError(
           "unknown_setting",
           `'${settingId}' is not a setting. \`upslink2mqtt commands\` lists them.`,
         );
       }
       this.requireSupported(row);
-      if (row.id === "reset_eeprom") throw new UpsLinkError("unknown_setting", "reset_eeprom is an action.");
       const allowed = this.model.caps?.settingValues[row.id] ?? null;
       const result = await editSetting(this.link, row, value, allowed);
       await this.model.reread([row.id]);
@@ -206,11 +219,8 @@ export class CommandService {
     this.confirmations.dispose();
   }
 
-  /** Validation and interlocks; throws before anything is sent. */
-  private check(
-    actionId: string,
-    params: Readonly<Record<string, Value>>,
-  ): { row: CatalogueRow | null; normalized: Record<string, Value>; destructive: boolean } {
+  /** Validation (the codec encodes the action once) and interlocks; throws before anything is sent. */
+  private check(actionId: string, params: Readonly<Record<string, Value>>): Checked {
     if (COMPOSITE_IDS.has(actionId)) {
       if (Object.keys(params).length > 0) {
         throw new UpsLinkError(
@@ -219,10 +229,10 @@ export class CommandService {
         );
       }
       if (!this.options.allowDestructive) throw destructiveDisabled(actionId);
-      return { row: null, normalized: {}, destructive: true };
+      return { kind: "composite", params: {} };
     }
-    const row = findRow(actionId);
-    if (row === undefined || row.kind !== "action") {
+    const row = findAction(actionId);
+    if (row === undefined) {
       throw new UpsLinkError(
         "unknown_action",
         `'${actionId}' is not an action of this bridge. \`upslink2mqtt commands\` lists the actions.`,
@@ -230,17 +240,22 @@ export class CommandService {
     }
     if (row.destructive && !this.options.allowDestructive) throw destructiveDisabled(actionId);
     this.requireSupported(row);
-    const normalized = validateParams(row, params);
-    if (row.id === "shutdown_on_battery" && this.model.store.get("on_battery_mode") !== true) {
-      throw new UpsLinkError(
-        "not_on_battery",
-        "The UPS honours 'shutdown_on_battery' (S) only while on battery, and it is on line now. Use 'shutdown_delayed_wake' or 'shutdown_return' to shut down on line.",
-      );
-    }
-    return { row, normalized, destructive: row.destructive };
+    const request = encodeAction(row, params);
+    this.checkInterlock(row, true);
+    return { kind: "action", request };
   }
 
-  private requireSupported(row: CatalogueRow): void {
+  /** The state the row needs (S: on battery); `hint` adds what to do instead. */
+  private checkInterlock(row: ActionRow, hint: boolean): void {
+    const interlock = row.interlock;
+    if (interlock === null || this.model.store.get(interlock.key) === interlock.value) return;
+    throw new UpsLinkError(
+      interlock.code,
+      hint ? `${interlock.sentence} ${interlock.hint}` : interlock.sentence,
+    );
+  }
+
+  private requireSupported(row: ActionRow | SettingRow): void {
     const caps = this.model.caps;
     if (!this.model.isOnline || caps === null) {
       throw new UpsLinkError(
@@ -255,35 +270,32 @@ export class CommandService {
 
   private async execute(
     actionId: string,
-    row: CatalogueRow | null,
-    params: Readonly<Record<string, Value>>,
+    checked: Checked,
     transaction: Value | undefined,
   ): Promise<Outcome> {
-    if (row === null) return this.shutdownReturn(transaction);
-    if (TEST_ACTIONS.has(row.id)) this.model.noteTestStarted();
-    const reply = await this.runAction(row, params);
-    const data = interpretReply(row, reply);
-    this.log.info({ action: row.id, reply }, "action executed");
-    this.events.event("command_executed", { action: row.id, reply, params: params as Value });
-    this.afterAction(row.id);
+    if (checked.kind === "composite") return this.shutdownReturn(transaction);
+    const { request } = checked;
+    const { row } = request;
+    const data = await this.send(request);
+    this.log.info({ action: row.id, reply: data.reply }, "action executed");
+    this.events.event("command_executed", { action: row.id, reply: data.reply, params: request.params });
+    this.afterAction(row);
     return this.outcome("ok", actionId, data, transaction);
   }
 
-  /** Re-reads what an action changes, without holding up its response. */
-  private afterAction(id: string): void {
-    const reread: Record<string, readonly string[]> = {
-      battery_test: ["ups_status_register", "transfer_cause"],
-      simulate_power_failure: ["ups_status_register", "transfer_cause"],
-      run_time_calibration: ["ups_status_register"],
-      abort_shutdown: ["ups_status_register", "trip_register"],
-      ups_to_bypass_toggle: ["ups_status_register", "state_register"],
-    };
-    const ids = reread[id];
-    if (ids !== undefined) void this.model.reread(ids);
-    if (id === "reset_eeprom") void this.model.refresh("slow");
-    if (id === "battery_test") {
-      // The self-test takes about 8 s; its result stays readable for 5 minutes.
-      const timer = setTimeout(() => void this.model.reread(["battery_test_result"]), 12_000);
+  /** Sends an encoded action; a commanded transfer is noted first, so it is not taken for an outage. */
+  private async send(request: EncodedAction): Promise<ActionReply> {
+    if (request.row.effect === "commanded_transfer") this.model.noteTestStarted();
+    return this.link.action(request);
+  }
+
+  /** Re-reads what an action changes (its row says what), without holding up its response. */
+  private afterAction(row: ActionRow): void {
+    if (row.reread.length > 0) void this.model.reread(row.reread);
+    if (row.rereadTier !== null) void this.model.refresh(row.rereadTier);
+    const later = row.rereadLater;
+    if (later !== null) {
+      const timer = setTimeout(() => void this.model.reread(later.reread), later.afterMs);
       timer.unref?.();
     }
   }
@@ -294,12 +306,11 @@ export class CommandService {
    */
   private async shutdownReturn(transaction: Value | undefined): Promise<Outcome> {
     const tried: { method: ShutdownMethod; error: string }[] = [];
-    const caps = this.model.caps;
     for (const method of this.options.shutdownReturn.order) {
       try {
-        const reply = await this.runMethod(method, caps?.supported ?? new Set());
-        this.events.event("command_executed", { action: "shutdown_return", method, reply });
-        return this.outcome("ok", "shutdown_return", { method, reply, tried }, transaction);
+        const reply = await this.runMethod(method);
+        this.events.event("command_executed", { action: SHUTDOWN_RETURN, method, reply });
+        return this.outcome("ok", SHUTDOWN_RETURN, { method, reply, tried }, transaction);
       } catch (error) {
         const message = isUpsLinkError(error) ? `${error.code}: ${error.message}` : String(error);
         this.log.warn({ method, err: message }, "shutdown_return method failed; trying the next");
@@ -314,57 +325,29 @@ export class CommandService {
     );
   }
 
-  private async runMethod(method: ShutdownMethod, supported: ReadonlySet<string>): Promise<string> {
-    const need = (id: string) => {
-      if (!supported.has(id)) throw new UpsLinkError("not_supported", `This UPS does not support '${id}'.`);
-    };
-    const onBattery = this.model.store.get("on_battery_mode") === true;
-    const act = async (id: string, params: Record<string, Value> = {}) => {
-      need(id);
-      const row = findRow(id);
-      if (row === undefined) throw new UpsLinkError("unknown_action", id);
-      const reply = await this.runAction(row, params);
-      interpretReply(row, reply);
-      return reply;
-    };
-    switch (method) {
-      case "S":
-        if (!onBattery) throw new UpsLinkError("not_on_battery", "S works only on battery.");
-        return act("shutdown_on_battery");
-      case "@":
-        return act("shutdown_delayed_wake", { tenths: this.options.shutdownReturn.wakeDelayTenths });
-      case "K":
-        return act("turn_off_after_delay");
-      case "Z":
-        return act("turn_off_immediate");
-      case "CS": {
-        need("shutdown_on_battery");
-        this.model.noteTestStarted();
-        await act("simulate_power_failure");
-        await new Promise((resolve) => setTimeout(resolve, this.options.shutdownReturn.csDelayMs));
-        const row = findRow("shutdown_on_battery");
-        if (row === undefined) throw new UpsLinkError("unknown_action", "shutdown_on_battery");
-        const reply = await this.runAction(row, {});
-        interpretReply(row, reply);
-        return reply;
-      }
-    }
-  }
-
   /**
-   * The link already turns `NO`/`ERR` into `refused_by_ups`, with a generic sentence: give it the
-   * action's own (why the UPS refuses and what to do), as `interpretReply` does for a raw reply.
+   * One method: every step must be supported before anything is sent; the first step's interlock is
+   * checked (S on line is refused), later steps run in the state the earlier ones caused, after the
+   * configured pause (CS: U, pause, S).
    */
-  private async runAction(row: CatalogueRow, params: Readonly<Record<string, Value>>): Promise<string> {
-    try {
-      return await this.link.action(row.id, params);
-    } catch (error) {
-      const refusal = REFUSALS[row.id];
-      if (isUpsLinkError(error) && error.code === "refused_by_ups" && refusal !== undefined) {
-        throw new UpsLinkError("refused_by_ups", refusal, { ...error.context }, { cause: error });
-      }
-      throw error;
+  private async runMethod(method: ShutdownMethod): Promise<string> {
+    const supported = this.model.caps?.supported;
+    const steps = SHUTDOWN_METHODS[method].steps.map((step) => ({ step, row: actionRow(step.action) }));
+    for (const { row } of steps) {
+      if (supported?.has(row.id) !== true)
+        throw new UpsLinkError("not_supported", `This UPS does not support '${row.id}'.`);
     }
+    let reply = "";
+    for (const [index, { step, row }] of steps.entries()) {
+      if (index === 0) this.checkInterlock(row, false);
+      else await new Promise((resolve) => setTimeout(resolve, this.options.shutdownReturn.csDelayMs));
+      const params: Record<string, Value> =
+        step.wakeDelayParam === null
+          ? {}
+          : { [step.wakeDelayParam]: this.options.shutdownReturn.wakeDelayTenths };
+      reply = (await this.send(encodeAction(row, params))).reply;
+    }
+    return reply;
   }
 
   private outcome(
@@ -386,11 +369,6 @@ export class CommandService {
     if (!isUpsLinkError(error)) this.log.error({ err: error, action }, "unexpected failure");
     return { status: "error", action, data: null, error: { code: e.code, message: e.message }, transaction };
   }
-
-  /** Whether the link should treat silence after this action as an expected shutdown. */
-  static isShutdownAction(id: string): boolean {
-    return SHUTDOWN_ACTIONS.has(id);
-  }
 }
 
 function destructiveDisabled(actionId: string): UpsLinkError {
@@ -398,38 +376,4 @@ function destructiveDisabled(actionId: string): UpsLinkError {
     "destructive_disabled",
     `'${actionId}' can drop the load and destructive commands are disabled. Set commands.allow_destructive (UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE=true) to allow them, with confirmation.`,
   );
-}
-
-/** Maps an action's reply to data, or throws with a code and a sentence. */
-export function interpretReply(row: CatalogueRow, reply: string): Value {
-  const text = reply.trim();
-  switch (text) {
-    case "OK":
-    case "*":
-    case "SM":
-    case "BYE":
-    case "CLEAR":
-      return { reply: text };
-    case "BYP":
-      return { reply: text, result: "to_bypass" };
-    case "INV":
-      return { reply: text, result: "to_inverter" };
-    case "NO":
-    case "ERR":
-      throw new UpsLinkError("refused_by_ups", REFUSALS[row.id] ?? `The UPS refused '${row.id}' (${text}).`, {
-        reply: text,
-      });
-    case "NA":
-      throw new UpsLinkError(
-        "not_supported",
-        `The UPS does not accept '${row.id}' now (NA): not supported, or not in this state (sleeping, after a shutdown command, during calibration).`,
-      );
-    default:
-      if (row.replies.length === 0 && text === "") return { reply: "" };
-      throw new UpsLinkError(
-        "bad_reply",
-        `The UPS answered '${row.id}' with '${text}', which this bridge does not expect.`,
-        { reply: text },
-      );
-  }
 }

@@ -11,9 +11,6 @@ import { randomBytes } from "node:crypto";
 import { UpsLinkError } from "../protocol/errors.js";
 import type { Value } from "../protocol/types.js";
 
-/** Tokens are 32 lowercase hex characters (128 random bits). */
-export const TOKEN_PATTERN = /^[0-9a-f]{32}$/;
-
 /**
  * Confirmations pending at once per UPS. A user has one or two in flight; without a bound, each
  * request republished a longer retained list (1000 requests: 85 MB published, issue 17).
@@ -200,6 +197,7 @@ export class ConfirmationManager {
   }
 }
 
+/** 32 lowercase hex characters (128 random bits): the form the MQTT layer accepts (`TOKEN_PATTERN`). */
 function defaultToken(): string {
   return randomBytes(16).toString("hex");
 }

@@ -1,31 +1,49 @@
 // The keys a UPS publishes, derived from the catalogue and the UPS's capabilities: one per supported
 // query, feedback, register bit and setting, plus derived states. The bridge publishes each key on
 // `<base>/<ups>/<key>`; discovery turns each into an entity.
-import type { CatalogueRow, FeedbackRow, RegisterBit, RegisterMap } from "../protocol/types.js";
+import {
+  DERIVED,
+  type DerivedId,
+  type FeedbackId,
+  type QueryId,
+  type RowId,
+  type SettingId,
+} from "../protocol/catalogue/index.js";
+import type { DerivedRow } from "../protocol/catalogue/rows.js";
+import type {
+  CatalogueRow,
+  FeedbackRow,
+  QueryRow,
+  RegisterBit,
+  RegisterMap,
+  SettingRow,
+} from "../protocol/types.js";
 
 export type KeySpec =
-  | { readonly kind: "query"; readonly key: string; readonly row: CatalogueRow }
-  | { readonly kind: "feedback"; readonly key: string; readonly feedback: FeedbackRow }
-  | { readonly kind: "bit"; readonly key: string; readonly register: RegisterMap; readonly bit: RegisterBit }
+  | { readonly kind: "query"; readonly key: QueryId; readonly row: QueryRow }
+  | { readonly kind: "feedback"; readonly key: FeedbackId; readonly feedback: FeedbackRow }
+  | {
+      readonly kind: "bit";
+      readonly key: RegisterBit["id"];
+      readonly register: RegisterMap;
+      readonly bit: RegisterBit;
+    }
   | {
       readonly kind: "setting";
-      readonly key: string;
-      readonly row: CatalogueRow;
+      readonly key: SettingId;
+      readonly row: SettingRow;
       readonly allowed: readonly string[] | null;
     }
-  | { readonly kind: "derived"; readonly key: DerivedKey };
-
-/** States the bridge derives itself. */
-export type DerivedKey = "shutdown_recommended";
+  | { readonly kind: "derived"; readonly key: DerivedId; readonly derived: DerivedRow };
 
 export interface KeyInputs {
   readonly rows: readonly CatalogueRow[];
   readonly feedbacks: readonly FeedbackRow[];
   readonly registers: readonly RegisterMap[];
   /** Row ids the UPS supports (from `a` or probing). */
-  readonly supported: ReadonlySet<string>;
+  readonly supported: ReadonlySet<RowId>;
   /** Allowed values per setting id (Ctrl-Z dump, or the catalogue's list for the UPS's locale). */
-  readonly settingValues: Readonly<Record<string, readonly string[]>>;
+  readonly settingValues: Readonly<Partial<Record<SettingId, readonly string[]>>>;
 }
 
 /**
@@ -53,6 +71,6 @@ export function supportedKeys(inputs: KeyInputs): KeySpec[] {
     if (!inputs.supported.has(register.query)) continue;
     for (const bit of register.bits) add({ kind: "bit", key: bit.id, register, bit });
   }
-  add({ kind: "derived", key: "shutdown_recommended" });
+  for (const derived of DERIVED) add({ kind: "derived", key: derived.id, derived });
   return keys;
 }

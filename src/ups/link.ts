@@ -1,19 +1,13 @@
-// What the UPS layer needs of the link: `LinkSession` (src/link/session.ts) implements it. The UPS
-// layer depends on this narrow interface, so its tests can drive it with the real session over the
-// in-process simulator, and nothing here reaches for transports.
-import type { Capabilities, UpsIdentity } from "../link/capabilities.js";
-import type { AlertEvent, LinkState, Priority } from "../link/session.js";
-import type { Value } from "../protocol/types.js";
+// What the UPS layer needs of the link, in catalogue rows: `CatalogueLink` (catalogue-link.ts)
+// implements it over a `LinkSession`, which knows bytes only. The UPS layer depends on this narrow
+// interface, so its tests can drive it with the real session over the in-process simulator, and
+// nothing here reaches for transports.
+import type { AlertEvent, ExclusiveLine, LinkState, Priority } from "../link/session.js";
+import type { QueryId, SettingId } from "../protocol/catalogue/index.js";
+import type { ActionReply, EncodedAction } from "../protocol/codec.js";
+import type { Capabilities, UpsIdentity } from "./capabilities.js";
 
-export type { AlertEvent, LinkState, Priority, UpsIdentity };
-export type UpsCapabilities = Capabilities;
-
-export interface EditLine {
-  /** Sends a row's opcode and returns the raw reply. */
-  query(rowId: string): Promise<string>;
-  /** Sends bytes (paced when more than one; stops early when the UPS answers the first) and returns the reply. */
-  send(bytes: Uint8Array): Promise<string>;
-}
+export type { AlertEvent, Capabilities, ExclusiveLine, LinkState, Priority, UpsIdentity };
 
 export interface UpsLink {
   start(): Promise<void>;
@@ -22,10 +16,10 @@ export interface UpsLink {
   onAlert(listener: (alert: AlertEvent) => void): () => void;
   onState(listener: (state: LinkState) => void): () => void;
   /** A query's raw reply text. Throws UpsLinkError (`not_supported`, `timeout`, `link_down`, …). */
-  query(rowId: string, priority: Priority): Promise<string>;
-  /** An action's raw reply text; never retried. */
-  action(rowId: string, params: Readonly<Record<string, Value>>): Promise<string>;
-  /** Holds the line for a multi-step exchange (setting edits). */
-  exclusive<T>(fn: (line: EditLine) => Promise<T>): Promise<T>;
-  discover(): Promise<UpsCapabilities>;
+  query(rowId: QueryId | SettingId, priority: Priority): Promise<string>;
+  /** Sends an action the codec encoded; its reply as the codec reads it. Never retried. */
+  action(request: EncodedAction): Promise<ActionReply>;
+  /** Holds the line for a multi-step exchange (setting edits); rows are read with `readOnLine`. */
+  exclusive<T>(fn: (line: ExclusiveLine) => Promise<T>): Promise<T>;
+  discover(): Promise<Capabilities>;
 }

@@ -8,12 +8,12 @@
 // Alerts publish the keys they imply at once, then re-read the registers they concern ahead of polls.
 //
 // Alerts are trusted, but not blindly (issue 17): a return alert (`$`, `+`) needs the state it
-// returns from; an alert kind that a fresh `Q` contradicted is confirmed against `Q` before it is
-// published again; alert re-reads of one register are at most
-// one a second; an alert kind that repeats without its opposite in between is published at most
-// REPEAT_LIMIT times a minute, and no kind more than EVENT_LIMIT times a minute. A unit that puts
-// an alert inside every reply then costs about one extra `Q` a second, and its state comes back to
-// what `Q` says.
+// returns from (its row's `returnFrom`); an alert kind that a fresh read of the register it patches
+// contradicted is confirmed against that register before it is published again; alert re-reads of
+// one register are at most one a second; an alert kind that repeats without its opposite (its
+// row's `pair`) in between is published at most REPEAT_LIMIT times a minute, and no kind more than
+// EVENT_LIMIT times a minute. A unit that puts an alert inside every reply then costs about one
+// extra `Q` a second, and its state comes back to what `Q` says.
 //
 // Availability: `online` while the link is up and the UPS gives values. A UPS that answers every
 // query with a refusal (`NA`, `SM`) for REFUSAL_CYCLES_OFFLINE poll cycles gives none: its values
@@ -21,13 +21,28 @@
 // that is asleep or off (power_state `sleep` or `off`) may refuse queries: that is expected.
 import { EventEmitter } from "node:events";
 import type { Logger } from "../log.js";
-import { CATALOGUE, EVENTS, FEEDBACKS, findRow } from "../protocol/catalogue.js";
+import {
+  type BitId,
+  CATALOGUE,
+  DERIVED,
+  type EventId,
+  type EventPair,
+  eventById,
+  FEEDBACKS,
+  type KeyId,
+  type QueryId,
+  REGISTER_MAP,
+  REGISTERS,
+  readableRow,
+  type SettingId,
+  SHUTDOWN_INPUTS,
+} from "../protocol/catalogue/index.js";
+import { decodeRegister, formatHexByte, patchMasks } from "../protocol/decoders.js";
 import { isUpsLinkError } from "../protocol/errors.js";
 import { deriveFeedbacks } from "../protocol/feedbacks.js";
-import { decodeRegister, REGISTERS } from "../protocol/registers.js";
-import type { CatalogueRow, PollTier, Value } from "../protocol/types.js";
+import type { PollTier, QueryRow, RegisterName, SettingRow, Value } from "../protocol/types.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
-import type { AlertEvent, LinkState, UpsCapabilities, UpsLink } from "./link.js";
+import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import { type ShutdownThresholds, shutdownRecommended } from "./policy.js";
 import { StateStore } from "./state.js";
 
@@ -47,10 +62,10 @@ export interface UpsEvent {
 }
 
 export interface UpsModelEvents {
-  change: [key: string, value: Value];
+  change: [key: KeyId, value: Value];
   event: [event: UpsEvent];
   availability: [online: boolean];
-  capabilities: [capabilities: UpsCapabilities, keys: readonly KeySpec[]];
+  capabilities: [capabilities: Capabilities, keys: readonly KeySpec[]];
   linkState: [state: LinkState];
 }
 
@@ -80,15 +95,15 @@ export const REPEAT_LIMIT = 5;
 export const EVENT_LIMIT = 60;
 export const EVENT_WINDOW_MS = 60_000;
 
-/** An alert waiting for a `Q` read sent after it (noted as `seen`) before it is published. */
+/** An alert waiting for a read of its register sent after it (noted as `seen`) before it is published. */
 interface Unconfirmed {
   readonly alert: AlertEvent;
   readonly seen: number;
 }
 
 export class UpsModel extends EventEmitter<UpsModelEvents> {
-  readonly store = new StateStore();
-  private capabilities: UpsCapabilities | null = null;
+  readonly store = new StateStore<KeyId>();
+  private capabilities: Capabilities | null = null;
   private keySpecs: KeySpec[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -104,7 +119,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private testUntil = 0;
   /** Alerts seen so far, and the alert count at which each query was last made stale by one. */
   private alertSeq = 0;
-  private readonly staleAt = new Map<string, number>();
+  private readonly staleAt = new Map<QueryId | SettingId, number>();
   private readonly log: Logger;
   private readonly slowRereadQueued = { value: false };
   private lastSlowReread = Number.NEGATIVE_INFINITY;
@@ -114,27 +129,30 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
    * alerts (or an alert inside every reply) re-reads each register once more, instead of starting
    * one re-read per alert, each of whose replies can carry another alert (unbounded growth).
    */
-  private readonly alertRereads = new Set<string>();
+  private readonly alertRereads = new Set<QueryId | SettingId>();
   private alertRereadRunning = false;
   /** When each register was last re-read for an alert (Date.now()). */
-  private readonly lastReread = new Map<string, number>();
+  private readonly lastReread = new Map<QueryId | SettingId, number>();
   /** The timer that resumes the drain when every queued register was re-read too recently. */
   private drainWake: NodeJS.Timeout | null = null;
-  /** The last published alert that patched `Q`, until a `Q` read sent after it says whether `Q` agrees. */
-  private verdict: { readonly event: string; readonly seen: number } | null = null;
   /**
-   * Alert kinds that a fresh `Q` contradicted, with when one was last seen: published again only
-   * once `Q` confirms one, or after DISTRUST_QUIET_MS without any.
+   * The last published alert that patched a register, until a read of that register sent after it
+   * says whether the register agrees.
    */
-  private readonly distrusted = new Map<string, number>();
-  /** Suspect or distrusted alerts awaiting `Q`, the earliest of each kind. */
-  private readonly unconfirmed = new Map<string, Unconfirmed>();
+  private verdict: { readonly event: EventId; readonly seen: number } | null = null;
+  /**
+   * Alert kinds that a fresh read of their register contradicted, with when one was last seen:
+   * published again only once the register confirms one, or after DISTRUST_QUIET_MS without any.
+   */
+  private readonly distrusted = new Map<EventId, number>();
+  /** Suspect or distrusted alerts awaiting their register, the earliest of each kind. */
+  private readonly unconfirmed = new Map<EventId, Unconfirmed>();
   private readonly eventWindows = new Map<
-    string,
+    EventId,
     { start: number; count: number; repeats: number; dropped: number }
   >();
   /** The last event published of each pair of opposites (`line`: `line_fail` or its return). */
-  private readonly lastOfPair = new Map<string, string>();
+  private readonly lastOfPair = new Map<EventPair, EventId>();
 
   constructor(
     private readonly link: UpsLink,
@@ -145,7 +163,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     this.store.onChange((key, value) => this.emit("change", key, value));
   }
 
-  get caps(): UpsCapabilities | null {
+  get caps(): Capabilities | null {
     return this.capabilities;
   }
 
@@ -191,7 +209,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 
   /** Re-reads some queries now, ahead of polls. */
-  async reread(ids: readonly string[]): Promise<void> {
+  async reread(ids: readonly (QueryId | SettingId)[]): Promise<void> {
     const generation = this.generation;
     for (const id of ids) {
       if (!this.isSupported(id)) continue;
@@ -296,13 +314,13 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     }
   }
 
-  private isSupported(id: string): boolean {
+  private isSupported(id: QueryId | SettingId): boolean {
     return this.capabilities?.supported.has(id) ?? false;
   }
 
-  private rowsOfTier(tier: PollTier): CatalogueRow[] {
+  private rowsOfTier(tier: PollTier): (QueryRow | SettingRow)[] {
     return CATALOGUE.filter(
-      (row) =>
+      (row): row is Extract<(typeof CATALOGUE)[number], QueryRow | SettingRow> =>
         (row.kind === "query" || row.kind === "setting") && rowTier(row) === tier && this.isSupported(row.id),
     );
   }
@@ -314,9 +332,13 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     }
   }
 
-  private async readQuery(id: string, generation: number, priority: "user" | "poll"): Promise<void> {
-    const row = findRow(id);
-    if (row === undefined || row.decode === null) return;
+  private async readQuery(
+    id: QueryId | SettingId,
+    generation: number,
+    priority: "user" | "poll",
+  ): Promise<void> {
+    const row = readableRow(id);
+    if (row.decode === null) return;
     let text: string;
     const seqAtStart = this.alertSeq;
     try {
@@ -341,7 +363,7 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       return;
     }
     this.apply(row, decoded.value);
-    if (id === "ups_status_register") this.judgeAlerts(seqAtStart);
+    if (row.register !== null) this.judgeAlerts(row.register, seqAtStart);
   }
 
   /** A query gave a value: the UPS is answering (again). */
@@ -378,14 +400,12 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 
   /** Applies one decoded query or setting value and everything derived from it. */
-  private apply(row: CatalogueRow, value: Value): void {
+  private apply(row: QueryRow | SettingRow, value: Value): void {
     this.store.set(row.id, value);
-    if (row.register !== null && typeof value === "string") {
-      const bits = decodeRegister(row.register, value);
-      if (bits.ok && typeof bits.value === "object" && bits.value !== null && !Array.isArray(bits.value)) {
-        for (const [key, bit] of Object.entries(bits.value))
-          if (this.store.has(key)) this.store.set(key, bit);
-      }
+    if (row.register !== null && typeof value === "string" && decodeRegister(row.register, value).ok) {
+      const byte = Number.parseInt(value, 16);
+      for (const bit of REGISTER_MAP[row.register].bits)
+        if (this.store.has(bit.id)) this.store.set(bit.id, (byte & (1 << bit.bit)) !== 0);
     }
     this.deriveAll();
   }
@@ -393,83 +413,99 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   private deriveAll(): void {
     const values = this.store.snapshot();
     const derived = deriveFeedbacks(values);
-    for (const [key, value] of Object.entries(derived)) if (this.store.has(key)) this.store.set(key, value);
+    for (const feedback of FEEDBACKS)
+      if (this.store.has(feedback.id)) this.store.set(feedback.id, derived[feedback.id]);
     this.updateShutdownRecommended();
   }
 
   private updateShutdownRecommended(): void {
-    const v = (key: string) => this.store.get(key);
-    const bool = (key: string) => (typeof v(key) === "boolean" ? (v(key) as boolean) : null);
-    const num = (key: string) => (typeof v(key) === "number" ? (v(key) as number) : null);
+    const bool = (key: KeyId) => {
+      const value = this.store.get(key);
+      return typeof value === "boolean" ? value : null;
+    };
+    // The first of the keys that holds a number (a feedback, else the query it comes from).
+    const num = (keys: readonly KeyId[]) => {
+      for (const key of keys) {
+        const value = this.store.get(key);
+        if (typeof value === "number") return value;
+      }
+      return null;
+    };
     const recommended = shutdownRecommended(
       {
-        onBattery: bool("on_battery_mode"),
-        lowBattery: bool("low_battery_condition"),
-        chargePercent: num("battery_capacity_percent") ?? num("battery_capacity"),
-        runtimeMinutes: num("run_time_remaining_minutes") ?? num("run_time_remaining"),
+        onBattery: bool(SHUTDOWN_INPUTS.onBattery),
+        lowBattery: bool(SHUTDOWN_INPUTS.lowBattery),
+        chargePercent: num(SHUTDOWN_INPUTS.charge),
+        runtimeMinutes: num(SHUTDOWN_INPUTS.runtime),
         testInduced: this.testInduced(),
       },
       this.options.thresholds,
     );
-    if (this.store.has("shutdown_recommended")) this.store.set("shutdown_recommended", recommended);
+    for (const derived of DERIVED) if (this.store.has(derived.id)) this.store.set(derived.id, recommended);
   }
 
   private testInduced(): boolean {
-    return Date.now() < this.testUntil || this.store.get("transfer_cause_state") === "command_test";
+    return (
+      Date.now() < this.testUntil ||
+      this.store.get(SHUTDOWN_INPUTS.transferCause) === SHUTDOWN_INPUTS.testCause
+    );
   }
 
   /**
    * An alert byte: the event goes out now, the keys it implies are published now, and the
    * registers it concerns are re-read ahead of polls to confirm. Not so for a return alert without
    * the state it returns from (line noise, PROTOCOL-NOTES: `$` comes only after `!`, `+` after
-   * `%`), nor for a suspect or distrusted one: that waits for `Q` (`confirmFirst`).
+   * `%`), nor for a suspect or distrusted one: that waits for its register (`confirmFirst`).
    */
   private handleAlert(alert: AlertEvent): void {
     const seen = ++this.alertSeq;
-    const row = EVENTS.find((e) => e.id === alert.event);
+    const row = eventById(alert.event);
     if (!alert.suspect && this.verdict?.event === alert.event) {
-      // Again before a `Q` read sent after the first said anything (a unit repeats `!`, or puts it
-      // inside the re-read's own reply): that read covers it. Nothing is made stale, so the reply
-      // this alert arrived in still counts.
-      this.log.debug({ event: alert.event }, "alert repeated before Q was re-read; covered by that read");
+      // Again before a read of its register sent after the first said anything (a unit repeats
+      // `!`, or puts it inside the re-read's own reply): that read covers it. Nothing is made
+      // stale, so the reply this alert arrived in still counts.
+      this.log.debug(
+        { event: alert.event },
+        "alert repeated before its register was re-read; covered by that read",
+      );
       return;
     }
-    if (!this.hasStateToReturnFrom(alert.event)) {
+    if (row.returnFrom !== null && !this.bitSet(row.returnFrom.register, row.returnFrom.bit)) {
+      const register = REGISTER_MAP[row.returnFrom.register].query;
       this.log.info(
-        { event: alert.event, status: this.store.get("ups_status_register") ?? null },
-        "a return alert without the state it returns from (line noise?): not published; Q re-read",
+        { event: alert.event, status: this.store.get(register) ?? null },
+        "a return alert without the state it returns from (line noise?): not published; its register re-read",
       );
-      this.requestRereads(["ups_status_register"]);
+      this.requestRereads([register]);
       return;
     }
     if (alert.suspect || this.isDistrusted(alert.event)) {
-      this.confirmFirst(alert, seen, row?.reread ?? []);
+      this.confirmFirst(alert, seen);
       return;
     }
     this.publishAlertEvent(alert);
     if (!this.online) return;
-    for (const id of row?.reread ?? []) this.staleAt.set(id, seen);
-    // The alert says what the status register now holds: patch the stored `Q` so everything
-    // derived from it (bits, power_state, shutdown_recommended) changes now and stays consistent
-    // until the re-read below confirms it.
-    const patch = Q_PATCHES[alert.event];
-    const status = this.store.get("ups_status_register");
-    const statusRow = findRow("ups_status_register");
-    if (patch !== undefined && typeof status === "string" && statusRow !== undefined) {
-      const byte = Number.parseInt(status, 16);
-      if (!Number.isNaN(byte)) {
-        const patched = (byte | patch.set) & ~patch.clear & 0xff;
-        this.apply(statusRow, patched.toString(16).toUpperCase().padStart(2, "0"));
+    for (const id of row.reread) this.staleAt.set(id, seen);
+    // The alert says what a register now holds: patch the stored value so everything derived from
+    // it (bits, power_state, shutdown_recommended) changes now and stays consistent until the
+    // re-read below confirms it.
+    if (row.patch !== null) {
+      const registerRow = readableRow(REGISTER_MAP[row.patch.register].query);
+      const byte = this.registerByte(row.patch.register);
+      if (byte !== null) {
+        const { set, clear } = patchMasks(row.patch);
+        this.apply(registerRow, formatHexByte((byte | set) & ~clear));
       }
+      // The latest alert decides what the register should show; an earlier one it supersedes is
+      // not judged.
+      this.verdict = { event: alert.event, seen };
     }
-    // The latest alert decides what `Q` should show; an earlier one it supersedes is not judged.
-    if (patch !== undefined) this.verdict = { event: alert.event, seen };
     this.updateShutdownRecommended();
-    this.requestRereads(row?.reread ?? []);
+    this.requestRereads(row.reread);
   }
 
   /** Whether an alert kind is distrusted now; seeing one keeps it so for DISTRUST_QUIET_MS more. */
-  private isDistrusted(event: string): boolean {
+  private isDistrusted(event: EventId): boolean {
     const lastSeen = this.distrusted.get(event);
     if (lastSeen === undefined) return false;
     const now = Date.now();
@@ -482,28 +518,28 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 
   /**
-   * Whether a return alert (`$`, `+`) finds the state it returns from in the stored `Q`: from the
-   * last poll or re-read, or from the alert that started it (which patched `Q`).
+   * Whether a bit is set in the stored register: from the last poll or re-read, or from the alert
+   * that set it (which patched the register).
    */
-  private hasStateToReturnFrom(event: string): boolean {
-    const bit = RETURN_FROM[event];
-    if (bit === undefined) return true;
-    const byte = this.statusByte();
-    return byte !== null && (byte & bit) !== 0;
+  private bitSet(register: RegisterName, bit: BitId): boolean {
+    const byte = this.registerByte(register);
+    const mask = patchMasks({ register, set: [bit], clear: [] }).set;
+    return byte !== null && mask !== 0 && (byte & mask) !== 0;
   }
 
-  private statusByte(): number | null {
-    const status = this.store.get("ups_status_register");
-    const byte = typeof status === "string" ? Number.parseInt(status, 16) : Number.NaN;
+  /** The stored value of a register as a byte; null while unknown. */
+  private registerByte(register: RegisterName): number | null {
+    const stored = this.store.get(REGISTER_MAP[register].query);
+    const byte = typeof stored === "string" ? Number.parseInt(stored, 16) : Number.NaN;
     return Number.isNaN(byte) ? null : byte;
   }
 
   /** Re-reads for alerts: queries through the rate-limited drain, settings as one slow-tier read. */
-  private requestRereads(ids: readonly string[]): void {
+  private requestRereads(ids: readonly (QueryId | SettingId)[]): void {
     if (!this.online) return;
     let settings = false;
     for (const id of ids) {
-      if (findRow(id)?.kind === "setting") settings = true;
+      if (readableRow(id).kind === "setting") settings = true;
       else this.alertRereads.add(id);
     }
     void this.drainAlertRereads();
@@ -548,9 +584,9 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
       window = { start: now, count: 0, repeats: 0, dropped: 0 };
       this.eventWindows.set(alert.event, window);
     }
-    const pair = PAIR_OF[alert.event];
+    const pair = eventById(alert.event).pair;
     // A kind without an opposite counts as repeating every time.
-    const repeat = pair === undefined || this.lastOfPair.get(pair) === alert.event;
+    const repeat = pair === null || this.lastOfPair.get(pair) === alert.event;
     if (window.count >= EVENT_LIMIT || (repeat && window.repeats >= REPEAT_LIMIT)) {
       if (window.dropped === 0) {
         this.log.warn(
@@ -568,69 +604,68 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
     }
     window.count++;
     if (repeat) window.repeats++;
-    if (pair !== undefined) this.lastOfPair.set(pair, alert.event);
+    if (pair !== null) this.lastOfPair.set(pair, alert.event);
     this.emitAlertEvent(alert);
   }
 
   private emitAlertEvent(alert: AlertEvent): void {
     const extra: Record<string, Value> = { alert: String.fromCharCode(alert.byte) };
-    if (alert.event === "line_fail" || alert.event === "return_from_line_fail")
-      extra.test = this.testInduced();
+    if (eventById(alert.event).transfer) extra.test = this.testInduced();
     this.emit("event", { event_type: alert.event, at: alert.at.toISOString(), ...extra });
   }
 
   /**
-   * An alert byte that came with line noise may be noise itself, and an alert kind that `Q`
-   * contradicted may be a unit's fault: nothing is published on its word. An alert that says
-   * what `Q` should now hold waits for a `Q` read sent after it and is published (late) only when
-   * that `Q` agrees; the keys come from that reading. Other such alerts only cause their re-reads.
+   * An alert byte that came with line noise may be noise itself, and an alert kind that its
+   * register contradicted may be a unit's fault: nothing is published on its word. An alert that
+   * says what a register should now hold waits for a read of it sent after the alert and is
+   * published (late) only when that read agrees; the keys come from that reading. Other such
+   * alerts only cause their re-reads.
    */
-  private confirmFirst(alert: AlertEvent, seen: number, reread: readonly string[]): void {
+  private confirmFirst(alert: AlertEvent, seen: number): void {
     if (!this.online) return;
-    if (Q_PATCHES[alert.event] === undefined) {
+    const row = eventById(alert.event);
+    if (row.patch === null) {
       this.log.debug({ event: alert.event }, "suspect alert: re-reading what it concerns, not publishing it");
-      this.requestRereads(reread);
+      this.requestRereads(row.reread);
       return;
     }
     if (!this.unconfirmed.has(alert.event)) {
-      this.log.debug({ event: alert.event }, "alert to confirm against Q before publishing");
+      this.log.debug({ event: alert.event }, "alert to confirm against its register before publishing");
       this.unconfirmed.set(alert.event, { alert, seen });
     }
-    this.requestRereads(["ups_status_register"]);
+    this.requestRereads([REGISTER_MAP[row.patch.register].query]);
   }
 
-  /** A `Q` reading from a read started at alert count `seqAtStart`: the alerts it can judge. */
-  private judgeAlerts(seqAtStart: number): void {
-    const byte = this.statusByte();
+  /** A reading of `register` from a read started at alert count `seqAtStart`: the alerts it can judge. */
+  private judgeAlerts(register: RegisterName, seqAtStart: number): void {
+    const byte = this.registerByte(register);
     if (byte === null) return;
+    const query = REGISTER_MAP[register].query;
     const verdict = this.verdict;
-    if (verdict !== null && seqAtStart >= verdict.seen) {
+    if (verdict !== null && seqAtStart >= verdict.seen && patchRegister(verdict.event) === register) {
       this.verdict = null;
       if (!agrees(byte, verdict.event)) {
         this.distrusted.set(verdict.event, Date.now());
         this.log.warn(
-          { event: verdict.event, status: this.store.get("ups_status_register") ?? null },
-          "the status register contradicts this alert: further alerts of this kind are published only when Q confirms them",
+          { event: verdict.event, status: this.store.get(query) ?? null },
+          "the status register contradicts this alert: further alerts of this kind are published only when it confirms them",
         );
       }
     }
     for (const [event, pending] of this.unconfirmed) {
-      if (seqAtStart < pending.seen) continue;
+      if (seqAtStart < pending.seen || patchRegister(event) !== register) continue;
       this.unconfirmed.delete(event);
       if (!agrees(byte, event)) {
         // Line noise is rare enough to say so; a distrusted kind repeats, and was reported once.
         this.log[pending.alert.suspect ? "info" : "debug"](
-          { event, status: this.store.get("ups_status_register") ?? null },
-          "an alert was not confirmed by Q; ignored",
+          { event, status: this.store.get(query) ?? null },
+          "an alert was not confirmed by its register; ignored",
         );
         continue;
       }
       this.distrusted.delete(event);
       this.publishAlertEvent(pending.alert);
-      const rest = (EVENTS.find((e) => e.id === event)?.reread ?? []).filter(
-        (id) => id !== "ups_status_register",
-      );
-      this.requestRereads(rest);
+      this.requestRereads(eventById(event).reread.filter((id) => id !== query));
     }
   }
 
@@ -676,40 +711,21 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
   }
 }
 
-/** Bits of `Q` an alert implies (PROTOCOL-NOTES "Registers": 7 replace, 6 low battery, 4 on battery, 3 on line). */
-const Q_PATCHES: Readonly<Record<string, { readonly set: number; readonly clear: number }>> = {
-  line_fail: { set: 1 << 4, clear: 1 << 3 },
-  return_from_line_fail: { set: 1 << 3, clear: 1 << 4 },
-  low_battery: { set: 1 << 6, clear: 0 },
-  return_from_low_battery: { set: 0, clear: 1 << 6 },
-  replace_battery: { set: 1 << 7, clear: 0 },
-};
+/** The register an alert patches; null for one that says nothing certain of a register. */
+function patchRegister(event: EventId): RegisterName | null {
+  return eventById(event).patch?.register ?? null;
+}
 
-/** Alerts that undo each other, by pair (seed "Events": `$` only after `!`, `+` after `%`, `=` after `?`). */
-const PAIR_OF: Readonly<Record<string, string>> = {
-  line_fail: "line",
-  return_from_line_fail: "line",
-  low_battery: "battery",
-  return_from_low_battery: "battery",
-  abnormal_condition: "abnormal",
-  return_from_abnormal_condition: "abnormal",
-};
-
-/** The `Q` bit a return alert returns from: `$` from on battery, `+` from low battery. */
-const RETURN_FROM: Readonly<Record<string, number>> = {
-  return_from_line_fail: 1 << 4,
-  return_from_low_battery: 1 << 6,
-};
-
-/** Whether a `Q` byte shows what the alert says it should. */
-function agrees(byte: number, event: string): boolean {
-  const patch = Q_PATCHES[event];
-  if (patch === undefined) return true;
-  return (byte & patch.set) === patch.set && (byte & patch.clear) === 0;
+/** Whether a register byte shows what the alert says it should. */
+function agrees(byte: number, event: EventId): boolean {
+  const patch = eventById(event).patch;
+  if (patch === null) return true;
+  const { set, clear } = patchMasks(patch);
+  return (byte & set) === set && (byte & clear) === 0;
 }
 
 /** Settings are read with the slow tier. */
-function rowTier(row: CatalogueRow): PollTier {
+function rowTier(row: QueryRow | SettingRow): PollTier {
   return row.kind === "setting" ? "slow" : row.tier;
 }
 

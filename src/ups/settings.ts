@@ -2,14 +2,17 @@
 // ring one value at a time (`OK`; `NO` when a DIP switch locks edits; `NA` unsupported), read back
 // after each step, stop on the target or when the ring has gone round. An edit that changes nothing
 // is skipped: the EEPROM wears. `c` and `x` take `-` then exactly 8 characters, sent slowly.
+import { EDIT } from "../protocol/catalogue/index.js";
+import { checkEditReply, encodeSettingValue, sameSettingValue } from "../protocol/codec.js";
 import { UpsLinkError } from "../protocol/errors.js";
-import type { CatalogueRow, Value } from "../protocol/types.js";
-import type { EditLine, UpsLink } from "./link.js";
-import { validateHexByte, validateText } from "./params.js";
+import type { SettingRow, Value } from "../protocol/types.js";
+import type { ExclusiveLine, UpsLink } from "./link.js";
+import { readOnLine } from "./requests.js";
 
-const EDIT = 0x2d; // `-`
 /** NUT steps at most 32 times; no ring is longer. */
 const MAX_STEPS = 32;
+/** After `>` on a 3G Smart-UPS XL, `+` adds one external battery pack (and `-` removes one). */
+const COUNT_UP = 0x2b;
 
 export interface EditResult {
   readonly [key: string]: Value;
@@ -20,7 +23,7 @@ export interface EditResult {
 
 /** Options offered for a setting: the UPS's list when known, else the catalogue's, trimmed and unique. */
 export function settingOptions(
-  row: CatalogueRow,
+  row: SettingRow,
   allowed: readonly string[] | null,
   locale: string | null,
 ): string[] {
@@ -29,90 +32,39 @@ export function settingOptions(
   return [...new Set(list.map((v) => v.trim()))];
 }
 
+/** Changes a setting to `value` through its entry kind; the codec validates the value first. */
 export async function editSetting(
   link: UpsLink,
-  row: CatalogueRow,
+  row: SettingRow,
   value: Value,
   allowed: readonly string[] | null,
 ): Promise<EditResult> {
-  const text = row.params.find((p) => p.type === "text");
-  if (text !== undefined && text.type === "text") {
-    const wanted = validateText(row.id, text.name, text.length, text.pattern, value, text.description);
-    return link.exclusive((line) => enterText(line, row, wanted.padEnd(text.length, " ")));
+  const options = row.entry === "ring" ? settingOptions(row, allowed, null) : [];
+  const target = encodeSettingValue(row, value, options);
+  switch (target.entry) {
+    case "text":
+    case "hex":
+      return link.exclusive((line) => enterText(line, row, target.value, target.bytes));
+    case "count":
+      return link.exclusive((line) => stepCount(line, row, target.value));
+    case "ring":
+      return link.exclusive((line) => stepRing(line, row, target.value, options.length));
   }
-  if (row.params.some((p) => p.type === "hex_byte")) {
-    const wanted = validateHexByte(row.id, "mask", value);
-    return link.exclusive((line) => enterText(line, row, wanted));
-  }
-  if (row.id === "battery_pack_config") {
-    const n = typeof value === "string" && /^\d{1,3}$/.test(value) ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 255) {
-      throw new UpsLinkError(
-        "invalid_params",
-        "battery_pack_config takes the number of external battery packs, 0 to 255.",
-      );
-    }
-    return link.exclusive((line) => stepCount(line, row, n));
-  }
-  const options = settingOptions(row, allowed, null);
-  const target = matchOption(options, value);
-  if (target === null) {
-    throw new UpsLinkError(
-      "invalid_params",
-      `'${String(value)}' is not an allowed value of '${row.id}'. Allowed: ${options.join(", ") || "(none reported by this UPS)"}.`,
-      { setting: row.id, allowed: options },
-    );
-  }
-  return link.exclusive((line) => stepRing(line, row, target, options.length));
-}
-
-function matchOption(options: readonly string[], value: Value): string | null {
-  if (typeof value !== "string" && typeof value !== "number") return null;
-  const wanted = String(value).trim();
-  for (const option of options) {
-    if (option.toUpperCase() === wanted.toUpperCase()) return option;
-    if (/^\d+(\.\d+)?$/.test(option) && /^\d+(\.\d+)?$/.test(wanted) && Number(option) === Number(wanted))
-      return option;
-  }
-  return null;
-}
-
-function same(reply: string, target: string): boolean {
-  const a = reply.trim();
-  const b = target.trim();
-  if (a.toUpperCase() === b.toUpperCase()) return true;
-  return /^\d+(\.\d+)?$/.test(a) && /^\d+(\.\d+)?$/.test(b) && Number(a) === Number(b);
-}
-
-function checkEditReply(row: CatalogueRow, reply: string): void {
-  const text = reply.trim();
-  if (text === "OK") return;
-  if (text === "NO") {
-    throw new UpsLinkError(
-      "edit_locked",
-      `The UPS refused to change '${row.id}': a DIP switch on its back is on, which locks settings. Turn the DIP switches off to edit settings from the bridge.`,
-    );
-  }
-  if (text === "NA")
-    throw new UpsLinkError("not_supported", `This UPS does not allow '${row.id}' to be changed (NA).`);
-  throw new UpsLinkError("bad_reply", `The UPS answered the edit of '${row.id}' with '${text}'.`, {
-    reply: text,
-  });
 }
 
 async function stepRing(
-  line: EditLine,
-  row: CatalogueRow,
+  line: ExclusiveLine,
+  row: SettingRow,
   target: string,
   ringLength: number,
 ): Promise<EditResult> {
-  let current = await line.query(row.id);
-  if (same(current, target)) return { changed: false, value: current.trim(), steps: 0 };
+  let current = await readOnLine(line, row);
+  if (sameSettingValue(current, target)) return { changed: false, value: current.trim(), steps: 0 };
   const limit = Math.min(MAX_STEPS, Math.max(ringLength, 1) + 1);
   for (let step = 1; step <= limit; step++) {
-    checkEditReply(row, await line.send(Uint8Array.of(EDIT)));
-    current = await line.query(row.id);
-    if (same(current, target)) return { changed: true, value: current.trim(), steps: step };
+    checkEditReply(EDIT, row, await line.send(Uint8Array.from(EDIT.wire.bytes)));
+    current = await readOnLine(line, row);
+    if (sameSettingValue(current, target)) return { changed: true, value: current.trim(), steps: step };
   }
   throw new UpsLinkError(
     "refused_by_ups",
@@ -120,13 +72,17 @@ async function stepRing(
   );
 }
 
-async function enterText(line: EditLine, row: CatalogueRow, wanted: string): Promise<EditResult> {
-  const current = await line.query(row.id);
-  if (same(current, wanted)) return { changed: false, value: current.trim(), steps: 0 };
-  const bytes = Uint8Array.from([EDIT, ...[...wanted].map((c) => c.charCodeAt(0))]);
-  checkEditReply(row, await line.send(bytes));
-  const after = await line.query(row.id);
-  if (!same(after, wanted)) {
+async function enterText(
+  line: ExclusiveLine,
+  row: SettingRow,
+  wanted: string,
+  entry: Uint8Array,
+): Promise<EditResult> {
+  const current = await readOnLine(line, row);
+  if (sameSettingValue(current, wanted)) return { changed: false, value: current.trim(), steps: 0 };
+  checkEditReply(EDIT, row, await line.send(Uint8Array.from([...EDIT.wire.bytes, ...entry])));
+  const after = await readOnLine(line, row);
+  if (!sameSettingValue(after, wanted)) {
     throw new UpsLinkError(
       "refused_by_ups",
       `The UPS kept '${after.trim()}' for '${row.id}' after the edit.`,
@@ -135,16 +91,18 @@ async function enterText(line: EditLine, row: CatalogueRow, wanted: string): Pro
   return { changed: true, value: after.trim(), steps: 1 };
 }
 
-async function stepCount(line: EditLine, row: CatalogueRow, target: number): Promise<EditResult> {
-  let current = Number.parseInt(await line.query(row.id), 10);
+async function stepCount(line: ExclusiveLine, row: SettingRow, target: number): Promise<EditResult> {
+  let current = Number.parseInt(await readOnLine(line, row), 10);
   if (current === target) return { changed: false, value: String(current), steps: 0 };
   let steps = 0;
   while (current !== target && steps < MAX_STEPS) {
     // `+` and `-` after `>` add or remove one external pack (seed: battery_pack_config).
-    const reply = await line.send(Uint8Array.of(current < target ? 0x2b : EDIT));
+    const reply = await line.send(
+      current < target ? Uint8Array.of(COUNT_UP) : Uint8Array.from(EDIT.wire.bytes),
+    );
     steps++;
     const next = Number.parseInt(reply, 10);
-    if (Number.isNaN(next)) checkEditReply(row, reply);
+    if (Number.isNaN(next)) checkEditReply(EDIT, row, reply);
     else current = next;
   }
   if (current !== target)

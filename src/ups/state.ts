@@ -2,20 +2,21 @@
 // `null` while unknown. Knows nothing of MQTT: the bridge turns changes into retained topics.
 import type { Value } from "../protocol/types.js";
 
-export type ChangeListener = (key: string, value: Value) => void;
+export type ChangeListener<K extends string = string> = (key: K, value: Value) => void;
 
-export class StateStore {
-  private readonly values = new Map<string, Value>();
-  private readonly listeners = new Set<ChangeListener>();
+/** Values by key; `K` is the key vocabulary (the catalogue's `KeyId` in the bridge). */
+export class StateStore<K extends string = string> {
+  private readonly values = new Map<K, Value>();
+  private readonly listeners = new Set<ChangeListener<K>>();
 
   /** Declares the keys this UPS supports; each starts as `null` (unknown) unless already known. */
-  declare(keys: Iterable<string>): void {
+  declare(keys: Iterable<K>): void {
     for (const key of keys) if (!this.values.has(key)) this.values.set(key, null);
   }
 
   /** Forgets keys that are no longer supported (their topics are cleared by the bridge). */
-  retain(keys: ReadonlySet<string>): string[] {
-    const removed: string[] = [];
+  retain(keys: ReadonlySet<K>): K[] {
+    const removed: K[] = [];
     for (const key of this.values.keys()) {
       if (!keys.has(key)) {
         this.values.delete(key);
@@ -26,7 +27,7 @@ export class StateStore {
   }
 
   /** Sets a value; listeners hear only real changes. Returns whether it changed. */
-  set(key: string, value: Value): boolean {
+  set(key: K, value: Value): boolean {
     const previous = this.values.get(key);
     if (previous !== undefined && sameValue(previous, value)) return false;
     this.values.set(key, value);
@@ -34,15 +35,15 @@ export class StateStore {
     return true;
   }
 
-  get(key: string): Value | undefined {
+  get(key: K): Value | undefined {
     return this.values.get(key);
   }
 
-  has(key: string): boolean {
+  has(key: K): boolean {
     return this.values.has(key);
   }
 
-  keys(): string[] {
+  keys(): K[] {
     return [...this.values.keys()];
   }
 
@@ -51,7 +52,7 @@ export class StateStore {
     return Object.fromEntries(this.values);
   }
 
-  onChange(listener: ChangeListener): () => void {
+  onChange(listener: ChangeListener<K>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

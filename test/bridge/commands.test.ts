@@ -1,8 +1,8 @@
 // Issue 5: every action of the catalogue through MQTT against the simulator, checking the bytes the
 // UPS received and the responses; the two-step confirmation; interlocks.
 import { afterEach, describe, expect, it } from "vitest";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
-import { collect, connectClient, startTestBroker } from "../helpers/broker.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
+import { collect, connectClient, NEEDS_MQTT5, startTestBroker } from "../helpers/broker.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import {
   cancel,
@@ -15,6 +15,7 @@ import {
   topics,
   waitEvent,
 } from "../helpers/requests.js";
+import { waitUntil } from "../helpers/wait.js";
 import {
   commandBytes,
   commandText,
@@ -51,8 +52,7 @@ function expectTwoPress(harness: Harness, byte: number, from: number): void {
   expect(at, "the two presses are adjacent on the wire").toBeGreaterThanOrEqual(from);
   const first = sim.received[at];
   const second = sim.received[at + 1];
-  expect(first && second).toBeTruthy();
-  if (!first || !second) return;
+  if (first === undefined || second === undefined) throw new Error("the two presses are not on the wire");
   expect(second.at - first.at).toBeGreaterThan(1500);
 }
 
@@ -167,10 +167,16 @@ describe("non-destructive actions", () => {
     const r = indexOfRun(sim, [0x52], from);
     expect(r).toBeGreaterThanOrEqual(from);
     // The next request re-handshakes: Y comes after R, and the UPS is in smart mode again.
-    await waitUntil(() => indexOfRun(sim, [0x59], r + 1) > r && sim.state.smartMode);
+    await waitUntil(
+      "Y after R and smart mode again",
+      () => indexOfRun(sim, [0x59], r + 1) > r && sim.state.smartMode,
+    );
     const y = indexOfRun(sim, [0x59], r + 1);
     // Polling continues after the handshake: status (Q) and line voltage (L) are read again.
-    await waitUntil(() => indexOfRun(sim, [0x51], y) > y && indexOfRun(sim, [0x4c], y) > y);
+    await waitUntil(
+      "Q and L after the handshake",
+      () => indexOfRun(sim, [0x51], y) > y && indexOfRun(sim, [0x4c], y) > y,
+    );
     expect(harness.last(topics(harness).key("availability"))).toBe("online");
     expect(await command(harness, "test_lights_beeper")).toMatchObject({ status: "ok" });
   });
@@ -347,6 +353,26 @@ describe("destructive actions (allow_destructive true)", () => {
     expect(response).toMatchObject({ status: "ok", data: { method: "S", reply: "OK", tried: [] } });
     expect(commandText(sim, from)).toBe("S");
   });
+
+  it("shutdown_return by CS sends U, pauses the configured delay, then S", async () => {
+    const harness = await start({
+      ...DESTRUCTIVE,
+      UPSLINK_COMMANDS_SHUTDOWN_RETURN_ORDER: "CS",
+      UPSLINK_COMMANDS_SHUTDOWN_RETURN_CS_DELAY_MS: "500",
+    });
+    const sim = harness.simulator();
+    const from = mark(sim);
+    const response = await requestAndConfirm(harness, "shutdown_return");
+    expect(commandText(sim, from)).toBe("US");
+    const sent = sim.received.slice(from);
+    const u = sent.find(({ byte }) => byte === 0x55);
+    const s = sent.find(({ byte }) => byte === 0x53);
+    expect((s?.at ?? 0) - (u?.at ?? 0)).toBeGreaterThanOrEqual(500);
+    // The simulated unit honours S only in a real outage (U keeps the line present), so CS ends in
+    // the UPS's NA: reported, with the method tried.
+    expect(response).toMatchObject({ status: "error", error: { code: "refused_by_ups" } });
+    expect(response.error?.message).toMatch(/\(CS\): not_supported: .*'shutdown_on_battery'/);
+  });
 });
 
 const DESTRUCTIVE_ACTIONS = [
@@ -466,7 +492,10 @@ describe("two-step confirmation", () => {
     const cancelled = await cancel(harness, { action: "simulate_power_failure" }, "simulate_power_failure");
     expect(cancelled).toMatchObject({ status: "cancelled", action: "simulate_power_failure" });
     await harness.waitFor(topics(harness).pending, (p) => p === "[]", { since });
-    await waitUntil(() => responsesSince(harness, "simulate_power_failure", since).length === 2);
+    await waitUntil(
+      "two cancelled answers",
+      () => responsesSince(harness, "simulate_power_failure", since).length === 2,
+    );
     const tokens = responsesSince(harness, "simulate_power_failure", since).map(
       (r) => (r.data as PendingData).token,
     );
@@ -623,13 +652,10 @@ describe("two-step confirmation", () => {
     }
   });
 
-  it("ignores command, confirm and set messages published with the retain flag (MQTT 5 broker: retain as published)", async () => {
+  it("ignores command, confirm and set messages published with the retain flag (MQTT 5 broker: retain as published)", async (ctx) => {
     const harness = await start(DESTRUCTIVE);
-    if (!harness.broker.mqtt5) {
-      // MQTT 3.1.1 clears the flag on delivery to existing subscribers: only the case above is detectable.
-      expect(harness.broker.kind).toBe("embedded");
-      return;
-    }
+    // MQTT 3.1.1 clears the flag on delivery to existing subscribers: only the case above is detectable.
+    ctx.skip(!harness.broker.mqtt5, NEEDS_MQTT5);
     const sim = harness.simulator();
     const t = topics(harness);
     const { pending } = await requestPending(harness, "turn_off_immediate");
@@ -775,13 +801,9 @@ describe("two-step confirmation", () => {
     expect(commandText(simB, fromB)).toBe("");
   });
 
-  it("answers an MQTT v5 request on its response topic with its correlation data (when the broker speaks MQTT 5)", async () => {
+  it("answers an MQTT v5 request on its response topic with its correlation data", async (ctx) => {
     const harness = await start(DESTRUCTIVE);
-    if (!harness.broker.mqtt5) {
-      // The embedded broker (MQTT 3.1.1) has no response topics: the ordinary response topic still answers.
-      expect(await command(harness, "test_lights_beeper")).toMatchObject({ status: "ok" });
-      return;
-    }
+    ctx.skip(!harness.broker.mqtt5, NEEDS_MQTT5);
     const v5 = await connectClient(harness.broker.url, { protocolVersion: 5 });
     try {
       // Outside the bridge's own topics: a response topic under <base>/ is refused (issue 17).
@@ -793,7 +815,7 @@ describe("two-step confirmation", () => {
         qos: 1,
         properties: { responseTopic: replyTopic, correlationData },
       });
-      await waitUntil(() => replies.messages.length > 0);
+      await waitUntil("the reply on the response topic", () => replies.messages.length > 0);
       const reply = replies.messages[0];
       expect(JSON.parse(reply?.payload ?? "null")).toMatchObject({
         status: "pending",
@@ -811,7 +833,7 @@ describe("two-step confirmation", () => {
         qos: 1,
         properties: { responseTopic: replyTopic, correlationData: Buffer.from("corr-2") },
       });
-      await waitUntil(() => replies.messages.length > 1);
+      await waitUntil("the second reply on the response topic", () => replies.messages.length > 1);
       expect(JSON.parse(replies.messages[1]?.payload ?? "null")).toMatchObject({
         status: "ok",
         data: { reply: "CLEAR" },
@@ -861,11 +883,3 @@ describe("interlocks", () => {
     expectTwoPress(harness, Z, from);
   });
 });
-
-async function waitUntil(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

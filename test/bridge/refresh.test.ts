@@ -2,6 +2,7 @@
 // `mqtt.refresh_interval_s` even when nothing changed.
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
+import { waitUntil } from "../helpers/wait.js";
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -32,11 +33,12 @@ describe("periodic full refresh", () => {
     // Several poll cycles later (more `Q` requests on the wire), still exactly one publication.
     const sim = h.simulator();
     const from = sim.received.length;
-    const deadline = Date.now() + 15_000;
-    while (sim.received.slice(from).filter((r) => r.byte === 0x51).length < 6) {
-      if (Date.now() > deadline) throw new Error("polling stopped");
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitUntil(
+      "six more Q requests",
+      () => sim.received.slice(from).filter((r) => r.byte === 0x51).length >= 6,
+    );
+    // All the bridge published in those cycles has arrived.
+    await h.barrier();
     expect(h.messages.filter((m) => m.topic === topic)).toHaveLength(1);
   });
 });

@@ -8,30 +8,32 @@ import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
-import { findRow } from "../../src/protocol/catalogue.js";
+import { findRow } from "../../src/protocol/catalogue/index.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
-import type { UpsCapabilities, UpsLink } from "../../src/ups/link.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
+import type { Capabilities, UpsLink } from "../../src/ups/link.js";
 import { collect, connectClient, startTestBroker, type TestBroker } from "../helpers/broker.js";
+import { waitUntil } from "../helpers/wait.js";
 
-/** The real session, with a switch that makes its discoveries report the Measure-UPS gone. */
-function detachable(session: LinkSession): UpsLink & { detach(): void } {
+/** The real link, with a switch that makes its discoveries report the Measure-UPS gone. */
+function detachable(link: CatalogueLink): UpsLink & { detach(): void } {
   let detached = false;
   return {
     detach: () => {
       detached = true;
     },
-    start: () => session.start(),
-    stop: () => session.stop(),
+    start: () => link.start(),
+    stop: () => link.stop(),
     get state() {
-      return session.state;
+      return link.state;
     },
-    onAlert: (l) => session.onAlert(l),
-    onState: (l) => session.onState(l),
-    query: (id, p) => session.query(id, p),
-    action: (id, params) => session.action(id, params),
-    exclusive: (fn) => session.exclusive(fn),
-    async discover(): Promise<UpsCapabilities> {
-      const caps = await session.discover();
+    onAlert: (l) => link.onAlert(l),
+    onState: (l) => link.onState(l),
+    query: (id, p) => link.query(id, p),
+    action: (request) => link.action(request),
+    exclusive: (fn) => link.exclusive(fn),
+    async discover(): Promise<Capabilities> {
+      const caps = await link.discover();
       if (!detached) return caps;
       const supported = new Set([...caps.supported].filter((id) => findRow(id)?.needsMeasureUps !== true));
       return { ...caps, supported, measureUps: false };
@@ -62,7 +64,9 @@ describe("entities that disappear", () => {
     const simulator = new SmartUpsSimulator({ profile: "smartups-3g-measure" });
     const transport = new SimTransport({ simulator });
     const link = detachable(
-      new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }),
+      new CatalogueLink(
+        new LinkSession({ transport, logger, options: { reconnectMinMs: 100, reconnectMaxMs: 200 } }),
+      ),
     );
     const mqtt = new MqttConnection({ mqtt: config.mqtt, logger });
     const client = await connectClient(broker.url);
@@ -78,13 +82,7 @@ describe("entities that disappear", () => {
     await mqtt.start();
     await bridge.start();
 
-    const wait = async (pred: () => boolean, what: string) => {
-      const deadline = Date.now() + 15_000;
-      while (!pred()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const wait = (pred: () => boolean, what: string) => waitUntil(what, pred);
     const ambient = `${base}/ups/ambient_temperature`;
     await wait(
       () => seen.messages.some((m) => m.topic === ambient && m.payload !== "" && m.payload !== "null"),

@@ -6,10 +6,11 @@
 // from the tokens the pending responses hand out, never from what the bridge answers to a confirm.
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
-import type { ReceivedMessage } from "../helpers/broker.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
+import { NEEDS_MQTT5, type ReceivedMessage } from "../helpers/broker.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { topics } from "../helpers/requests.js";
+import { waitForValue, waitUntil } from "../helpers/wait.js";
 import { commandBytes, DESTRUCTIVE_BYTES, escapeByte, mark } from "../helpers/wire.js";
 
 const CONFIRM_TIMEOUT_S = 5;
@@ -249,16 +250,12 @@ async function waitResponse(
   match: (m: ReceivedMessage, body: { transaction?: unknown }) => boolean,
   what: string,
 ) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = responseMessages(since).find((m) =>
-      match(m, JSON.parse(m.payload) as { transaction?: unknown }),
-    );
-    if (found !== undefined)
-      return JSON.parse(found.payload) as { status: string; error: { code: string } | null; data: unknown };
-    if (Date.now() > deadline) throw new Error(`no response to ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const found = await waitForValue(
+    `a response to ${what}`,
+    () => responseMessages(since).find((m) => match(m, JSON.parse(m.payload) as { transaction?: unknown })),
+    { timeoutMs: 20_000 },
+  );
+  return JSON.parse(found.payload) as { status: string; error: { code: string } | null; data: unknown };
 }
 
 /** An issued token by index; -1 is the latest one. */
@@ -275,7 +272,11 @@ function liveness(entry: Issued, now: number): Issued["state"] {
   return entry.state;
 }
 
-it("never sends a destructive opcode without a matching valid confirmation, and answers every request", async () => {
+it("never sends a destructive opcode without a matching valid confirmation, and answers every request", async (ctx) => {
+  // MQTT 3.1.1 (the embedded broker) clears the retain flag on delivery to existing subscribers: a
+  // retained publish is then indistinguishable from a fresh request, and the retained steps could
+  // not be checked. Only an MQTT 5 broker (retain as published) runs the whole property.
+  ctx.skip(!h.broker.mqtt5, NEEDS_MQTT5);
   await fc.assert(
     fc.asyncProperty(scenario, async (steps) => {
       run++;
@@ -299,10 +300,6 @@ it("never sends a destructive opcode without a matching valid confirmation, and 
       ) => {
         const since = h.messages.length;
         const at = Date.now();
-        // MQTT 3.1.1 (the embedded broker) clears the retain flag on delivery to existing
-        // subscribers: a retained publish is then indistinguishable from a fresh request, so it is
-        // exercised only on an MQTT 5 broker (retain as published).
-        if (options.retained && !h.broker.mqtt5) return { at, response: null };
         await h.publish(topic, payload, { retain: options.retained });
         if (options.retained) await h.publish(topic, "", { retain: true });
         if (options.retained || options.target === "other") {
@@ -475,9 +472,32 @@ it("never sends a destructive opcode without a matching valid confirmation, and 
             break;
           }
           case "expire": {
-            await new Promise((resolve) =>
-              setTimeout(resolve, CONFIRM_TIMEOUT_S * 1000 + EXPIRY_MARGIN_MS + 200),
+            // Every token not yet used up runs out: one this model knows to be pending must be
+            // announced expired by the bridge (`confirmation_expired`); one it cannot tell apart from a
+            // used one (confirmed by action among several) is dead once past its expiry beyond doubt.
+            const open = issued.filter((e) => e.state !== "dead");
+            const expired = (e: Issued) =>
+              h.messages
+                .slice(runStart)
+                .some(
+                  (m) =>
+                    m.topic === t.event &&
+                    m.payload.includes('"confirmation_expired"') &&
+                    m.payload.includes(e.token),
+                );
+            await waitUntil(
+              "the pending tokens to expire",
+              () =>
+                open.every(
+                  (e) => expired(e) || (e.state === "maybe" && Date.now() > e.expiresAt + EXPIRY_MARGIN_MS),
+                ),
+              {
+                timeoutMs: CONFIRM_TIMEOUT_S * 1000 + EXPIRY_MARGIN_MS + 10_000,
+                intervalMs: 50,
+                context: () => `pending: ${h.last(t.pending)}`,
+              },
             );
+            for (const e of open) e.state = "dead";
             break;
           }
         }
@@ -485,15 +505,21 @@ it("never sends a destructive opcode without a matching valid confirmation, and 
 
       // Barrier: a command that goes through the link queue (FIFO among user requests) is answered
       // only after anything queued before it went on the wire.
-      for (let attempt = 0; ; attempt++) {
-        const since = h.messages.length;
-        const barrierTx = `r${run}-barrier${attempt}`;
-        await h.publish(t.command("test_lights_beeper"), JSON.stringify({ transaction: barrierTx }));
-        const response = await waitResponse(since, (_m, body) => body.transaction === barrierTx, "barrier");
-        if (response.status === "ok") break;
-        if (attempt > 50) throw new Error(`the barrier never went through: ${JSON.stringify(response)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      // Asked again until it passes: an earlier step may leave the unit unable to run it for a while.
+      let attempt = 0;
+      let refusal = "";
+      await waitUntil(
+        "the barrier to go through",
+        async () => {
+          const since = h.messages.length;
+          const barrierTx = `r${run}-barrier${attempt++}`;
+          await h.publish(t.command("test_lights_beeper"), JSON.stringify({ transaction: barrierTx }));
+          const response = await waitResponse(since, (_m, body) => body.transaction === barrierTx, "barrier");
+          refusal = JSON.stringify(response);
+          return response.status === "ok";
+        },
+        { timeoutMs: 20_000, intervalMs: 200, context: () => `last answer: ${refusal}` },
+      );
 
       // Ignored messages got no answer.
       const answeredIgnored = responseMessages(runStart).filter((m) =>
@@ -521,10 +547,10 @@ it("never sends a destructive opcode without a matching valid confirmation, and 
       const since = h.messages.length;
       await h.publish(t.cancel, JSON.stringify({ transaction: `r${run}-reset` }));
       await waitResponse(since, (_m, body) => body.transaction === `r${run}-reset`, "reset");
-      for (const deadline = Date.now() + 10_000; h.last(t.pending) !== "[]"; ) {
-        if (Date.now() > deadline) throw new Error(`still pending after cancel: ${h.last(t.pending)}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitUntil("nothing pending after the reset", () => h.last(t.pending) === "[]", {
+        timeoutMs: 10_000,
+        context: () => `pending: ${h.last(t.pending)}`,
+      });
     }),
     { numRuns: 20, endOnFailure: true },
   );

@@ -3,7 +3,7 @@
 // Matrix-UPS settings.
 import { afterEach, describe, expect, it } from "vitest";
 import { valuePayload } from "../../src/bridge/payload.js";
-import { findRow } from "../../src/protocol/catalogue.js";
+import { findRow } from "../../src/protocol/catalogue/index.js";
 import type { CatalogueRow } from "../../src/protocol/types.js";
 import type { ProfileName } from "../../src/simulator/index.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
@@ -34,7 +34,7 @@ function ringSettings(harness: Harness): { id: string; allowed: string[] }[] {
   if (!caps) throw new Error("no capabilities yet");
   return [...caps.supported]
     .map((id) => row(id))
-    .filter((r) => r.kind === "setting" && r.params.length === 0)
+    .flatMap((r) => (r.kind === "setting" && r.params.length === 0 ? [r] : []))
     .map((r) => ({ id: r.id, allowed: [...new Set((caps.settingValues[r.id] ?? []).map((v) => v.trim()))] }));
 }
 

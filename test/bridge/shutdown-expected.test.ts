@@ -2,6 +2,7 @@
 // UPS model must stay online — no `offline` flap while the UPS still answers, no re-discovery.
 import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
+import { waitUntil } from "../helpers/wait.js";
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -30,11 +31,10 @@ describe("after a shutdown command", () => {
     // Polling carries on (the shutdown delay is running): three more `Q` requests reach the unit.
     const sim = h.simulator();
     const from = sim.received.length;
-    const deadline = Date.now() + 15_000;
-    while (sim.received.slice(from).filter((r) => r.byte === 0x51).length < 3) {
-      if (Date.now() > deadline) throw new Error("polling stopped after the shutdown command");
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitUntil(
+      "three more Q requests (polling stopped after the shutdown command?)",
+      () => sim.received.slice(from).filter((r) => r.byte === 0x51).length >= 3,
+    );
     const after = h.messages.slice(since);
     expect(
       after.filter((m) => m.topic === `${h?.base}/ups/availability`).map((m) => m.payload),

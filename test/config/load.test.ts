@@ -103,6 +103,7 @@ describe("environment names", () => {
     ["UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE", "true", (c) => c.commands.allow_destructive, true],
     ["UPSLINK_COMMANDS_CONFIRM_TIMEOUT_S", "120", (c) => c.commands.confirm_timeout_s, 120],
     ["UPSLINK_LOG_LEVEL", "debug", (c) => c.log.level, "debug"],
+    ["UPSLINK_NUT_LISTEN", "0.0.0.0:3493", (c) => c.nut.listen, { host: "0.0.0.0", port: 3493 }],
   ];
   it.each(CONTRACT)("%s=%s sets its key", (name, value, read, expected) => {
     const defaults = load();
@@ -124,9 +125,19 @@ describe("environment names", () => {
       "commands.shutdown_return.order": "K,Z",
       "shutdown_policy.charge_below_percent": "25",
       "shutdown_policy.runtime_below_minutes": "7.5",
+      "nut.listen": "[::1]:3493",
+      "nut.certfile": THIS_FILE,
+      "nut.keyfile": THIS_FILE,
     };
     for (const key of CONFIG_KEYS) {
       const spec = key.spec;
+      if (key.path === "nut.users") {
+        // The one key that lives in the configuration file only: the variable is refused by name.
+        expect(() => loadConfig({ argv: [], env: { ...PORT_ENV, [key.env]: "[]" } })).toThrow(
+          /nut\.users \(UPSLINK_NUT_USERS\) must be a list of users in the configuration file/,
+        );
+        continue;
+      }
       let text = samples[key.path];
       if (text === undefined) {
         if (spec.format === "int_range") text = String(spec.min === key.default ? spec.max : spec.min);
@@ -139,6 +150,8 @@ describe("environment names", () => {
       // cert and key go together
       if (key.path === "mqtt.cert") env.UPSLINK_MQTT_KEY = THIS_FILE;
       if (key.path === "mqtt.key") env.UPSLINK_MQTT_CERT = THIS_FILE;
+      if (key.path === "nut.certfile") env.UPSLINK_NUT_KEYFILE = THIS_FILE;
+      if (key.path === "nut.keyfile") env.UPSLINK_NUT_CERTFILE = THIS_FILE;
       const config = loadConfig({ argv: [], env });
       const configured = key.path.startsWith("ups.")
         ? getAt(config.upses[0], key.path.slice(4))

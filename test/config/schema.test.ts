@@ -71,10 +71,14 @@ describe("JSON Schema", () => {
     expect(String(child(item, "port").description)).not.toContain("UPSLINK_UPS_PORT");
   });
 
-  it("config.schema.json matches the convict schema", () => {
+  it("config.schema.json matches the convict schema", (ctx) => {
     const generated = configJsonSchemaText();
-    // Regenerating on purpose: UPSLINK_WRITE_SCHEMA=1 npx vitest run test/config/schema.test.ts
-    if (process.env.UPSLINK_WRITE_SCHEMA === "1") writeFileSync(SCHEMA_FILE, generated);
+    // Regenerating on purpose: UPSLINK_WRITE_SCHEMA=1 npx vitest run test/config/schema.test.ts. That
+    // compares nothing, so it is reported as skipped (a failure under CI).
+    if (process.env.UPSLINK_WRITE_SCHEMA === "1") {
+      writeFileSync(SCHEMA_FILE, generated);
+      ctx.skip(`UPSLINK_WRITE_SCHEMA=1 rewrote ${SCHEMA_FILE}: review its diff`);
+    }
     let onDisk = "";
     try {
       onDisk = readFileSync(SCHEMA_FILE, "utf8");

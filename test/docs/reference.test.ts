@@ -6,8 +6,13 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../../src/config/index.js";
 import { configurationReference, topicReference } from "../../src/docs/reference.js";
 import { parseRequestTopic } from "../../src/mqtt/topics.js";
-import { CATALOGUE, EVENTS, FEEDBACKS, findRow } from "../../src/protocol/catalogue.js";
-import { ALL_REGISTER_BITS } from "../../src/protocol/registers.js";
+import {
+  ALL_REGISTER_BITS,
+  CATALOGUE,
+  EVENTS,
+  FEEDBACKS,
+  findRow,
+} from "../../src/protocol/catalogue/index.js";
 import { COMPOSITE_ACTIONS } from "../../src/ups/commands.js";
 
 const root = new URL("../../", import.meta.url);

@@ -2,23 +2,25 @@
 // !`) fed a loop: each alert queued re-reads, each re-read's reply carried another alert, every `Q`
 // reply was dropped as predating an alert, so power_state stayed on battery while thousands of
 // events and bytes went out. Over a fixed period the bridge must write about what plain polling
-// writes, publish a bounded number of events, and come back to the UPS's true state.
+// writes, publish a bounded number of events, and come back to the UPS's true state. Periods are
+// counted in complete poll cycles on the wire, not in time, so a loaded machine only makes them
+// longer.
 import { afterEach, describe, expect, it } from "vitest";
 import { EVENT_LIMIT, REPEAT_LIMIT } from "../../src/ups/model.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { topics } from "../helpers/requests.js";
+import { waitUntil } from "../helpers/wait.js";
 import { mark } from "../helpers/wire.js";
+import { nextPollCycles } from "./fault-harness.js";
 
-/** The period measured, once without and once with the fault (the simulator runs in real time). */
-const PERIOD_MS = 4000;
+/** The period measured, once without and once with the fault, in fast poll cycles (1 s each). */
+const PERIOD_CYCLES = 4;
 
 let h: Harness | null = null;
 afterEach(async () => {
   await h?.stop();
   h = null;
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function start(): Promise<Harness> {
   h = await startHarness({ env: { UPSLINK_POLL_INTERVAL_MS: "1000" } });
@@ -29,10 +31,10 @@ async function start(): Promise<Harness> {
   return h;
 }
 
-/** Bytes the UPS received during PERIOD_MS of plain polling. */
+/** Bytes the UPS received during PERIOD_CYCLES of plain polling. */
 async function baselineBytes(harness: Harness): Promise<number> {
   const from = mark(harness.simulator());
-  await sleep(PERIOD_MS);
+  await nextPollCycles(harness.simulator(), PERIOD_CYCLES);
   return harness.simulator().received.length - from;
 }
 
@@ -59,10 +61,12 @@ describe("alert storms", () => {
     const since = harness.messages.length;
     const from = mark(sim);
     expect(sim.control("fault alert-mid-reply on !")).toMatch(/^ok/);
-    await sleep(PERIOD_MS / 2);
+    await nextPollCycles(sim, PERIOD_CYCLES / 2);
+    await harness.barrier();
     const midway = harness.messages.length;
-    await sleep(PERIOD_MS / 2);
+    await nextPollCycles(sim, PERIOD_CYCLES / 2);
     const written = sim.received.length - from;
+    await harness.barrier();
     const events = eventsSince(harness, since);
 
     // The first `!` is published (the unit did send it); Q contradicts it, so later ones are not.
@@ -87,8 +91,9 @@ describe("alert storms", () => {
     const since = harness.messages.length;
     const from = mark(sim);
     expect(sim.control("fault alert-mid-reply on |")).toMatch(/^ok/);
-    await sleep(PERIOD_MS);
+    await nextPollCycles(sim, PERIOD_CYCLES);
     const written = sim.received.length - from;
+    await harness.barrier();
     const events = eventsSince(harness, since);
     expect(events.filter((e) => e === "eeprom_variable_change").length).toBeGreaterThanOrEqual(1);
     // A kind that only repeats is published at most REPEAT_LIMIT times a minute.
@@ -108,7 +113,16 @@ describe("alert storms", () => {
       sim.control("power fail");
       sim.control("power restore");
     }
-    await sleep(3000);
+    const count = (kind: string): number => eventsSince(harness, since).filter((e) => e === kind).length;
+    await waitUntil(
+      "EVENT_LIMIT events of each kind",
+      () => count("line_fail") >= EVENT_LIMIT && count("return_from_line_fail") >= EVENT_LIMIT,
+      { context: () => tally(eventsSince(harness, since)) },
+    );
+    // Every alert of the storm went out before the next poll cycle's replies: after one complete
+    // cycle (and the barrier), whatever the bridge would publish for them has been published.
+    await nextPollCycles(sim, 1);
+    await harness.barrier();
     const events = eventsSince(harness, since);
     // Alternating `!` and `$` are real transitions: none is a repeat, the total bound applies.
     expect(events.filter((e) => e === "line_fail").length, tally(events)).toBe(EVENT_LIMIT);

@@ -13,9 +13,11 @@ import { SimTransport } from "../../src/link/sim.js";
 import type { TransportEvents } from "../../src/link/transport.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
+import { EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
 import { UpsLinkError } from "../../src/protocol/errors.js";
 import type { Value } from "../../src/protocol/types.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import {
   collect,
   connectClient,
@@ -24,6 +26,10 @@ import {
   type TestBroker,
   waitInRecorded,
 } from "../helpers/broker.js";
+import { powerOnAlert } from "../helpers/harness.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
+
+export { sleep };
 
 /** A simulated port that can disappear (open fails, the open port closes) and return. */
 export class VanishingTransport extends SimTransport {
@@ -32,6 +38,8 @@ export class VanishingTransport extends SimTransport {
   afterWrite: ((bytes: Uint8Array) => void) | null = null;
   /** Successful opens so far (the first connect and every reconnect). */
   opens = 0;
+  /** Opens refused because the port was gone. */
+  failedOpens = 0;
   /** Rewrites what the unit sends before the session sees it (a line that garbles bytes). */
   corrupt: ((bytes: Uint8Array) => Uint8Array) | null = null;
 
@@ -41,6 +49,7 @@ export class VanishingTransport extends SimTransport {
 
   override async open(): Promise<void> {
     if (this.#gone) {
+      this.failedOpens++;
       throw new UpsLinkError("port_not_found", `${this.description} does not exist (unplugged).`);
     }
     await super.open();
@@ -89,6 +98,8 @@ export interface FaultHarnessOptions {
   readonly bridgeMqttUrl?: (broker: TestBroker) => Promise<string> | string;
   readonly broker?: TestBroker;
   readonly logger?: Logger;
+  /** The bridge starts only after the UPS sent its power-on alert (see test/helpers/harness.ts). */
+  readonly upsOnBeforeConnect?: boolean;
 }
 
 export interface FaultHarness {
@@ -112,6 +123,12 @@ export interface FaultHarness {
   /** The UPS model's current values. */
   snapshot(): { [key: string]: Value };
   request(topic: string, payload: string, responseId: string): Promise<Record<string, unknown>>;
+  /**
+   * Resolves once everything the bridge published before now has reached the observing client: a
+   * request for an unknown action (answered with an error, nothing sent to the UPS) is answered
+   * after it, over the same connections, in order.
+   */
+  barrier(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -143,13 +160,15 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
   });
   const logger = options.logger ?? silentLogger();
   const sim = new SmartUpsSimulator({ profile: options.profile ?? "smartups-3g-120" });
+  const poweredOn = powerOnAlert(sim);
   const transport = new VanishingTransport({ simulator: sim });
   const session = new LinkSession({ transport, logger, options: { ...FAST_LINK, ...options.link } });
   const mqtt = new MqttConnection({ mqtt: config.mqtt, logger, closeTimeoutMs: 2000 });
   const client = await connectClient(broker.url);
   const seen = await collect(client, "#");
-  const bridge = new Bridge({ config, logger, mqtt, createLink: () => session });
+  const bridge = new Bridge({ config, logger, mqtt, createLink: () => new CatalogueLink(session) });
   await mqtt.start();
+  if (options.upsOnBeforeConnect === true) await poweredOn;
   await bridge.start();
 
   const h: FaultHarness = {
@@ -176,6 +195,11 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
       const response = await h.waitFor(h.topic(`response/${responseId}`), () => true, { since });
       return JSON.parse(response.payload) as Record<string, unknown>;
     },
+    async barrier() {
+      const reply = await h.request(h.topic("command/no_such_action"), "", "no_such_action");
+      if ((reply.error as { code?: string } | null)?.code !== "unknown_action")
+        throw new Error(`the barrier request got ${JSON.stringify(reply)}`);
+    },
     async stop() {
       await bridge.stop();
       sim.stop();
@@ -187,13 +211,41 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
   return h;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The query that marks poll cycles: line voltage (`L`) is read once in every fast poll and never
+ * again on an alert, so two of them on the wire enclose one complete cycle (one request at a time:
+ * every query of the cycle was answered before the next `L` went out).
+ */
+const CYCLE_MARK = rowById("line_voltage");
+if (CYCLE_MARK.tier !== "fast" || EVENTS.some((e) => (e.reread as readonly string[]).includes(CYCLE_MARK.id)))
+  throw new Error("line_voltage no longer marks poll cycles: pick another fast-tier query for CYCLE_MARK");
+const CYCLE_BYTE = CYCLE_MARK.wire.bytes[0];
+
+/** Waits until `cycles` complete fast poll cycles have gone over the wire after this call. */
+export async function nextPolls(h: FaultHarness, cycles = 1): Promise<void> {
+  await nextPollCycles(h.sim, cycles);
+}
+
+/** `nextPolls` for any simulator (the plain harness's too). */
+export async function nextPollCycles(sim: SmartUpsSimulator, cycles = 1): Promise<void> {
+  const from = sim.received.length;
+  const count = (): number => sim.received.slice(from).filter((r) => r.byte === CYCLE_BYTE).length;
+  await waitUntil(`${cycles} complete poll cycle(s)`, () => count() > cycles, { timeoutMs: 30_000 });
 }
 
 /**
- * Waits until the first full read is out and the values have settled (two snapshots a few poll
- * cycles apart agree), and returns them: the simulator is idle, so these are its true values.
+ * After a fault: the link polls cleanly again (two complete cycles after this call, so whatever the
+ * fault left in flight has been answered and applied), and all the bridge published meanwhile has
+ * reached the observer. What it published is then complete for a check.
+ */
+export async function settled(h: FaultHarness): Promise<void> {
+  await nextPolls(h, 2);
+  await h.barrier();
+}
+
+/**
+ * Waits until the first full read is out and the values have settled (two snapshots a full poll
+ * cycle apart agree), and returns them: the simulator is idle, so these are its true values.
  */
 export async function settledBaseline(h: FaultHarness): Promise<{ [key: string]: Value }> {
   await h.waitFor(h.topic("availability"), (p) => p === "online");
@@ -203,7 +255,7 @@ export async function settledBaseline(h: FaultHarness): Promise<{ [key: string]:
   });
   for (let attempt = 0; attempt < 40; attempt++) {
     const first = JSON.stringify(h.snapshot());
-    await sleep(1000);
+    await nextPolls(h);
     const second = h.snapshot();
     if (JSON.stringify(second) === first) return second;
   }

@@ -5,8 +5,11 @@
 // from a real port; the simulated UPS stays idle on line, so any other value is a wrong one.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Value } from "../../src/protocol/types.js";
+import { waitUntil } from "../helpers/wait.js";
 import {
   type FaultHarness,
+  nextPolls,
+  settled,
   settledBaseline,
   sleep,
   startFaultHarness,
@@ -44,8 +47,8 @@ const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.char
 
 describe("line noise and garbled replies", () => {
   it("`$` and `+` in line noise while on line with a good battery make no return event and no wrong value", async () => {
-    // Polls once a minute: only the alert path could publish anything here.
-    const { fh, baseline } = await startIdle({ UPSLINK_POLL_INTERVAL_MS: "60000" });
+    // The unit is idle on line: only the alert path could publish a return event here.
+    const { fh, baseline } = await startIdle();
     const since = fh.messages.length;
     const bursts = [
       "$", // a bare alert character: nothing marks it as noise
@@ -54,11 +57,14 @@ describe("line noise and garbled replies", () => {
       "\x01$\x02+\x7f", // with bytes no UPS sends: flagged as noise, confirmed against Q
       "\xfe+\x13$",
     ];
+    // Bursts spread over time, landing between requests and inside replies alike.
     for (const burst of bursts) {
       fh.transport.inject(latin1(burst));
       await sleep(300);
     }
-    await sleep(2000);
+    // Two complete poll cycles later every alert has been judged against a `Q` read after it, and
+    // everything published meanwhile has reached the observer.
+    await settled(fh);
     const seen = events(fh, since);
     expect(
       seen.filter((e) => RETURNS.includes(e)),
@@ -99,9 +105,11 @@ describe("line noise and garbled replies", () => {
       garbled++;
       return latin1(text.replace(":", "1"));
     };
-    // Several poll cycles (250 ms each), every `j` answer garbled.
-    await sleep(3000);
+    // Several `j` answers garbled, then one more complete poll cycle so the last has been read.
+    await waitUntil("four garbled j replies", () => garbled >= 4, { timeoutMs: 30_000 });
+    await nextPolls(fh);
     fh.transport.corrupt = null;
+    await fh.barrier();
     expect(garbled).toBeGreaterThan(3);
     expect(wrongValues(fh, baseline, since)).toEqual([]);
     expect(fh.snapshot().run_time_remaining).toBe(baseline.run_time_remaining);

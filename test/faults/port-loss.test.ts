@@ -14,12 +14,14 @@ import {
   type ReceivedMessage,
   startTestBroker,
   type TestBroker,
+  waitInRecorded,
 } from "../helpers/broker.js";
 import { type BridgeProcess, type SimProcess, startBridge, startSimulator } from "../helpers/processes.js";
+import { waitUntil } from "../helpers/wait.js";
 import {
   type FaultHarness,
+  settled,
   settledBaseline,
-  sleep,
   startFaultHarness,
   wrongValues,
 } from "./fault-harness.js";
@@ -73,12 +75,15 @@ describe("the port vanishes (in-process)", () => {
     await h.waitFor(h.topic("availability"), (p) => p === "offline", { since });
     expect(h.transport.gone).toBe(true);
     // Several reopen attempts fail while it is gone; nothing is published but offline.
-    await sleep(2500);
+    const failedBefore = h.transport.failedOpens;
+    await waitUntil("three failed reopen attempts", () => h.transport.failedOpens >= failedBefore + 3, {
+      timeoutMs: 30_000,
+    });
     expect(h.session.state).toBe("offline");
     const back = h.messages.length;
     h.transport.plugIn();
     await h.waitFor(h.topic("availability"), (p) => p === "online", { since: back });
-    await sleep(1500);
+    await settled(h);
     expect(wrongValues(h, baseline, since)).toEqual([]);
     expect(h.transport.opens).toBe(2);
     expect(discoveryTopics(h, 0)).toEqual(["homeassistant/device/upslink2mqtt_as0931234567/config"]);
@@ -111,7 +116,8 @@ describe("the port vanishes (in-process)", () => {
     h.transport.plugIn();
     const back = h.messages.length;
     await h.waitFor(h.topic("availability"), (p) => p === "online", { since: back });
-    await sleep(2000);
+    // Polling again, cleanly: whatever the link would send again on its own, it would have by now.
+    await settled(h);
     // One K reached the unit before the port went; none after it came back: the output stays on.
     const after = h.sim.received.slice(vanishedAt).map((r) => r.byte);
     expect(after).not.toContain(byte("K"));
@@ -157,14 +163,11 @@ describe("the pseudo-terminal is removed (bridge process from dist/)", () => {
   const running: { bridge?: BridgeProcess; sim?: SimProcess } = {};
 
   async function waitFor(topic: string, predicate: (p: string) => boolean, since: number): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!seen.messages.slice(since).some((m) => m.topic === topic && predicate(m.payload))) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `nothing matching on ${topic}; bridge output:\n${running.bridge?.output().slice(-3000)}`,
-        );
-      await sleep(25);
-    }
+    await waitInRecorded(seen.messages, topic, predicate, {
+      since,
+      timeoutMs: 30_000,
+      context: () => `bridge output:\n${running.bridge?.output().slice(-3000)}`,
+    });
   }
 
   it("mid-command: error response, offline, no crash, back as the same device on a new pty", async () => {
@@ -198,11 +201,12 @@ describe("the pseudo-terminal is removed (bridge process from dist/)", () => {
     const since = seen.messages.length;
     const logFrom = running.bridge.output().length;
     await client.publishAsync(`${base}/rack/command/battery_test`, "", { qos: 1 });
-    const deadline = Date.now() + 30_000;
-    while (!/"dir":"tx","bytes":"W"/.test(running.bridge.output().slice(logFrom))) {
-      if (Date.now() > deadline) throw new Error("the command never reached the wire");
-      await sleep(10);
-    }
+    const bridge = running.bridge;
+    await waitUntil(
+      "the command on the wire",
+      () => /"dir":"tx","bytes":"W"/.test(bridge.output().slice(logFrom)),
+      { timeoutMs: 30_000, intervalMs: 10 },
+    );
     await running.sim.stop();
     await waitFor(`${base}/rack/response/battery_test`, (p) => JSON.parse(p).status === "error", since);
     await waitFor(`${base}/rack/availability`, (p) => p === "offline", since);

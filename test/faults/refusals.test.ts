@@ -3,9 +3,11 @@
 // REFUSAL_CYCLES_OFFLINE poll cycles in which no query gave a value, availability turns `offline`
 // (a warning says why), and back `online` at the first real answer. Commands still reach the UPS.
 import { afterEach, describe, expect, it } from "vitest";
+import { rowById } from "../../src/protocol/catalogue/index.js";
 import { REFUSAL_CYCLES_OFFLINE } from "../../src/ups/model.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { command, topics } from "../helpers/requests.js";
+import { waitUntil } from "../helpers/wait.js";
 import { type FaultHarness, settledBaseline, startFaultHarness } from "./fault-harness.js";
 
 let h: Harness | null = null;
@@ -17,7 +19,8 @@ afterEach(async () => {
   fh = null;
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The status query's opcode: polled once in every fast cycle. */
+const STATUS_BYTE = rowById("ups_status_register").wire.bytes[0];
 
 function availabilitySince(harness: Harness, since: number): string[] {
   const topic = topics(harness).key("availability");
@@ -39,7 +42,7 @@ describe("a UPS that answers only refusals", () => {
     expect(sim.control("fault na on")).toMatch(/^ok/);
     await harness.waitFor(t.key("availability"), (p) => p === "offline", { since });
     // Not at the first refusal: only after REFUSAL_CYCLES_OFFLINE whole cycles of them (a `Q` each).
-    const qs = sim.received.slice(from).filter((r) => r.byte === 0x51).length;
+    const qs = sim.received.slice(from).filter((r) => r.byte === STATUS_BYTE).length;
     expect(qs).toBeGreaterThanOrEqual(REFUSAL_CYCLES_OFFLINE);
     // bridge/info says so too.
     await harness.waitFor(
@@ -74,11 +77,12 @@ describe("a UPS that answers only refusals", () => {
     const from = sim.received.length;
     expect(sim.control("fault na on")).toMatch(/^ok/);
     // Well over REFUSAL_CYCLES_OFFLINE cycles of refusals (the harness polls every 250 ms).
-    const deadline = Date.now() + 15_000;
-    while (sim.received.slice(from).filter((r) => r.byte === 0x51).length < 3 * REFUSAL_CYCLES_OFFLINE) {
-      if (Date.now() > deadline) throw new Error("polling stopped after the shutdown command");
-      await sleep(50);
-    }
+    await waitUntil(
+      "three times REFUSAL_CYCLES_OFFLINE status polls after the shutdown command",
+      () =>
+        sim.received.slice(from).filter((r) => r.byte === STATUS_BYTE).length >= 3 * REFUSAL_CYCLES_OFFLINE,
+    );
+    await harness.barrier();
     expect(availabilitySince(harness, since)).toEqual([]);
   });
 

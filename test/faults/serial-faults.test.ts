@@ -6,14 +6,22 @@
 // again by itself: a real power failure still reaches MQTT.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Value } from "../../src/protocol/types.js";
+import { firstReadDone } from "../helpers/harness.js";
+import { waitUntil } from "../helpers/wait.js";
+import { rereadBytes as rereadsOf } from "../helpers/wire.js";
 import {
   type FaultHarness,
+  nextPolls,
+  settled,
   settledBaseline,
   sleep,
   startFaultHarness,
   wrongValues,
 } from "./fault-harness.js";
 
+/** Poll cycles a fault that every cycle meets is left on for. */
+const FAULTY_CYCLES = 4;
+const Y = 0x59;
 let h: FaultHarness | null = null;
 afterEach(async () => {
   await h?.stop();
@@ -53,12 +61,12 @@ describe("serial faults: no wrong value, recovery by itself", () => {
   it("bursts of garbage", async () => {
     const { fh, baseline } = await startIdle();
     const since = fh.messages.length;
-    // Bursts land between requests and inside replies alike.
+    // Bursts land between requests and inside replies alike: spread over uneven intervals.
     for (let burst = 0; burst < 16; burst++) {
       expect(fh.sim.control("fault garbage")).toMatch(/^ok/);
       await sleep(170 + burst * 13);
     }
-    await sleep(3000);
+    await settled(fh);
     expect(wrongValues(fh, baseline, since)).toEqual([]);
     await expectLinkWorks(fh);
   }, 90_000);
@@ -66,11 +74,17 @@ describe("serial faults: no wrong value, recovery by itself", () => {
   it("replies out of step (each reply later than the bridge waits)", async () => {
     const { fh, baseline } = await startIdle();
     const since = fh.messages.length;
-    // The query timeout is 800 ms: every reply arrives while the bridge waits for the next one.
+    // The query timeout is 800 ms: every reply arrives while the bridge waits for the next one. The
+    // fault lasts until the link has given up and handshaken again (Y) four times in it.
+    const from = fh.sim.received.length;
     expect(fh.sim.control("fault slow 1000")).toMatch(/^ok/);
-    await sleep(8000);
+    await waitUntil(
+      "four handshakes under the fault",
+      () => fh.sim.received.slice(from).filter((r) => r.byte === Y).length >= 4,
+      { timeoutMs: 30_000 },
+    );
     expect(fh.sim.control("fault slow 0")).toMatch(/^ok/);
-    await sleep(3000);
+    await settled(fh);
     expect(wrongValues(fh, baseline, since)).toEqual([]);
     await expectLinkWorks(fh);
   }, 90_000);
@@ -79,9 +93,10 @@ describe("serial faults: no wrong value, recovery by itself", () => {
     const { fh, baseline } = await startIdle();
     const since = fh.messages.length;
     expect(fh.sim.control("fault sm-to-q on")).toMatch(/^ok/);
-    await sleep(5000);
+    // Every poll cycle meets the fault: a few of them.
+    await nextPolls(fh, FAULTY_CYCLES);
     expect(fh.sim.control("fault sm-to-q off")).toMatch(/^ok/);
-    await sleep(2000);
+    await settled(fh);
     expect(wrongValues(fh, baseline, since)).toEqual([]);
     await expectLinkWorks(fh);
   }, 90_000);
@@ -92,9 +107,9 @@ describe("serial faults: no wrong value, recovery by itself", () => {
     // `|` (a setting changed) is the alert a real unit sends about 5 s after an edit, whatever the
     // host is asking at that moment.
     expect(fh.sim.control("fault alert-mid-reply on |")).toMatch(/^ok/);
-    await sleep(5000);
+    await nextPolls(fh, FAULTY_CYCLES);
     expect(fh.sim.control("fault alert-mid-reply off")).toMatch(/^ok/);
-    await sleep(2000);
+    await settled(fh);
     expect(wrongValues(fh, baseline, since)).toEqual([]);
     // Only the injected alerts came out as events: nothing was made up from the replies around them.
     const events = fh.messages
@@ -125,11 +140,26 @@ describe("serial faults: no wrong value, recovery by itself", () => {
     // Regression: every alert used to start its own re-read of `Q G ' 8`, and each of those replies
     // could carry another alert, so a burst multiplied requests without bound. Polls are slowed to
     // once a minute so that only re-reads reach the unit here.
-    const fh = await startFaultHarness({ env: { UPSLINK_POLL_INTERVAL_MS: "60000" } });
+    // The UPS is on before the bridge connects: its power-on alert causes no reads here.
+    const fh = await startFaultHarness({
+      env: { UPSLINK_POLL_INTERVAL_MS: "60000" },
+      upsOnBeforeConnect: true,
+    });
     h = fh;
-    await settledBaseline(fh);
+    await fh.waitFor(fh.topic("availability"), (p) => p === "online");
+    await firstReadDone(fh.bridge, fh.sim);
+    const caps = fh.bridge.runtimes.get("ups")?.model.caps;
+    if (caps === null || caps === undefined) throw new Error("no capabilities for the UPS");
     const from = fh.sim.received.length;
     const since = fh.messages.length;
+    // Where the wire stood when the bridge took in each alert (its event is emitted right then).
+    let lastAlertAt = -1;
+    const model = fh.bridge.runtimes.get("ups")?.model;
+    if (model === undefined) throw new Error("no model for the UPS");
+    const onEvent = (): void => {
+      lastAlertAt = fh.sim.received.length;
+    };
+    model.on("event", onEvent);
     for (let i = 0; i < 40; i++) {
       fh.sim.control("register 8 20"); // charger failure: `?`
       fh.sim.control("register 8 00"); // cleared: `=`
@@ -139,7 +169,15 @@ describe("serial faults: no wrong value, recovery by itself", () => {
       () => fh.messages.slice(since).filter((m) => m.topic === fh.topic("event")).length >= 80,
       { since },
     );
-    await sleep(3000);
+    model.off("event", onEvent);
+    // The last alert's re-reads are the last requests the storm causes: once each register it names
+    // has been asked after the bridge took that alert in, nothing more is coming (polls are a minute away).
+    const rereadBytes = [...new Set([...rereadsOf("?", caps.supported), ...rereadsOf("=", caps.supported)])];
+    expect(rereadBytes).toContain(0x38); // `8`, among others
+    await waitUntil("the re-reads after the last alert", () =>
+      rereadBytes.every((b) => fh.sim.received.slice(lastAlertAt).some((r) => r.byte === b)),
+    );
+    await fh.barrier();
     const sent = fh.sim.received.slice(from).map((r) => String.fromCharCode(r.byte));
     const count = (char: string): number => sent.filter((c) => c === char).length;
     // Each register is read again at most a couple of times, not once per alert.
@@ -159,21 +197,16 @@ describe("serial faults: no wrong value, recovery by itself", () => {
       if (i % 10 === 9) await sleep(50);
     }
     const wanted = Array.from({ length: cycles }, () => ["line_fail", "return_from_line_fail"]).flat();
-    const events = async (): Promise<string[]> => {
-      for (let wait = 0; wait < 200; wait++) {
-        const seen = fh.messages
-          .slice(since)
-          .filter((m) => m.topic === fh.topic("event"))
-          .map((m) => (JSON.parse(m.payload) as { event_type: string }).event_type)
-          .filter((e) => e === "line_fail" || e === "return_from_line_fail");
-        if (seen.length >= wanted.length) return seen;
-        await sleep(100);
-      }
-      throw new Error("the storm's events did not all arrive");
-    };
-    expect(await events()).toEqual(wanted);
-    // The unit is on line: once the re-reads are through, everything says so.
-    await sleep(2000);
+    const events = (): string[] =>
+      fh.messages
+        .slice(since)
+        .filter((m) => m.topic === fh.topic("event"))
+        .map((m) => (JSON.parse(m.payload) as { event_type: string }).event_type)
+        .filter((e) => e === "line_fail" || e === "return_from_line_fail");
+    await waitUntil("the storm's events", () => events().length >= wanted.length, { timeoutMs: 20_000 });
+    // The unit is on line: once the re-reads are through and the polls read it again, everything says so.
+    await settled(fh);
+    expect(events()).toEqual(wanted);
     expect(fh.sim.state.onBattery).toBe(false);
     expect(fh.snapshot().power_state).toBe("on_line");
     expect(fh.snapshot().on_battery_mode).toBe(false);

@@ -1,6 +1,10 @@
 // A real MQTT broker for tests, found in this order: MQTT_TEST_URL; an eclipse-mosquitto container
 // when a Docker engine answers; the local mosquitto binary on a free loopback port; the embedded
 // aedes broker (MQTT 3.1.1 only). Plus a tiny client helper for assertions.
+//
+// A test that needs what only an MQTT 5 broker does (retain as published, response topics) skips
+// itself on the embedded broker with `NEEDS_MQTT5` as its reason; under CI a skip fails the run
+// (test/setup/no-skips.ts), and .ci/run installs mosquitto.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -9,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type EmbeddedBroker, startEmbeddedBroker } from "../../src/mqtt/embedded-broker.js";
+import { waitForValue, waitUntil } from "./wait.js";
 
 export type BrokerKind = "env" | "testcontainers" | "mosquitto" | "embedded";
 
@@ -33,6 +38,10 @@ export interface TestBrokerOptions {
 }
 
 const MOSQUITTO = "/usr/sbin/mosquitto";
+
+/** The reason a test gives when it skips itself because the broker lacks MQTT 5. */
+export const NEEDS_MQTT5 =
+  "needs an MQTT 5 broker (retain as published, response topics); the embedded broker, used when neither mosquitto nor Docker is here (or with UPSLINK_TEST_BROKER=embedded), speaks MQTT 3.1.1";
 
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   // UPSLINK_TEST_BROKER=mosquitto|embedded forces one kind (to exercise the fallbacks).
@@ -104,9 +113,8 @@ export async function freePort(): Promise<number> {
 }
 
 async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
+  const open = (): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
       const socket = createConnection({ host, port });
       socket.once("connect", () => {
         socket.destroy();
@@ -114,11 +122,7 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
       });
       socket.once("error", () => resolve(false));
     });
-    if (open) return;
-    if (Date.now() > deadline)
-      throw new Error(`broker did not listen on ${host}:${port} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(`the broker to listen on ${host}:${port}`, open, { timeoutMs, intervalMs: 50 });
 }
 
 async function containerBroker(): Promise<TestBroker> {
@@ -310,19 +314,18 @@ export async function waitInRecorded(
   options: { readonly since?: number; readonly timeoutMs?: number; readonly context?: () => string } = {},
 ): Promise<ReceivedMessage> {
   const { since = 0, timeoutMs = 15_000 } = options;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = messages.slice(since).find((m) => m.topic === topic && predicate(m.payload));
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) {
-      const payloads = messages.filter((m) => m.topic === topic).map((m) => m.payload);
-      const context = options.context === undefined ? "" : `\n${options.context()}`;
-      throw new Error(
-        `no matching message on ${topic} within ${timeoutMs} ms; last seen: ${JSON.stringify(payloads.slice(-5))}${context}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitForValue(
+    `a matching message on ${topic}`,
+    () => messages.slice(since).find((m) => m.topic === topic && predicate(m.payload)),
+    {
+      timeoutMs,
+      context: () => {
+        const payloads = messages.filter((m) => m.topic === topic).map((m) => m.payload);
+        const more = options.context === undefined ? "" : `\n${options.context()}`;
+        return `last seen on ${topic}: ${JSON.stringify(payloads.slice(-5))}${more}`;
+      },
+    },
+  );
 }
 
 function matches(filter: string, topic: string): boolean {

@@ -9,6 +9,7 @@ import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import { MqttConnection } from "../../src/mqtt/connection.js";
 import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import {
   collect,
   connectClient,
@@ -17,6 +18,8 @@ import {
   type TestBroker,
   waitInRecorded,
 } from "./broker.js";
+import { waitForValue, waitUntil } from "./wait.js";
+import { firstReadOver } from "./wire.js";
 
 export interface HarnessOptions {
   /** Profile (or profile and serial) per UPS id; one UPS `ups` with the 120 V 3G profile by default. */
@@ -28,6 +31,12 @@ export interface HarnessOptions {
   /** Reuse a broker (several bridges on one broker). */
   readonly broker?: TestBroker;
   readonly baseTopic?: string;
+  /**
+   * The bridge opens each simulated port only after that UPS sent its power-on alert, as when it
+   * connects to a unit that has been on for a while: nothing but the bridge's own requests (and
+   * what tests make the UPS do) then reaches the wire, which tests that count bytes rely on.
+   */
+  readonly upsOnBeforeConnect?: boolean;
 }
 
 export interface Harness {
@@ -51,6 +60,12 @@ export interface Harness {
   publish(topic: string, payload: string, options?: { retain?: boolean }): Promise<void>;
   /** Publishes a request and waits for the response on `response/<responseId>`. */
   request(topic: string, payload: string, responseId: string): Promise<Record<string, unknown>>;
+  /**
+   * Resolves once everything the bridge published for `ups` before now has reached the client: a
+   * request for an unknown action (an error answer, nothing sent to the UPS) is answered after it,
+   * over the same connections, in order.
+   */
+  barrier(ups?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -105,11 +120,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         serial === undefined ? { profile: profileOf(ups.id) } : { profile: profileOf(ups.id), serial },
       );
       simulators.set(ups.id, simulator);
-      return new LinkSession({
-        transport: new SimTransport({ simulator }),
-        logger,
-        options: { reconnectMinMs: 200, reconnectMaxMs: 1000, queryTimeoutMs: 800, handshakeTimeoutMs: 800 },
-      });
+      const transport =
+        options.upsOnBeforeConnect === true
+          ? new DeferredSimTransport(simulator, powerOnAlert(simulator))
+          : new SimTransport({ simulator });
+      return new CatalogueLink(
+        new LinkSession({
+          transport,
+          logger,
+          options: {
+            reconnectMinMs: 200,
+            reconnectMaxMs: 1000,
+            queryTimeoutMs: 800,
+            handshakeTimeoutMs: 800,
+          },
+        }),
+      );
     },
   });
   await mqtt.start();
@@ -145,6 +171,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const response = await harness.waitFor(`${base}/${ups}/response/${responseId}`, () => true, { since });
       return JSON.parse(response.payload) as Record<string, unknown>;
     },
+    async barrier(ups = ids[0] ?? "ups") {
+      const reply = await harness.request(`${base}/${ups}/command/no_such_action`, "", "no_such_action");
+      if ((reply.error as { code?: string } | null)?.code !== "unknown_action")
+        throw new Error(`the barrier request got ${JSON.stringify(reply)}`);
+    },
     async stop() {
       await bridge.stop();
       for (const sim of simulators.values()) sim.stop();
@@ -160,6 +191,48 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export async function waitReady(h: Harness, ups = "ups"): Promise<void> {
   await h.waitFor(`${h.base}/${ups}/availability`, (p) => p === "online");
   await h.waitFor(`${h.base}/${ups}/power_state`, (p) => p !== "null");
+}
+
+/**
+ * Resolves when the simulator sends the `?` a Smart-UPS sends at power-on (it does so a moment after
+ * it is made): call it right after making the simulator.
+ */
+export function powerOnAlert(sim: SmartUpsSimulator): Promise<void> {
+  return new Promise((resolve) => {
+    const onData = (bytes: Uint8Array): void => {
+      if (!bytes.includes(0x3f)) return;
+      sim.off("data", onData);
+      resolve();
+    };
+    sim.on("data", onData);
+  });
+}
+
+/** A simulated port that opens only once `ready` resolves. */
+class DeferredSimTransport extends SimTransport {
+  readonly #ready: Promise<void>;
+
+  constructor(simulator: SmartUpsSimulator, ready: Promise<void>) {
+    super({ simulator });
+    this.#ready = ready;
+  }
+
+  override async open(): Promise<void> {
+    await this.#ready;
+    await super.open();
+  }
+}
+
+/**
+ * Waits until the bridge's first full read of the UPS is over. With the UPS on before the bridge
+ * connects (`upsOnBeforeConnect`) and polls far apart, nothing else reaches the wire after it.
+ */
+export async function firstReadDone(bridge: Bridge, sim: SmartUpsSimulator, ups = "ups"): Promise<void> {
+  const caps = await waitForValue(
+    "the capabilities",
+    () => bridge.runtimes.get(ups)?.model.caps ?? undefined,
+  );
+  await waitUntil("the first full read", () => firstReadOver(sim, caps.supported));
 }
 
 /** Host bytes the simulator received since index `from`, as text (control bytes escaped). */

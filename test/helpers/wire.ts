@@ -3,7 +3,7 @@
 // plus the smart-mode handshake (`Y`, and ESC between tries): none of them changes the UPS. The
 // destructive opcodes are the first bytes of the seed's Safety list, and the two sets are disjoint
 // (checked by test/bridge/commands.test.ts), so a destructive byte on the wire is never a poll.
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
+import { CATALOGUE, EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
 import type { ReceivedByte, SmartUpsSimulator } from "../../src/simulator/index.js";
 
 const Y = 0x59;
@@ -104,4 +104,25 @@ export function indexOfRun(sim: SmartUpsSimulator, bytes: readonly number[], fro
 
 export function textBytes(text: string): number[] {
   return [...text].map((char) => char.charCodeAt(0));
+}
+
+/**
+ * Whether the first full read after connecting is over: it reads the tiers identity, slow, min/max
+ * and fast in that order, one query at a time, so it is over once the last supported fast-tier
+ * query is on the wire (the simulator answers at once). With polls far apart nothing follows it.
+ */
+export function firstReadOver(sim: SmartUpsSimulator, supported: ReadonlySet<string>): boolean {
+  const fast = CATALOGUE.filter(
+    (row) => row.kind === "query" && row.tier === "fast" && row.decode !== null && supported.has(row.id),
+  );
+  const last = fast.at(-1)?.wire.bytes[0];
+  return last !== undefined && sim.received.some((r) => r.byte === last);
+}
+
+/** Opcodes of the registers the bridge reads again after the alert `alert` (those the UPS has). */
+export function rereadBytes(alert: string, supported: ReadonlySet<string>): number[] {
+  const ids = EVENTS.filter((e) => e.byte === alert.charCodeAt(0)).flatMap(
+    (e) => e.reread as readonly string[],
+  );
+  return [...new Set(ids.filter((id) => supported.has(id)).map((id) => rowById(id).wire.bytes[0] ?? -1))];
 }

@@ -6,7 +6,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROFILES, type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
 import { type Pty, serveOnPty } from "../helpers/pty.js";
-import { freePort, type Proc, parseKeyValues, pollUntil, requireExecutable, run, start } from "./support.js";
+import {
+  above,
+  expectValues,
+  freePort,
+  hasWord,
+  is,
+  near,
+  type Proc,
+  requireExecutable,
+  run,
+  start,
+} from "./support.js";
 
 const ROOT = process.env.APCUPSD_ROOT ?? "/tmp/apcupsd-x";
 const APCUPSD = join(ROOT, "sbin", "apcupsd");
@@ -31,8 +42,6 @@ describe.each(CASES)("apcupsd against the simulator ($name, pacing $pacing)", ({
 
   const logs = (): string => procs.map((p) => `[${p.name}]\n${p.output()}`).join("\n");
   const status = (): Promise<string> => run(APCACCESS, ["-h", address, "status"], process.env);
-  const statusIs = (word: string) => (out: string) =>
-    (parseKeyValues(out).get("STATUS") ?? "").split(" ").includes(word);
 
   beforeAll(async () => {
     requireExecutable(APCUPSD, HINT);
@@ -83,33 +92,29 @@ describe.each(CASES)("apcupsd against the simulator ($name, pacing $pacing)", ({
   });
 
   it("identifies the unit and reports it ONLINE", async () => {
-    const text = await pollUntil(
-      "apcaccess to report the simulated unit ONLINE",
+    // apcupsd fills the identity in over several reads: every value is waited for.
+    await expectValues(
+      "apcaccess: the simulated unit ONLINE",
       status,
-      // apcupsd fills the identity in over several reads: wait for the last ones too.
-      (out) =>
-        statusIs("ONLINE")(out) &&
-        parseKeyValues(out).get("SERIALNO") === profile.serial &&
-        (parseKeyValues(out).get("MODEL") ?? "") !== "" &&
-        (parseKeyValues(out).get("FIRMWARE") ?? "") !== "" &&
-        Number.parseFloat(parseKeyValues(out).get("LINEV") ?? "") > 0,
+      {
+        STATUS: hasWord("ONLINE"),
+        MODEL: is(profile.model),
+        SERIALNO: is(profile.serial),
+        FIRMWARE: is(profile.firmwareB),
+        MANDATE: is(profile.manufactureDate),
+        LINEV: near(sim?.state.lineVoltage ?? Number.NaN, 0.05),
+        BCHARGE: above(99),
+        HITRANS: is(`${Number(sim?.state.settings.upper_transfer_voltage)}.0 Volts`),
+      },
       60_000,
       logs,
     );
-    const values = parseKeyValues(text);
-    expect(values.get("MODEL")).toBe(profile.model);
-    expect(values.get("SERIALNO")).toBe(profile.serial);
-    expect(values.get("FIRMWARE")).toBe(profile.firmwareB);
-    expect(values.get("MANDATE")).toBe(profile.manufactureDate);
-    expect(Number.parseFloat(values.get("LINEV") ?? "")).toBeCloseTo(sim?.state.lineVoltage ?? 0, 1);
-    expect(Number.parseFloat(values.get("BCHARGE") ?? "")).toBeGreaterThan(99);
-    expect(values.get("HITRANS")).toBe(`${Number(sim?.state.settings.upper_transfer_voltage)}.0 Volts`);
   });
 
   it("follows a power failure to ONBATT and the return to ONLINE", async () => {
     expect(sim?.control("power fail")).toMatch(/^ok/);
-    await pollUntil("STATUS ONBATT", status, statusIs("ONBATT"), 30_000, logs);
+    await expectValues("apcaccess: ONBATT", status, { STATUS: hasWord("ONBATT") }, 30_000, logs);
     expect(sim?.control("power restore")).toMatch(/^ok/);
-    await pollUntil("STATUS ONLINE", status, statusIs("ONLINE"), 30_000, logs);
+    await expectValues("apcaccess: ONLINE", status, { STATUS: hasWord("ONLINE") }, 30_000, logs);
   });
 });

@@ -6,7 +6,20 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROFILES, type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
 import { type Pty, serveOnPty } from "../helpers/pty.js";
-import { freePort, type Proc, parseKeyValues, pollUntil, requireExecutable, run, start } from "./support.js";
+import {
+  above,
+  absent,
+  expectValues,
+  freePort,
+  hasWord,
+  is,
+  matches,
+  near,
+  type Proc,
+  requireExecutable,
+  run,
+  start,
+} from "./support.js";
 
 const DRIVER = "/lib/nut/apcsmart";
 // /sbin/upsd on Debian is a wrapper that reads /etc/nut/nut.conf; the daemon itself is here.
@@ -73,47 +86,44 @@ describe.each(CASES)(
     });
 
     it("identifies the unit and reports it on line", async () => {
-      const text = await pollUntil(
-        "upsc to report the simulated unit on line",
+      // upsd serves nothing from a driver until the driver is up, and NUT's driver main starts serving
+      // only after its initial read (upsdrv_initinfo, which asks for `b` and `V`) and a first update:
+      // once upsc lists anything, a firmware that is not there is not coming.
+      await expectValues(
+        "upsc: the simulated unit on line",
         upsc,
-        (out) => parseKeyValues(out).get("ups.status") === "OL" && parseKeyValues(out).has("battery.charge"),
+        {
+          "ups.status": is("OL"),
+          "ups.model": is(profile.model),
+          "ups.serial": is(profile.serial),
+          "ups.firmware": firmware === undefined ? absent : is(firmware),
+          "battery.charge": above(99),
+          "input.voltage": near(sim?.state.lineVoltage ?? Number.NaN, 0.05),
+          "output.voltage": above(110),
+          "input.transfer.high": is(sim?.state.settings.upper_transfer_voltage ?? null),
+        },
         60_000,
         logs,
       );
-      const values = parseKeyValues(text);
-      expect(values.get("ups.model")).toBe(profile.model);
-      expect(values.get("ups.serial")).toBe(profile.serial);
-      expect(values.get("ups.firmware")).toBe(firmware);
-      expect(Number.parseFloat(values.get("battery.charge") ?? "")).toBeGreaterThan(99);
-      expect(Number.parseFloat(values.get("input.voltage") ?? "")).toBeCloseTo(
-        sim?.state.lineVoltage ?? 0,
-        1,
-      );
-      expect(Number.parseFloat(values.get("output.voltage") ?? "")).toBeGreaterThan(110);
-      expect(values.get("input.transfer.high")).toBe(sim?.state.settings.upper_transfer_voltage);
     });
 
     it("follows a power failure to OB and the return to OL", async () => {
       expect(sim?.control("power fail")).toMatch(/^ok/);
-      // Status (Q) and input voltage (L) are read one after the other in a poll: wait for both.
-      const onBattery = await pollUntil(
-        "ups.status OB with no input voltage",
+      // apcsmart reads status (Q), input voltage (L) and the transfer reason (G) at different points of
+      // its poll: each is waited for, none is assumed from another being there.
+      await expectValues(
+        "upsc: on battery after a power failure",
         upsc,
-        (out) =>
-          (parseKeyValues(out).get("ups.status") ?? "").split(" ").includes("OB") &&
-          parseKeyValues(out).get("input.voltage") === "000.0",
+        {
+          "ups.status": hasWord("OB"),
+          "input.voltage": is("000.0"),
+          "input.transfer.reason": matches(/low/i),
+        },
         30_000,
         logs,
       );
-      expect(parseKeyValues(onBattery).get("input.transfer.reason")).toMatch(/low/i);
       expect(sim?.control("power restore")).toMatch(/^ok/);
-      await pollUntil(
-        "ups.status OL",
-        upsc,
-        (out) => parseKeyValues(out).get("ups.status") === "OL",
-        30_000,
-        logs,
-      );
+      await expectValues("upsc: on line again", upsc, { "ups.status": is("OL") }, 30_000, logs);
     });
   },
 );

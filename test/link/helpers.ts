@@ -1,13 +1,17 @@
-// Shared test scaffolding for the link: a session on the in-process simulator under fake timers.
+// Shared test scaffolding for the link: a session on the in-process simulator under fake timers, and
+// the UPS layer's view of it in catalogue rows (`link`).
 import { vi } from "vitest";
 import type { LinkOptions } from "../../src/link/options.js";
 import { type AlertEvent, LinkSession, type LinkState } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import type { SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 
 export interface SimRig {
   readonly session: LinkSession;
+  /** The session as the UPS layer drives it: rows in, raw replies out. */
+  readonly link: CatalogueLink;
   readonly transport: SimTransport;
   readonly sim: SmartUpsSimulator;
   readonly states: LinkState[];
@@ -19,12 +23,14 @@ export interface SimRig {
 export function simRig(profile: string, options: Partial<LinkOptions> = {}, reconnect = true): SimRig {
   const transport = new SimTransport({ profile });
   const session = new LinkSession({ transport, logger: silentLogger(), options, reconnect });
+  const link = new CatalogueLink(session);
   const states: LinkState[] = [];
   const alerts: AlertEvent[] = [];
   session.on("state", (state) => states.push(state));
   session.on("alert", (alert) => alerts.push(alert));
   return {
     session,
+    link,
     transport,
     sim: transport.simulator,
     states,

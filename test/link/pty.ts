@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
+import { waitUntil } from "../helpers/wait.js";
 
 export interface PtyPair {
   /** The two ends: what one writes, the other reads. */
@@ -29,12 +29,18 @@ export async function ptyPair(): Promise<PtyPair> {
     stderr += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  for (let waited = 0; !(existsSync(a) && existsSync(b)); waited += 20) {
-    if (waited > 10_000 || child.exitCode !== null) {
-      child.kill();
-      throw new Error(`socat did not create the pty pair: ${stderr}`);
-    }
-    await delay(20);
+  try {
+    await waitUntil(
+      "socat to create the pty pair",
+      () => {
+        if (child.exitCode !== null) throw new Error(`socat exited: ${stderr}`);
+        return existsSync(a) && existsSync(b);
+      },
+      { timeoutMs: 10_000, context: () => stderr },
+    );
+  } catch (error) {
+    child.kill();
+    throw error;
   }
   let killed = false;
   return {

@@ -9,6 +9,7 @@ import { type AlertEvent, LinkSession } from "../../src/link/session.js";
 import { silentLogger } from "../../src/log.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import { type PtyPair, ptyPair } from "./pty.js";
 
 const logger = silentLogger();
@@ -134,13 +135,14 @@ describe("SerialTransport on a real pseudo-terminal", () => {
       logger,
       reconnect: false,
     });
+    const link = new CatalogueLink(session);
     cleanup.push(() => session.stop());
     const alerts: AlertEvent[] = [];
     session.on("alert", (alert) => alerts.push(alert));
     await session.start();
     expect(session.state).toBe("online");
-    expect(await session.read("line_voltage")).toBeGreaterThan(200);
-    const caps = await session.discover();
+    expect(await link.read("line_voltage")).toBeGreaterThan(200);
+    const caps = await link.discover();
     expect(caps.identity.serial).toBe(sim.profile.serial.replace(/\0/g, "").trim());
     expect(caps.identity.localeLetter).toBe("I");
     const lineFail = new Promise<void>((resolve) =>

@@ -1,9 +1,13 @@
-// The link session against the in-process simulator, with fake timers: every timing rule of the
-// protocol (handshake retries, timeouts, the two-press gap, pacing) is checked from the bytes the
-// simulated UPS received and when.
+// The link session against the in-process simulator, with fake timers, driven as the UPS layer
+// drives it (catalogue rows through `CatalogueLink`): every timing rule of the protocol (handshake
+// retries, timeouts, the two-press gap, pacing) is checked from the bytes the simulated UPS received
+// and when. The link's own seams, with requests given as bare bytes, are in request.test.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { isUpsLinkError } from "../../src/protocol/errors.js";
-import type { UpsLink } from "../../src/ups/link.js";
+import { findRow, rowById } from "../../src/protocol/catalogue/index.js";
+import { type ActionReply, encodeAction } from "../../src/protocol/codec.js";
+import { isUpsLinkError, UpsLinkError } from "../../src/protocol/errors.js";
+import type { CatalogueRow, Value } from "../../src/protocol/types.js";
+import { readOnLine } from "../../src/ups/requests.js";
 import { rejection, type SimRig, settle, simRig } from "./helpers.js";
 
 let rig: SimRig | null = null;
@@ -12,6 +16,23 @@ async function started(profile = "smartups-3g-120", options = {}, reconnect = tr
   rig = simRig(profile, options, reconnect);
   await settle(rig.session.start());
   return rig;
+}
+
+function row(id: string): CatalogueRow {
+  const found = findRow(id);
+  if (found === undefined) throw new Error(`no row ${id}`);
+  return found;
+}
+
+/** An action by id as the command service sends it: encoded by the codec, then given to the link. */
+function act(r: SimRig, id: string, params: Readonly<Record<string, Value>> = {}): Promise<ActionReply> {
+  try {
+    const found = rowById(id);
+    if (found.kind !== "action") throw new UpsLinkError("unknown_action", `${id} is not an action`);
+    return r.link.action(encodeAction(found, params));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 function codeOf(error: unknown): string {
@@ -65,8 +86,8 @@ describe("LinkSession: smart-mode handshake", () => {
 
   it("re-enters smart mode after R (BYE) before the next request", async () => {
     const r = await started();
-    expect(await settle(r.session.action("return_to_simple_mode"))).toBe("BYE");
-    const volts = await settle(r.session.query("line_voltage"));
+    expect(await settle(act(r, "return_to_simple_mode"))).toEqual({ reply: "BYE" });
+    const volts = await settle(r.link.query("line_voltage"));
     expect(volts).toMatch(/^\d{3}\.\d$/);
     expect(r.wire()).toBe("YRYL");
   });
@@ -75,9 +96,9 @@ describe("LinkSession: smart-mode handshake", () => {
 describe("LinkSession: queries", () => {
   it("returns raw reply text, and read() decodes it with the row's decoder", async () => {
     const r = await started();
-    expect(await settle(r.session.query("line_voltage"))).toMatch(/^\d{3}\.\d$/);
-    expect(await settle(r.session.query("run_time_remaining"))).toMatch(/^\d{4}:$/);
-    const charge = await settle(r.session.read("battery_capacity"));
+    expect(await settle(r.link.query("line_voltage"))).toMatch(/^\d{3}\.\d$/);
+    expect(await settle(r.link.query("run_time_remaining"))).toMatch(/^\d{4}:$/);
+    const charge = await settle(r.link.read("battery_capacity"));
     expect(typeof charge).toBe("number");
     expect(r.wire()).toBe("YLjf");
   });
@@ -85,7 +106,7 @@ describe("LinkSession: queries", () => {
   it("retries a query that timed out and succeeds when the UPS answers again", async () => {
     const r = await started("smartups-3g-120", { queryTimeoutMs: 1000, queryRetries: 2 });
     r.sim.control("silent on");
-    const reply = r.session.query("line_voltage");
+    const reply = r.link.query("line_voltage");
     await vi.advanceTimersByTimeAsync(900); // the first L goes unanswered
     r.sim.control("silent off");
     expect(await settle(reply)).toMatch(/^\d{3}\.\d$/);
@@ -99,42 +120,42 @@ describe("LinkSession: queries", () => {
       lostAfterFailures: 10,
     });
     r.sim.control("silent on");
-    expect(codeOf(await rejection(r.session.query("line_voltage")))).toBe("timeout");
+    expect(codeOf(await rejection(r.link.query("line_voltage")))).toBe("timeout");
     expect(timesOf(r, "L")).toHaveLength(3);
   });
 
   it("never retries an action", async () => {
     const r = await started("smartups-3g-120", { queryTimeoutMs: 500, queryRetries: 3 });
     r.sim.control("silent on");
-    expect(codeOf(await rejection(r.session.action("test_lights_beeper")))).toBe("timeout");
+    expect(codeOf(await rejection(act(r, "test_lights_beeper")))).toBe("timeout");
     expect(timesOf(r, "A")).toHaveLength(1);
   });
 
   it("maps NA to not_supported and remembers the row as unsupported", async () => {
     const r = await started();
-    const error = await rejection(r.session.query("load_current")); // Matrix-UPS only
+    const error = await rejection(r.link.query("load_current")); // Matrix-UPS only
     expect(codeOf(error)).toBe("not_supported");
     expect(isUpsLinkError(error) && error.context.transient).toBe(false);
-    expect(codeOf(await rejection(r.session.query("load_current")))).toBe("not_supported");
+    expect(codeOf(await rejection(r.link.query("load_current")))).toBe("not_supported");
     expect(timesOf(r, "/")).toHaveLength(1); // the second one never reached the wire
   });
 
   it("treats NA from a query that answered before as transient and keeps asking it", async () => {
     const r = await started();
-    await settle(r.session.query("battery_voltage"));
+    await settle(r.link.query("battery_voltage"));
     r.sim.control("fault na on");
-    const error = await rejection(r.session.query("battery_voltage"));
+    const error = await rejection(r.link.query("battery_voltage"));
     expect(codeOf(error)).toBe("not_supported");
     expect(isUpsLinkError(error) && error.context.transient).toBe(true);
     r.sim.control("fault na off");
-    expect(await settle(r.session.query("battery_voltage"))).toMatch(/^\d+\.\d+$/);
+    expect(await settle(r.link.query("battery_voltage"))).toMatch(/^\d+\.\d+$/);
     expect(timesOf(r, "B")).toHaveLength(3);
   });
 
   it("retries Q when it answers SM (status not valid yet)", async () => {
     const r = await started("smartups-3g-120", { queryRetries: 2 });
     r.sim.control("fault sm-to-q on");
-    const reply = r.session.query("ups_status_register");
+    const reply = r.link.query("ups_status_register");
     await vi.advanceTimersByTimeAsync(0);
     r.sim.control("fault sm-to-q off");
     expect(await settle(reply)).toMatch(/^[0-9A-F]{2}$/);
@@ -148,22 +169,18 @@ describe("LinkSession: queries", () => {
       lostAfterFailures: 10,
     });
     r.sim.control("fault slow 800");
-    expect(codeOf(await rejection(r.session.query("line_voltage")))).toBe("timeout");
+    expect(codeOf(await rejection(r.link.query("line_voltage")))).toBe("timeout");
     await vi.advanceTimersByTimeAsync(500); // the late answer to L arrives with nothing asked
     r.sim.control("fault slow 0");
-    const volts = await settle(r.session.query("output_voltage"));
+    const volts = await settle(r.link.query("output_voltage"));
     expect(volts).toMatch(/^\d{3}\.\d$/);
     expect(r.wire()).toBe("YLYO");
   });
 
   it("runs user requests ahead of queued polls, one at a time", async () => {
     const r = await started();
-    const polls = [
-      r.session.query("line_voltage"),
-      r.session.query("output_voltage"),
-      r.session.query("load_power"),
-    ];
-    const user = r.session.query("battery_capacity", { priority: "user" });
+    const polls = [r.link.query("line_voltage"), r.link.query("output_voltage"), r.link.query("load_power")];
+    const user = r.link.query("battery_capacity", { priority: "user" });
     await settle(Promise.all([...polls, user]));
     // L was already on the wire when the user request came; f goes next, then the other polls.
     expect(r.wire()).toBe("YLfOP");
@@ -173,10 +190,10 @@ describe("LinkSession: queries", () => {
 describe("LinkSession: actions", () => {
   it("sends K twice more than 1.5 s apart with nothing in between, a queued poll waits", async () => {
     const r = await started();
-    const action = r.session.action("turn_off_after_delay");
+    const action = act(r, "turn_off_after_delay");
     await vi.advanceTimersByTimeAsync(100); // the first K is out
-    const poll = r.session.query("line_voltage");
-    expect(await settle(action)).toBe("OK");
+    const poll = r.link.query("line_voltage");
+    expect(await settle(action)).toEqual({ reply: "OK" });
     await settle(poll);
     const [first, second] = timesOf(r, "K");
     expect(first).toBeDefined();
@@ -189,7 +206,7 @@ describe("LinkSession: actions", () => {
 
   it("reads a bare * as success on old units", async () => {
     const r = await started("smartups-old");
-    expect(await settle(r.session.action("turn_off_immediate"))).toBe("*");
+    expect(await settle(act(r, "turn_off_immediate"))).toEqual({ reply: "*" });
     expect(r.session.state).toBe("shutdown_expected");
   });
 
@@ -199,23 +216,21 @@ describe("LinkSession: actions", () => {
       queryRetries: 0,
       lostAfterFailures: 2,
     });
-    expect(await settle(r.session.action("turn_off_after_delay"))).toBe("OK");
+    expect(await settle(act(r, "turn_off_after_delay"))).toEqual({ reply: "OK" });
     r.sim.control("silent on");
     for (let i = 0; i < 5; i++) {
-      expect(codeOf(await rejection(r.session.query("ups_status_register")))).toMatch(
-        /timeout|not_smart_mode/,
-      );
+      expect(codeOf(await rejection(r.link.query("ups_status_register")))).toMatch(/timeout|not_smart_mode/);
     }
     expect(r.session.state).toBe("shutdown_expected");
     expect(r.states).not.toContain("offline");
     r.sim.control("silent off");
-    expect(await settle(r.session.query("ups_status_register"))).toMatch(/^[0-9A-F]{2}$/);
+    expect(await settle(r.link.query("ups_status_register"))).toMatch(/^[0-9A-F]{2}$/);
     expect(r.session.state).toBe("online");
   });
 
   it("paces @ddd: 200 ms after @, then about 50 ms per digit", async () => {
     const r = await started("smartups-3g-120", { firstCharWaitMs: 200, charPacingMs: 50 });
-    expect(await settle(r.session.action("shutdown_delayed_wake", { tenths: 12 }))).toBe("OK");
+    expect(await settle(act(r, "shutdown_delayed_wake", { tenths: 12 }))).toEqual({ reply: "OK" });
     expect(r.wire()).toBe("Y@012");
     const times = r.sim.received.slice(1).map(({ at }) => at);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
@@ -226,24 +241,22 @@ describe("LinkSession: actions", () => {
   it("aborts @ddd at once when the first character answers NA (the digits never go out)", async () => {
     const r = await started();
     r.sim.control("fault na on");
-    const error = await rejection(r.session.action("shutdown_delayed_wake", { tenths: 5 }));
+    const error = await rejection(act(r, "shutdown_delayed_wake", { tenths: 5 }));
     expect(codeOf(error)).toBe("not_supported");
     expect(r.wire()).toBe("Y@");
   });
 
   it("rejects bad parameters without sending anything", async () => {
     const r = await started();
-    expect(codeOf(await rejection(r.session.action("shutdown_delayed_wake", { tenths: 1000 })))).toBe(
-      "invalid_params",
-    );
-    expect(codeOf(await rejection(r.session.action("no_such_action")))).toBe("unknown_action");
+    expect(codeOf(await rejection(act(r, "shutdown_delayed_wake", { tenths: 1000 })))).toBe("invalid_params");
+    expect(codeOf(await rejection(act(r, "no_such_action")))).toBe("unknown_action");
     expect(r.wire()).toBe("Y");
   });
 
   it("maps NO to refused_by_ups", async () => {
     const r = await started();
     // DEL with nothing to abort answers NO (seed: abort_shutdown).
-    expect(codeOf(await rejection(r.session.action("abort_shutdown")))).toBe("refused_by_ups");
+    expect(codeOf(await rejection(act(r, "abort_shutdown")))).toBe("refused_by_ups");
   });
 });
 
@@ -253,7 +266,7 @@ describe("LinkSession: alerts", () => {
     r.sim.control("fault alert-mid-reply on !");
     const order: string[] = [];
     r.session.on("alert", (alert) => order.push(`alert:${alert.event}`));
-    const volts = r.session.read("line_voltage").then((value) => {
+    const volts = r.link.read("line_voltage").then((value) => {
       order.push("reply");
       return value;
     });
@@ -281,11 +294,11 @@ describe("LinkSession: exclusive line", () => {
   it("holds the line through an edit (opcode, -, read back) while a poll waits", async () => {
     const r = await started();
     let poll: Promise<string> | null = null;
-    const edited = r.session.exclusive(async (line) => {
-      const before = await line.query("shutdown_delay");
-      poll = r.session.query("line_voltage");
+    const edited = r.link.exclusive(async (line) => {
+      const before = await readOnLine(line, row("shutdown_delay"));
+      poll = r.link.query("line_voltage");
       const ok = await line.send(Uint8Array.of(0x2d));
-      const after = await line.query("shutdown_delay");
+      const after = await readOnLine(line, row("shutdown_delay"));
       return { before, ok, after };
     });
     expect(await settle(edited)).toEqual({ before: "020", ok: "OK", after: "180" });
@@ -299,11 +312,11 @@ describe("LinkSession: exclusive line entries", () => {
   it("enters the 8 characters of a UPS id after `-`, paced, and reads it back", async () => {
     const r = await started("smartups-3g-120", { firstCharWaitMs: 200, charPacingMs: 50 });
     const result = await settle(
-      r.session.exclusive(async (line) => {
-        await line.query("ups_id");
+      r.link.exclusive(async (line) => {
+        await readOnLine(line, row("ups_id"));
         const dash = await line.send(Uint8Array.of(0x2d), null);
         const ok = await line.sendText("RACK A 1");
-        const after = await line.query("ups_id");
+        const after = await readOnLine(line, row("ups_id"));
         return { dash, ok, after };
       }),
     );
@@ -319,8 +332,8 @@ describe("LinkSession: exclusive line entries", () => {
     const r = await started();
     r.sim.control("dip 08");
     const dash = await settle(
-      r.session.exclusive(async (line) => {
-        await line.query("ups_id");
+      r.link.exclusive(async (line) => {
+        await readOnLine(line, row("ups_id"));
         return line.send(Uint8Array.of(0x2d), null);
       }),
     );
@@ -340,17 +353,17 @@ describe("LinkSession: link loss and recovery", () => {
       reconnectMaxMs: 4000,
     });
     r.sim.control("silent on");
-    await rejection(r.session.query("line_voltage"));
-    await rejection(r.session.query("line_voltage"));
+    await rejection(r.link.query("line_voltage"));
+    await rejection(r.link.query("line_voltage"));
     expect(r.session.state).toBe("offline");
-    expect(codeOf(await rejection(r.session.query("line_voltage")))).toBe("link_down");
+    expect(codeOf(await rejection(r.link.query("line_voltage")))).toBe("link_down");
     await vi.advanceTimersByTimeAsync(10_000); // a few reconnect attempts fail quietly
     expect(r.session.state).toBe("offline");
     r.sim.control("silent off");
     await vi.advanceTimersByTimeAsync(10_000);
     expect(r.session.state).toBe("online");
     expect(r.states).toEqual(["connecting", "online", "offline", "online"]);
-    expect(await settle(r.session.query("line_voltage"))).toMatch(/^\d{3}\.\d$/);
+    expect(await settle(r.link.query("line_voltage"))).toMatch(/^\d{3}\.\d$/);
   });
 
   it("goes offline when the transport closes by itself, then reconnects", async () => {
@@ -364,56 +377,12 @@ describe("LinkSession: link loss and recovery", () => {
   it("stop() clears every timer and rejects waiting requests", async () => {
     const r = await started("smartups-3g-120", { queryTimeoutMs: 1000 });
     r.sim.control("silent on");
-    const pending = r.session.query("line_voltage");
+    const pending = r.link.query("line_voltage");
     pending.catch(() => undefined);
     await vi.advanceTimersByTimeAsync(10);
     await r.session.stop();
     expect(codeOf(await rejection(pending))).toBe("link_down");
     expect(vi.getTimerCount()).toBe(0);
     expect(r.session.listenerCount("alert")).toBe(0);
-  });
-});
-
-describe("LinkSession: capability discovery", () => {
-  it("learns identity, supported rows and allowed values from a, b and Ctrl-Z", async () => {
-    const r = await started();
-    const caps = await settle(r.session.discover());
-    expect(caps.source).toBe("a");
-    expect(caps.identity.model).toBe(r.sim.profile.model?.trim());
-    expect(caps.identity.localeLetter).toBe(r.sim.profile.locale);
-    expect(caps.supported.has("line_voltage")).toBe(true);
-    expect(caps.supported.has("load_current")).toBe(false);
-    expect(caps.alerts.has("line_fail")).toBe(true);
-    const ring = r.sim.settings.find((s) => s.id === "upper_transfer_voltage");
-    expect(caps.settingValues.upper_transfer_voltage).toEqual(ring?.ring);
-    // Unsupported queries are known now: they fail without touching the wire.
-    const before = r.sim.received.length;
-    expect(codeOf(await rejection(r.session.query("load_current")))).toBe("not_supported");
-    expect(r.sim.received.length).toBe(before);
-  });
-
-  it("probes each query on units without `a` (old Smart-UPS)", async () => {
-    const r = await started("smartups-old");
-    const caps = await settle(r.session.discover());
-    expect(caps.source).toBe("probe");
-    expect(caps.protocolLevel).toBeNull();
-    expect(caps.supported.has("line_voltage")).toBe(true);
-    expect(caps.supported.has("read_all_eeprom")).toBe(false);
-    expect(caps.identity.serial).toBe(r.sim.profile.serial.replace(/\0/g, "").trim());
-    expect(caps.settingValues.shutdown_delay).toEqual(["020", "180", "300", "600"]);
-  });
-
-  it("finds a Measure-UPS", async () => {
-    const r = await started("smartups-3g-measure");
-    const caps = await settle(r.session.discover());
-    expect(caps.measureUps).toBe(true);
-    expect(caps.supported.has("ambient_temperature")).toBe(true);
-    expect(caps.alerts.has("measureups_alarm")).toBe(true);
-  });
-
-  it("matches the UPS layer's UpsLink contract", async () => {
-    const r = await started();
-    const link: UpsLink = r.session;
-    expect(link.state).toBe("online");
   });
 });

@@ -7,6 +7,7 @@ import { parseTcpUrl, TcpTransport } from "../../src/link/tcp.js";
 import { silentLogger } from "../../src/log.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 
 const logger = silentLogger();
 
@@ -68,13 +69,14 @@ describe("TcpTransport", () => {
     const transport = createTransport(`tcp://127.0.0.1:${served.port}`, { logger });
     expect(transport).toBeInstanceOf(TcpTransport);
     const session = new LinkSession({ transport, logger, reconnect: false });
+    const link = new CatalogueLink(session);
     cleanup.push(() => session.stop());
     const alerts: AlertEvent[] = [];
     session.on("alert", (alert) => alerts.push(alert));
     await session.start();
     expect(session.state).toBe("online");
-    expect(await session.read("battery_capacity")).toBeTypeOf("number");
-    const caps = await session.discover();
+    expect(await link.read("battery_capacity")).toBeTypeOf("number");
+    const caps = await link.discover();
     expect(caps.identity.model).toBe(served.sim.profile.model?.trim());
     const lineFail = new Promise<void>((resolve) =>
       session.on("alert", (a) => a.event === "line_fail" && resolve()),
@@ -118,6 +120,6 @@ describe("TcpTransport", () => {
     for (const socket of served.sockets) socket.destroy();
     await back;
     expect(states).toEqual(["connecting", "online", "offline", "online"]);
-    expect(await session.query("line_voltage")).toMatch(/^\d{3}\.\d$/);
+    expect(await new CatalogueLink(session).query("line_voltage")).toMatch(/^\d{3}\.\d$/);
   });
 });

@@ -23,6 +23,7 @@ import { bridgeState, command, response } from "../../src/mqtt/topics.js";
 import {
   collect,
   connectClient,
+  NEEDS_MQTT5,
   startTestBroker,
   type TestBroker,
   waitForMessage,
@@ -198,7 +199,9 @@ describe("publish and subscribe", () => {
 });
 
 describe("MQTT 5 request/response", () => {
-  it("answers on the response topic with the correlation data, and on the contract's topic", async () => {
+  it("answers on the response topic with the correlation data, and on the contract's topic", async (ctx) => {
+    // MQTT 3.1.1 (the embedded broker) has no response topics.
+    ctx.skip(!broker.mqtt5, NEEDS_MQTT5);
     const config = mqttConfig();
     const connection = open(config);
     const answer = JSON.stringify({
@@ -213,26 +216,18 @@ describe("MQTT 5 request/response", () => {
     );
     await connection.start();
 
-    const requester = await client(broker.url, { protocolVersion: broker.mqtt5 ? 5 : 4 });
+    const requester = await client(broker.url, { protocolVersion: 5 });
     const replyTopic = `replies/${config.base_topic}`;
-    const replies = await collect(requester, replyTopic);
     const contractReply = waitForMessage(requester, response(config.base_topic, "ups", "battery_test"));
-    const directReply = broker.mqtt5 ? waitForMessage(requester, replyTopic) : null;
+    const directReply = waitForMessage(requester, replyTopic);
     await requester.publishAsync(command(config.base_topic, "ups", "battery_test"), "PRESS", {
       qos: 1,
-      ...(broker.mqtt5
-        ? { properties: { responseTopic: replyTopic, correlationData: Buffer.from("corr-1") } }
-        : {}),
+      properties: { responseTopic: replyTopic, correlationData: Buffer.from("corr-1") },
     });
     expect((await contractReply).payload).toBe(answer);
-    if (directReply !== null) {
-      const reply = await directReply;
-      expect(reply.payload).toBe(answer);
-      expect(reply.correlationData?.toString()).toBe("corr-1");
-    } else {
-      // MQTT 3.1.1 has no response topics: the contract's topic is the only answer.
-      expect(replies.messages).toEqual([]);
-    }
+    const reply = await directReply;
+    expect(reply.payload).toBe(answer);
+    expect(reply.correlationData?.toString()).toBe("corr-1");
   });
 });
 

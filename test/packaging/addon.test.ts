@@ -10,12 +10,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { envNameFor as addonEnvNameFor, OPTION_KEYS, optionsToEnv } from "../../addon/options-env.mjs";
 import { CONFIG_KEYS, envNameFor, loadConfig } from "../../src/config/index.js";
+import { SUPPORT_URL } from "../../src/version.js";
 
 const addonDir = fileURLToPath(new URL("../../addon/", import.meta.url));
 const read = (name: string) => readFileSync(join(addonDir, name), "utf8");
 const manifest = parseYaml(read("config.yaml")) as {
   version: string;
   slug: string;
+  homeassistant?: string;
+  url: string;
   init: boolean;
   uart: boolean;
   udev: boolean;
@@ -72,6 +75,68 @@ describe("add-on manifest", () => {
     // An explicit base image: the Supervisor no longer passes BUILD_FROM.
     expect(dockerfile).not.toMatch(/^\s*(ARG|FROM).*BUILD_FROM/m);
     expect(dockerfile).toMatch(/^FROM ghcr\.io\/home-assistant\/base:\S+$/m);
+  });
+
+  it("passes the add-on linter's rules: no `boot: auto`, a minimum Home Assistant version", () => {
+    expect(manifest).not.toHaveProperty("boot");
+    expect(manifest.homeassistant).toBe("2025.10.0");
+  });
+
+  it("asks for the Home Assistant release that understands its discovery payload", () => {
+    // Device-based discovery with `components` came in 2024.11; `default_entity_id` in 2025.10.
+    const golden = JSON.parse(
+      readFileSync(new URL("../homeassistant/golden/smartups-3g-120.golden.json", import.meta.url), "utf8"),
+    ) as { payload?: { components?: Record<string, Record<string, unknown>> } };
+    const components = Object.values(golden.payload?.components ?? {});
+    expect(components.length).toBeGreaterThan(0);
+    expect(components.every((component) => typeof component.default_entity_id === "string")).toBe(true);
+    const [year = 0, month = 0] = (manifest.homeassistant ?? "").split(".").map(Number);
+    expect(year * 100 + month).toBeGreaterThanOrEqual(202510);
+  });
+
+  it("refuses the UPS ids the bridge refuses, `bridge` included", () => {
+    const { type, args } = schemaType(manifest.schema.ups_id ?? "");
+    expect(type).toBe("match");
+    const pattern = new RegExp(args);
+    const samples = [
+      "ups",
+      "rack_1",
+      "my-bridge",
+      "bridge2",
+      "bridge",
+      "Bridge",
+      "",
+      "a".repeat(64),
+      "a".repeat(65),
+    ];
+    for (const id of samples) {
+      let bridgeAccepts = true;
+      try {
+        loadConfig({ argv: [], env: { UPSLINK_UPS_PORT: "/dev/ttyS0", UPSLINK_UPS_ID: id } });
+      } catch {
+        bridgeAccepts = false;
+      }
+      // An empty option is "not set" for the Supervisor and the bridge alike (the default `ups`).
+      if (id === "") continue;
+      expect(pattern.test(id), id).toBe(bridgeAccepts);
+    }
+    expect(pattern.test("bridge")).toBe(false);
+  });
+
+  it("gives the serial ports the lock permission serialport's flock needs", () => {
+    expect(read("apparmor.txt")).toMatch(/^\s*\/dev\/tty\* rwk,$/m);
+  });
+
+  it("has a health check, and builds on the same Alpine release as its base image", () => {
+    const dockerfile = read("Dockerfile");
+    expect(dockerfile).toMatch(
+      /^HEALTHCHECK [^\n]*\\\n\s*CMD \["node", "\/opt\/upslink2mqtt\/dist\/main\.js", "health"\]$/m,
+    );
+    expect(dockerfile).toMatch(/^ENV UPSLINK_HEALTH_FILE=\/tmp\/upslink2mqtt-health\.json$/m);
+    const node = /^FROM node:24-alpine(\d+\.\d+) AS build$/m.exec(dockerfile)?.[1];
+    const base = /^FROM ghcr\.io\/home-assistant\/base:(\d+\.\d+)$/m.exec(dockerfile)?.[1];
+    expect(node).toBeDefined();
+    expect(node).toBe(base);
   });
 
   it("has every option in the schema", () => {
@@ -166,6 +231,8 @@ describe("start script mapping", () => {
     expect(config.mqtt.password).toBe(HA_MQTT.password);
     expect(config.commands.allow_destructive).toBe(false);
     expect(config.log.level).toBe("info");
+    // The add-on's log panel shows text: readable lines, not JSON.
+    expect(config.log.format).toBe("pretty");
   });
 
   it("maps every option to its key, and prefers the user's own broker", () => {
@@ -229,14 +296,30 @@ describe("start script mapping", () => {
     execFileSync("bash", ["-n", join(addonDir, "run.sh")]);
     expect(run).toContain("node /opt/upslink2mqtt/addon/options-env.mjs /data/options.json");
     // Node flags may precede the script (the bin's V8 settings, see src/main.ts).
-    expect(run).toMatch(
-      /^exec node (?:--[\w-]+(?:=\S+)? )*\/opt\/upslink2mqtt\/node_modules\/upslink2mqtt\/dist\/main\.js run$/m,
-    );
+    expect(run).toMatch(/^exec node (?:--[\w-]+(?:=\S+)? )*\/opt\/upslink2mqtt\/dist\/main\.js run$/m);
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toContain("COPY run.sh options-env.mjs /opt/upslink2mqtt/addon/");
     expect(dockerfile).toContain('CMD ["/opt/upslink2mqtt/addon/run.sh"]');
     // bashio's MQTT service keys are the ones options-env.mjs reads.
     for (const name of ["HOST", "PORT", "SSL", "USERNAME", "PASSWORD"])
       expect(run).toContain(`ADDON_MQTT_${name}=`);
+  });
+});
+
+describe("add-on store", () => {
+  const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+  it("finds a repository.yaml at the repository's root, naming this repository", () => {
+    const repository = parseYaml(readFileSync(join(repoRoot, "repository.yaml"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(repository).toEqual({ name: "upslink2mqtt", url: SUPPORT_URL, maintainer: expect.any(String) });
+    expect(manifest.url).toBe(SUPPORT_URL);
+  });
+
+  it("is told in the add-on's docs why the root config.schema.json stays and what the store says about it", () => {
+    expect(read("DOCS.md")).toMatch(/## A warning about `config\.schema\.json`/);
+    expect(readFileSync(join(repoRoot, "config.schema.json"), "utf8")).toContain('"$schema"');
   });
 });

@@ -157,3 +157,26 @@ describe("upslink2mqtt health", () => {
     expect((await run(["--verbose"], {})).code).toBe(2);
   });
 });
+
+describe("upslink2mqtt health without a health file", () => {
+  it("says how to make the bridge write one", async () => {
+    const stdout = new PassThrough();
+    let out = "";
+    stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    const missing = join(dir, "missing.json");
+    const io: CliIo = {
+      argv: [],
+      env: { UPSLINK_HEALTH_FILE: missing },
+      stdin: new PassThrough(),
+      stdout,
+      stderr: new PassThrough(),
+      stopSignal: new Promise(() => {}),
+    };
+    expect(await healthCommand([], io)).toBe(1);
+    expect(out).toMatch(/^unhealthy: no health file at /);
+    expect(out).toContain(`start the bridge with UPSLINK_HEALTH_FILE=${missing}`);
+    expect(out).toContain("--file PATH");
+  });
+});

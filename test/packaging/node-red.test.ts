@@ -1,6 +1,8 @@
 // The Node-RED examples (examples/node-red/*.json) in a real, headless Node-RED against a real broker
-// and the built bridge with a simulated UPS: the live state arrives in the flow, the destructive
-// command runs through the two-step confirmation, and the (simulated) power failure is notified.
+// and the built bridge with a simulated UPS whose id is not the default: the live state arrives in
+// the flow, the destructive command runs through the two-step confirmation, the (simulated) power
+// failure is notified, the bridge's own state is followed through a restart, and Node-RED logs no
+// error at any point (the `+/state` filter also matches `bridge/state`, which is not JSON).
 //
 // Node-RED is not a dependency of the project: it is installed once into a cache directory outside
 // the repository (.ci/run pre-installs it there; this test installs it itself when it is missing).
@@ -26,6 +28,7 @@ import {
   type TestBroker,
   waitForMessage,
 } from "../helpers/broker.js";
+import { waitUntil } from "../helpers/wait.js";
 import { type BridgeProcess, ensureBuilt, killBridge, REPO_ROOT, startBridge } from "./bridge-process.js";
 
 const NODE_RED_VERSION = "5";
@@ -144,17 +147,12 @@ async function startNodeRed(flows: readonly FlowNode[]): Promise<NodeRed> {
 }
 
 /** Polls a condition; the timeout only bounds a failing test, it is not what is tested. */
-async function until(
+function until(
   check: () => Promise<boolean>,
   timeoutMs: number,
   context: () => string = () => "",
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms\n${context()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  return waitUntil("the flow's condition", check, { timeoutMs, intervalMs: 100, context });
 }
 
 /** A value from Node-RED's context admin API (`{store: {msg, format}}` or `{msg, format}`). */
@@ -178,25 +176,55 @@ async function press(nodeRed: NodeRed, injectId: string): Promise<void> {
   expect(response.status, `inject ${injectId}`).toBe(200);
 }
 
+describe("Node-RED example files", () => {
+  it("name no UPS id: topics use `+`, the bridge's own topics, or the tab's UPS_ID", () => {
+    for (const file of readdirSync(examplesDir).filter((name) => name.endsWith(".json"))) {
+      const nodes = JSON.parse(readFileSync(join(examplesDir, file), "utf8")) as FlowNode[];
+      for (const node of nodes) {
+        const topic = typeof node.topic === "string" ? node.topic : "";
+        if (topic.startsWith("upslink2mqtt/"))
+          expect(topic, `${file} ${node.id}`).toMatch(/^upslink2mqtt\/(\+|bridge)\//);
+        if (typeof node.func === "string")
+          expect(node.func, `${file} ${node.id}`).not.toMatch(/upslink2mqtt\/ups\//);
+      }
+      const tab = nodes.find((node) => node.type === "tab");
+      if (file === "confirmed-command.json")
+        expect(tab?.env).toEqual([{ name: "UPS_ID", value: "", type: "str" }]);
+    }
+  });
+});
+
+/** Node-RED's console lines at level error (`… - [error] [node type:name] message`). */
+function errorLines(output: string): string[] {
+  return output.split("\n").filter((line) => /\[error\]/.test(line));
+}
+
+// Not the default id `ups`: the flows must work with whatever id the bridge has.
+const UPS = "rack_1";
+
 describe("Node-RED examples", () => {
   let broker: TestBroker;
   let client: MqttClient;
   let bridge: BridgeProcess | undefined;
   let nodeRed: NodeRed | undefined;
 
+  const startTheBridge = () =>
+    startBridge({
+      env: {
+        UPSLINK_UPS_PORT: "sim://smartups-3g-120",
+        UPSLINK_UPS_ID: UPS,
+        UPSLINK_MQTT_URL: broker.url,
+        UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE: "true",
+      },
+    });
+
   beforeAll(async () => {
     ensureBuilt();
     ensureNodeRed();
     broker = await startTestBroker();
     client = await connectClient(broker.url);
-    bridge = startBridge({
-      env: {
-        UPSLINK_UPS_PORT: "sim://smartups-3g-120",
-        UPSLINK_MQTT_URL: broker.url,
-        UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE: "true",
-      },
-    });
-    await waitForMessage(client, "upslink2mqtt/ups/availability", (m) => m.payload === "online", 30_000);
+    bridge = startTheBridge();
+    await waitForMessage(client, `upslink2mqtt/${UPS}/availability`, (m) => m.payload === "online", 30_000);
     nodeRed = await startNodeRed(exampleFlows(broker));
   }, 720_000);
 
@@ -213,18 +241,22 @@ describe("Node-RED examples", () => {
     await until(
       async () => {
         summary = ((await globalContext(red, "upslink2mqtt")) ?? {}) as typeof summary;
-        return summary.ups?.power_state === "on_line" && summary.ups.availability === "online";
+        const ups = summary[UPS];
+        return ups?.power_state === "on_line" && ups.availability === "online";
       },
       60_000,
       () => `${JSON.stringify(summary)}\n${red.output()}`,
     );
-    expect(summary.ups?.battery_capacity_percent).toEqual(expect.any(Number));
-    expect(summary.ups?.line_voltage_vac).toEqual(expect.any(Number));
+    expect(summary[UPS]?.battery_capacity_percent).toEqual(expect.any(Number));
+    expect(summary[UPS]?.line_voltage_vac).toEqual(expect.any(Number));
+    // The bridge's own state topic is not a UPS.
+    expect(summary).not.toHaveProperty("bridge");
+    expect(errorLines(red.output())).toEqual([]);
   }, 120_000);
 
   it("runs a destructive command through the confirmation, and notifies the power failure it causes", async () => {
     const red = nodeRed as NodeRed;
-    const responseTopic = "upslink2mqtt/ups/response/simulate_power_failure";
+    const responseTopic = `upslink2mqtt/${UPS}/response/simulate_power_failure`;
     const pending = waitForMessage(client, responseTopic, (m) => m.payload.includes('"pending"'), 30_000);
     const executed = waitForMessage(client, responseTopic, (m) => m.payload.includes('"ok"'), 60_000);
     const notified = waitForMessage(
@@ -258,6 +290,21 @@ describe("Node-RED examples", () => {
     expect(result).toMatchObject({ status: "ok", action: "simulate_power_failure", error: null });
 
     const notification = await notified;
-    expect(notification.payload).toMatch(/^UPS ups: on battery: power failure \(test\)/);
+    expect(notification.payload).toMatch(new RegExp(`^UPS ${UPS}: on battery: power failure \\(test\\)`));
+    expect(errorLines(red.output())).toEqual([]);
+  }, 180_000);
+
+  it("follows the bridge's own state through a restart, and Node-RED logs no error at any point", async () => {
+    const red = nodeRed as NodeRed;
+    const bridgeState = async (wanted: string) =>
+      until(async () => (await globalContext(red, "upslink2mqtt_bridge")) === wanted, 60_000, red.output);
+    await bridgeState("online");
+    const stopped = await (bridge as BridgeProcess).stop("SIGTERM");
+    expect(stopped).toEqual({ code: 0, signal: null });
+    await bridgeState("offline");
+    bridge = startTheBridge();
+    await waitForMessage(client, `upslink2mqtt/${UPS}/availability`, (m) => m.payload === "online", 30_000);
+    await bridgeState("online");
+    expect(errorLines(red.output())).toEqual([]);
   }, 180_000);
 });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, startTestBroker, type TestBroker, waitForMessage } from "../helpers/broker.js";
+import { waitForValue } from "../helpers/wait.js";
 import { type BridgeProcess, ensureBuilt, killBridge, REPO_ROOT, startBridge } from "./bridge-process.js";
 
 const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
@@ -97,17 +98,18 @@ describe("production install (what the Docker image contains)", () => {
       },
     });
     await online;
+    // Each value is awaited until it is known (not the `null` of a key not read yet), then checked.
     const charge = await waitForMessage(
       client,
       `${base}/ups/battery_capacity_percent`,
-      (m) => m.payload !== "",
+      (m) => m.payload !== "" && m.payload !== "null",
       30_000,
     );
     expect(Number(charge.payload)).toBeGreaterThan(0);
     const state = await waitForMessage(
       client,
       `${base}/ups/state`,
-      (m) => m.payload.includes("power_state"),
+      (m) => (JSON.parse(m.payload) as { power_state?: unknown }).power_state != null,
       30_000,
     );
     expect(JSON.parse(state.payload)).toMatchObject({ power_state: "on_line" });
@@ -116,14 +118,20 @@ describe("production install (what the Docker image contains)", () => {
     const [node, mainJs, ...healthArgs] = imageHealthCommand();
     expect(node).toBe("node");
     expect(mainJs).toBe("/app/dist/main.js");
-    const healthy = await eventually(
-      () =>
-        spawnSync(process.execPath, [join(app, "dist", "main.js"), ...healthArgs], {
+    // The bridge writes its first health once the link is up.
+    let last = "";
+    const healthy = await waitForValue(
+      "the health check to pass",
+      () => {
+        const result = spawnSync(process.execPath, [join(app, "dist", "main.js"), ...healthArgs], {
           cwd: app,
           encoding: "utf8",
           env: { PATH: process.env.PATH ?? "", UPSLINK_HEALTH_FILE: healthFile },
-        }),
-      (result) => result.status === 0,
+        });
+        last = `${result.status} ${result.stdout}${result.stderr}`;
+        return result.status === 0 ? result : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 250, context: () => `last health check: ${last}` },
     );
     expect(healthy.stdout.trim()).toBe("healthy");
 
@@ -133,18 +141,3 @@ describe("production install (what the Docker image contains)", () => {
     expect(exit, bridge.output()).toEqual({ code: 0, signal: null });
   }, 180_000);
 });
-
-/** Retries a check until it passes (the bridge writes its first health after the link is up). */
-async function eventually<T>(
-  probe: () => T,
-  ok: (value: T) => boolean,
-  attempts = 40,
-  delayMs = 250,
-): Promise<T> {
-  let last = probe();
-  for (let attempt = 1; attempt < attempts && !ok(last); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    last = probe();
-  }
-  return last;
-}

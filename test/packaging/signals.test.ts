@@ -3,16 +3,20 @@
 // stop with exit code 0 then too, not wait for Docker's SIGKILL.
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/broker.js";
+import { waitUntil } from "../helpers/wait.js";
 import { type BridgeProcess, ensureBuilt, killBridge, startBridge } from "./bridge-process.js";
 
 async function untilOutput(bridge: BridgeProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(bridge.output())) {
-    if (Date.now() > deadline || bridge.child.exitCode !== null) {
-      throw new Error(`no ${pattern} in the bridge's output:\n${bridge.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const failure = () => `no ${pattern} in the bridge's output:\n${bridge.output()}`;
+  await waitUntil(
+    `${pattern} in the bridge's output`,
+    () => {
+      if (pattern.test(bridge.output())) return true;
+      if (bridge.child.exitCode !== null) throw new Error(`the bridge exited; ${failure()}`);
+      return false;
+    },
+    { timeoutMs, intervalMs: 50, context: failure },
+  );
 }
 
 /** The exit, or a failure naming the hang (bounds a failing test; not a timed assertion). */

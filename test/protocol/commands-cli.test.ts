@@ -2,7 +2,7 @@ import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { commandsCommand } from "../../src/cli/commands.js";
 import type { CliIo } from "../../src/cli/io.js";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
 
 async function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();

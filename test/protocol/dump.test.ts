@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rowById } from "../../src/protocol/catalogue.js";
+import { rowById } from "../../src/protocol/catalogue/index.js";
 import { buildDump, catalogueDumpItems, dumpItem, parseDump } from "../../src/protocol/dump.js";
 
 // A dump with the mistakes some firmware makes: a zero choice count, a truncated last item.

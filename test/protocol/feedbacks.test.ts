@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FEEDBACKS, rowById } from "../../src/protocol/catalogue.js";
+import { FEEDBACKS, rowById } from "../../src/protocol/catalogue/index.js";
 import { deriveFeedbacks, derivePowerState } from "../../src/protocol/feedbacks.js";
 import type { Value } from "../../src/protocol/types.js";
 

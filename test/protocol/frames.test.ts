@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ALERT_BYTES } from "../../src/protocol/catalogue.js";
+import { ALERT_BYTES } from "../../src/protocol/catalogue/index.js";
 import { FrameParser, isAlertByte, MAX_LINE_BYTES } from "../../src/protocol/frames.js";
 import type { Frame, ReplyMode } from "../../src/protocol/types.js";
 

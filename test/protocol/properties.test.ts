@@ -2,7 +2,7 @@
 // return for publishing holds a control byte (PROTOCOL-NOTES: never publish raw control bytes).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
 import { sanitizeText } from "../../src/protocol/decoders.js";
 import { buildDump, catalogueDumpItems, parseDump } from "../../src/protocol/dump.js";
 import {

@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { findRow } from "../../src/protocol/catalogue.js";
 import {
   ALL_REGISTER_BITS,
-  decodeRegister,
-  hexBit,
+  findRow,
   REGISTER_MAP,
   REGISTER_NAMES,
   REGISTERS,
-  registerBits,
-} from "../../src/protocol/registers.js";
+} from "../../src/protocol/catalogue/index.js";
+import { decodeRegister, registerBits } from "../../src/protocol/decoders.js";
 
 describe("register maps", () => {
   it("has one map per hex query, read by the row that names it", () => {
@@ -94,11 +92,5 @@ describe("decodeRegister", () => {
     expect(decodeRegister("Q", "SM").ok).toBe(false);
     expect(decodeRegister("Q", "NA").ok).toBe(false);
     expect(decodeRegister("8", "123").ok).toBe(false);
-  });
-
-  it("reads single bits of normalized values", () => {
-    expect(hexBit("08", 3)).toBe(true);
-    expect(hexBit("08", 4)).toBe(false);
-    expect(hexBit("zz", 0)).toBeNull();
   });
 });

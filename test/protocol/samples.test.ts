@@ -2,7 +2,7 @@
 // the value it must decode to. `SAMPLES` is typed by row id, and the data-driven test fails for a
 // row without a sample, so a new row cannot be added untested.
 import { describe, expect, it } from "vitest";
-import { CATALOGUE, type RowId } from "../../src/protocol/catalogue.js";
+import { CATALOGUE, type RowId } from "../../src/protocol/catalogue/index.js";
 import type { Value } from "../../src/protocol/types.js";
 
 type Sample =

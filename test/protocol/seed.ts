@@ -1,5 +1,5 @@
 // Reads the seed catalogue (seeds/003) that the protocol table must follow, so any drift between the
-// seed and src/protocol/catalogue.ts fails a test. The repository carries a copy
+// seed and src/protocol/catalogue/ fails a test. The repository carries a copy
 // (test/fixtures/upslink-catalogue.seed.txt, with its attribution) so the suite runs in any clone;
 // where the project's shared seeds sit beside the repository (CI), a test checks the copy is
 // identical to them.

@@ -3,41 +3,49 @@
 // request gets an error response with a code and a short sentence, and not one byte reaches the UPS.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, MAX_PAYLOAD_BYTES } from "../../src/mqtt/envelope.js";
-import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
+import { firstReadDone, type Harness, startHarness, waitReady } from "../helpers/harness.js";
 
 let h: Harness;
 
 beforeAll(async () => {
   // Polls once a minute: during a request nothing else is sent, so any byte would be the request's.
+  // The UPS is on before the bridge connects (its power-on alert would cause reads of its own).
   h = await startHarness({
     env: { UPSLINK_POLL_INTERVAL_MS: "60000", UPSLINK_COMMANDS_ALLOW_DESTRUCTIVE: "true" },
+    upsOnBeforeConnect: true,
   });
   await waitReady(h);
-  // Let the first full read finish.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await firstReadDone(h.bridge, h.simulator());
 });
 
 afterAll(async () => {
   await h.stop();
 });
 
-/** Sends a request and returns its response and the bytes the UPS received meanwhile. */
+const A = 0x41;
+
+/**
+ * Sends a request and returns its response and the bytes the UPS received because of it. The end
+ * of "because of it" is positive: a lights test (`A`) requested after the response goes through
+ * the same queue, so whatever the request had put there reached the wire before that `A`.
+ */
 async function hostile(
   path: string,
   payload: string | Buffer,
   responseId: string,
 ): Promise<{ response: Record<string, unknown>; sent: number[] }> {
-  const from = h.simulator().received.length;
+  const sim = h.simulator();
+  const from = sim.received.length;
   const since = h.messages.length;
   await h.client.publishAsync(`${h.base}/ups/${path}`, payload, { qos: 1 });
   const message = await h.waitFor(`${h.base}/ups/response/${responseId}`, () => true, { since });
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const marker = await h.request(`${h.base}/ups/command/test_lights_beeper`, "", "test_lights_beeper");
+  expect(marker.status, "the lights test after the request").toBe("ok");
+  const bytes = sim.received.slice(from).map((r) => r.byte);
+  expect(bytes.at(-1), "the lights test's A is the last byte").toBe(A);
   return {
     response: JSON.parse(message.payload) as Record<string, unknown>,
-    sent: h
-      .simulator()
-      .received.slice(from)
-      .map((r) => r.byte),
+    sent: bytes.slice(0, -1),
   };
 }
 

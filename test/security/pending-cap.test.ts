@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_PENDING_CONFIRMATIONS } from "../../src/ups/confirmation.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { cancel, type PendingData, type Response, topics } from "../helpers/requests.js";
+import { waitUntil } from "../helpers/wait.js";
 import { commandText, mark } from "../helpers/wire.js";
 
 let h: Harness | null = null;
@@ -37,10 +38,9 @@ describe("pending confirmations under a flood of requests", () => {
         .slice(since)
         .filter((m) => m.topic === t.response("reset_eeprom"))
         .map((m) => JSON.parse(m.payload) as Response);
-    for (const deadline = Date.now() + 15_000; responses().length < requests; ) {
-      if (Date.now() > deadline) throw new Error(`only ${responses().length} of ${requests} answered`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(`all ${requests} requests answered`, () => responses().length >= requests, {
+      context: () => `${responses().length} answered`,
+    });
 
     const answers = responses();
     expect(answers.filter((r) => r.status === "pending")).toHaveLength(MAX_PENDING_CONFIRMATIONS);

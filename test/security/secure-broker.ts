@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../helpers/broker.js";
+import { waitUntil } from "../helpers/wait.js";
 
 export interface Pki {
   readonly dir: string;
@@ -143,12 +144,14 @@ export async function startSecureBroker(
   child.stderr?.on("data", (chunk: Buffer) => {
     log += chunk.toString();
   });
-  const deadline = Date.now() + 15_000;
-  while (!log.includes(`port ${plainPort}`) || !log.includes(`port ${tlsPort}`)) {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited: ${log}`);
-    if (Date.now() > deadline) throw new Error(`mosquitto did not start: ${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(
+    "mosquitto to listen on both ports",
+    () => {
+      if (child.exitCode !== null) throw new Error(`mosquitto exited: ${log}`);
+      return log.includes(`port ${plainPort}`) && log.includes(`port ${tlsPort}`);
+    },
+    { intervalMs: 50, context: () => log },
+  );
   return {
     tlsUrl: `mqtts://127.0.0.1:${tlsPort}`,
     plainUrl: `mqtt://127.0.0.1:${plainPort}`,

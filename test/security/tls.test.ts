@@ -8,6 +8,7 @@ import type { IClientOptions, MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { collect, connectClient, type ReceivedMessage } from "../helpers/broker.js";
 import { type BridgeProcess, startBridge } from "../helpers/processes.js";
+import { waitUntil as waitFor } from "../helpers/wait.js";
 import { makePki, type Pki, type SecureBroker, startSecureBroker } from "./secure-broker.js";
 
 const BRIDGE_PASSWORD = `Br1dge-${Math.random().toString(36).slice(2)}-pw`;
@@ -67,15 +68,12 @@ function tlsEnv(base: string, overrides: Record<string, string> = {}): Record<st
   };
 }
 
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}; bridge output:\n${aboveDebug(bridge?.output() ?? "").slice(-3000)}`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function waitUntil(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  return waitFor(what, condition, {
+    timeoutMs,
+    intervalMs: 50,
+    context: () => `bridge output:\n${aboveDebug(bridge?.output() ?? "").slice(-3000)}`,
+  });
 }
 
 /** The output without trace and debug lines (which drown everything else). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CATALOGUE } from "../../src/protocol/catalogue.js";
+import { CATALOGUE } from "../../src/protocol/catalogue/index.js";
 import { parseDump } from "../../src/protocol/dump.js";
 import { PROFILE_NAMES, PROFILES, SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CHAR_MS } from "../../src/simulator/simulator.js";

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { TOKEN_PATTERN } from "../../src/mqtt/envelope.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
 import {
   ConfirmationManager,
   MAX_PENDING_CONFIRMATIONS,
   type PendingConfirmation,
   pendingToJson,
-  TOKEN_PATTERN,
 } from "../../src/ups/confirmation.js";
 
 function manager(timeoutS = 30, now?: () => number) {

@@ -6,6 +6,7 @@ import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import { SmartUpsSimulator } from "../../src/simulator/index.js";
+import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import { UpsModel } from "../../src/ups/model.js";
 
 afterEach(() => {
@@ -18,7 +19,7 @@ describe("poll rate", () => {
     const logger = silentLogger();
     const simulator = new SmartUpsSimulator({ profile: "smartups-3g-120" });
     const session = new LinkSession({ transport: new SimTransport({ simulator }), logger });
-    const model = new UpsModel(session, {
+    const model = new UpsModel(new CatalogueLink(session), {
       id: "ups",
       pollIntervalMs: 2000,
       minmaxIntervalMs: 3_600_000,

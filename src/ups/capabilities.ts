@@ -2,7 +2,19 @@
 // the capability list `a` where the unit implements it, probing each query otherwise (answer →
 // supported, NA or silence → not; Smart-UPS v/s stay silent, PROTOCOL-NOTES "Values"), the Ctrl-Z
 // dump for the allowed setting values, and whether a Measure-UPS is connected.
-import { CATALOGUE, EVENTS, eventByByte } from "../protocol/catalogue.js";
+
+import type { ProbeOptions } from "../link/session.js";
+import {
+  CATALOGUE,
+  EVENTS,
+  type EventId,
+  eventByByte,
+  type QueryId,
+  queryRevealing,
+  type RowId,
+  type SettingId,
+} from "../protocol/catalogue/index.js";
+import type { Reveals } from "../protocol/catalogue/rows.js";
 import { parseDump } from "../protocol/dump.js";
 import { UpsLinkError } from "../protocol/errors.js";
 import {
@@ -12,7 +24,7 @@ import {
   parseUpsDate,
   sanitizeIdentity,
 } from "../protocol/identity.js";
-import type { CatalogueRow, ModelFamily } from "../protocol/types.js";
+import type { CatalogueRow, ModelFamily, SettingRow } from "../protocol/types.js";
 
 export interface UpsIdentity {
   readonly model: string | null;
@@ -28,11 +40,11 @@ export interface UpsIdentity {
 export interface Capabilities {
   readonly identity: UpsIdentity;
   /** Catalogue row ids the UPS implements. */
-  readonly supported: ReadonlySet<string>;
+  readonly supported: ReadonlySet<RowId>;
   /** Alert event ids the UPS can send. */
-  readonly alerts: ReadonlySet<string>;
+  readonly alerts: ReadonlySet<EventId>;
   /** Allowed values per setting id (Ctrl-Z when the unit has it, else the catalogue's ring). */
-  readonly settingValues: Readonly<Record<string, readonly string[]>>;
+  readonly settingValues: Readonly<Partial<Record<SettingId, readonly string[]>>>;
   readonly protocolLevel: number | null;
   readonly measureUps: boolean;
   /** How capabilities were learnt: `a`, or probing each query. */
@@ -44,14 +56,9 @@ export type ProbeOutcome =
   | { readonly kind: "not_supported"; readonly reply: string }
   | { readonly kind: "silent" };
 
-export interface ProbeOptions {
-  readonly timeoutMs?: number;
-  readonly retries?: number;
-}
-
-/** What discovery needs of the link: one request, classified. */
+/** What discovery needs of the link: one question, its answer classified. */
 export interface Prober {
-  probe(rowId: string, options?: ProbeOptions): Promise<ProbeOutcome>;
+  probe(rowId: QueryId | SettingId, options?: ProbeOptions): Promise<ProbeOutcome>;
 }
 
 export interface DiscoveryOptions {
@@ -59,16 +66,9 @@ export interface DiscoveryOptions {
   readonly probeTimeoutMs: number;
 }
 
-const IDENTITY_ROWS = [
-  "ups_model_name",
-  "ups_serial_number",
-  "ups_manufacture_date",
-  "version_in_decimal",
-  "firmware_version",
-] as const;
-
-/** The Measure-UPS query that tells whether the accessory is there. */
-const MEASURE_PROBE = "ambient_temperature";
+/** The queries of the identity block, in the order they are read. */
+const IDENTITY_ROLES = ["model", "serial", "manufacture_date", "firmware", "firmware_fallback"] as const;
+type IdentityRole = (typeof IDENTITY_ROLES)[number] & Reveals;
 
 function answerText(outcome: ProbeOutcome): string | null {
   return outcome.kind === "answer" ? outcome.text : null;
@@ -81,22 +81,24 @@ function cleanOrNull(text: string | null): string | null {
 }
 
 export async function discoverCapabilities(prober: Prober, options: DiscoveryOptions): Promise<Capabilities> {
-  const outcomes = new Map<string, ProbeOutcome>();
-  const probe = async (id: string, probeOptions: ProbeOptions = {}): Promise<ProbeOutcome> => {
+  const outcomes = new Map<RowId, ProbeOutcome>();
+  const probe = async (id: QueryId | SettingId, probeOptions: ProbeOptions = {}): Promise<ProbeOutcome> => {
     const outcome = await prober.probe(id, probeOptions);
     outcomes.set(id, outcome);
     return outcome;
   };
 
   // Identity first: every Smart-UPS answers at least some of these; a retry rides out a glitch.
-  const model = cleanOrNull(answerText(await probe("ups_model_name", { retries: 1 })));
-  const serial = cleanOrNull(answerText(await probe("ups_serial_number", { retries: 1 })));
-  const dateText = answerText(await probe("ups_manufacture_date", { retries: 1 }));
+  const identityText = async (role: IdentityRole) =>
+    answerText(await probe(queryRevealing(role).id, { retries: 1 }));
+  const model = cleanOrNull(await identityText("model"));
+  const serial = cleanOrNull(await identityText("serial"));
+  const dateText = await identityText("manufacture_date");
   const manufactureDate = dateText === null ? null : (parseUpsDate(dateText) ?? cleanOrNull(dateText));
-  const bText = answerText(await probe("version_in_decimal", { retries: 1 }));
+  const bText = await identityText("firmware");
   const b = bText === null ? null : parseFirmwareB(bText);
   // Some old units answer `b` with garbage: `V` is the fallback (PROTOCOL-NOTES "Values").
-  const vText = b === null ? answerText(await probe("firmware_version", { retries: 1 })) : null;
+  const vText = b === null ? await identityText("firmware_fallback") : null;
   const firmware = b !== null ? cleanOrNull(bText) : cleanOrNull(vText);
   const identity: UpsIdentity = {
     model,
@@ -107,7 +109,8 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     upsFirmwareId: b?.form === "ap9620" ? b.upsId : null,
   };
 
-  const aOutcome = await probe("all_commands_available", { retries: 1 });
+  const commandList = queryRevealing("commands");
+  const aOutcome = await probe(commandList.id, { retries: 1 });
   const listed = aOutcome.kind === "answer" ? parseCapabilities(aOutcome.text) : null;
 
   if ([...outcomes.values()].every((outcome) => outcome.kind === "silent")) {
@@ -117,13 +120,16 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     );
   }
 
-  const supported = new Set<string>(["set_smart_mode"]);
-  let alerts: Set<string>;
+  // The handshake itself proves `Y`.
+  const supported = new Set<RowId>(
+    CATALOGUE.flatMap((row) => (row.kind === "action" && row.effect === "enters_smart_mode" ? [row.id] : [])),
+  );
+  let alerts: Set<EventId>;
   let source: "a" | "probe";
 
   if (listed !== null && listed.level !== null) {
     source = "a";
-    supported.add("all_commands_available");
+    supported.add(commandList.id);
     const commands = new Set(listed.commands);
     for (const row of CATALOGUE) {
       const opcode = row.wire.bytes[0];
@@ -134,7 +140,7 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     source = "probe";
     for (const row of CATALOGUE) {
       if (row.kind !== "query" && row.kind !== "setting") continue;
-      if (row.id === "all_commands_available" || row.needsMeasureUps) continue;
+      if (row.id === commandList.id || row.needsMeasureUps) continue;
       const known = outcomes.get(row.id);
       const outcome = known ?? (await probe(row.id, { timeoutMs: options.probeTimeoutMs }));
       if (outcome.kind === "answer") supported.add(row.id);
@@ -144,13 +150,17 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     for (const row of CATALOGUE) {
       if ((row.kind === "action" || row.kind === "modifier") && !lacks(row, family)) supported.add(row.id);
     }
-    alerts = new Set(EVENTS.filter((event) => event.id !== "measureups_alarm").map((event) => event.id));
+    alerts = new Set(EVENTS.filter((event) => !event.needsMeasureUps).map((event) => event.id));
   }
-  for (const id of IDENTITY_ROWS) if (outcomes.get(id)?.kind === "answer") supported.add(id);
+  for (const role of IDENTITY_ROLES) {
+    const id = queryRevealing(role).id;
+    if (outcomes.get(id)?.kind === "answer") supported.add(id);
+  }
 
   // A Measure-UPS passes every UPS command through and adds its own (seed §4): present when `t`
   // answers, whatever `a` lists.
-  const measureUps = (await probe(MEASURE_PROBE, { timeoutMs: options.probeTimeoutMs })).kind === "answer";
+  const measureUps =
+    (await probe(queryRevealing("measure_ups").id, { timeoutMs: options.probeTimeoutMs })).kind === "answer";
   for (const row of CATALOGUE) {
     if (!row.needsMeasureUps) continue;
     if (!measureUps) {
@@ -162,8 +172,11 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
       if (outcome.kind === "answer") supported.add(row.id);
     }
   }
-  if (measureUps) alerts.add("measureups_alarm");
-  else alerts.delete("measureups_alarm");
+  for (const event of EVENTS) {
+    if (!event.needsMeasureUps) continue;
+    if (measureUps) alerts.add(event.id);
+    else alerts.delete(event.id);
+  }
 
   const settingValues = await readSettingValues(probe, supported, identity.localeLetter);
 
@@ -179,16 +192,17 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
 }
 
 async function readSettingValues(
-  probe: (id: string, options?: ProbeOptions) => Promise<ProbeOutcome>,
-  supported: ReadonlySet<string>,
+  probe: (id: QueryId | SettingId, options?: ProbeOptions) => Promise<ProbeOutcome>,
+  supported: ReadonlySet<RowId>,
   locale: string | null,
-): Promise<Record<string, readonly string[]>> {
-  let fromDump: Partial<Record<string, string[]>> = {};
-  if (supported.has("read_all_eeprom")) {
-    const dump = await probe("read_all_eeprom", { retries: 1 });
+): Promise<Partial<Record<SettingId, readonly string[]>>> {
+  let fromDump: Partial<Record<SettingId, string[]>> = {};
+  const dumpRow = queryRevealing("setting_values");
+  if (supported.has(dumpRow.id)) {
+    const dump = await probe(dumpRow.id, { retries: 1 });
     if (dump.kind === "answer") fromDump = parseDump(dump.text, locale).values;
   }
-  const values: Record<string, readonly string[]> = {};
+  const values: Partial<Record<SettingId, readonly string[]>> = {};
   for (const row of CATALOGUE) {
     if (row.kind !== "setting" || !supported.has(row.id)) continue;
     // Models without Ctrl-Z: the seed's ring for the unit's voltage version is the best we know.
@@ -198,7 +212,7 @@ async function readSettingValues(
   return values;
 }
 
-function catalogueValues(row: CatalogueRow, locale: string | null): readonly string[] | null {
+function catalogueValues(row: SettingRow, locale: string | null): readonly string[] | null {
   if (row.values === null) return null;
   return (locale === null ? undefined : row.values[locale]) ?? row.values["4"] ?? null;
 }

@@ -1,0 +1,443 @@
+// The topic and entity reference (docs/TOPICS.md), generated from the MQTT topic map, the catalogue,
+// the key derivation and the Home Assistant discovery builder.
+import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
+import { MAX_RESPONSE_TOPIC_BYTES, topics } from "../mqtt/topics.js";
+import { NUT_EVENTS } from "../nut/index.js";
+import {
+  CATALOGUE,
+  EVENTS,
+  FEEDBACKS,
+  opcodeText,
+  REGISTERS,
+  type SettingId,
+} from "../protocol/catalogue/index.js";
+import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
+import { UNIT_TEXT } from "../protocol/units.js";
+import { COMPOSITE_ACTIONS } from "../ups/commands.js";
+import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
+import { type KeySpec, supportedKeys } from "../ups/keys.js";
+import { DISTRUST_QUIET_MS, EVENT_LIMIT, REFUSAL_CYCLES_OFFLINE, REPEAT_LIMIT } from "../ups/model.js";
+import { code, GENERATED_NOTE, table } from "./markdown.js";
+
+const BASE = "<base>";
+const UPS = "<ups>";
+
+interface TopicDoc {
+  readonly topic: string;
+  readonly direction: "out" | "in";
+  readonly retained: string;
+  readonly payload: string;
+}
+
+/** One line per builder of the MQTT topic map; `satisfies` makes a new builder without docs a type error. */
+const TOPIC_DOCS = {
+  bridgeState: {
+    topic: topics.bridgeState(BASE),
+    direction: "out",
+    retained: "yes, last will",
+    payload: "`online` / `offline`",
+  },
+  bridgeInfo: {
+    topic: topics.bridgeInfo(BASE),
+    direction: "out",
+    retained: "yes",
+    payload: "`{version, upses: [...], config}` (no secrets)",
+  },
+  availability: {
+    topic: topics.availability(BASE, UPS),
+    direction: "out",
+    retained: "yes",
+    payload: `\`online\` while the UPS answers, \`offline\` when the link is lost or the UPS has refused every query (\`NA\`, \`SM\`) for ${REFUSAL_CYCLES_OFFLINE} poll cycles in a row (not while its output is off, when refusals are expected)`,
+  },
+  key: {
+    topic: topics.key(BASE, UPS, "<key>"),
+    direction: "out",
+    retained: "yes",
+    payload:
+      "one decoded value per key (tables below): plain decimal numbers, `true`/`false`, text, or `null` when unknown",
+  },
+  state: {
+    topic: topics.state(BASE, UPS),
+    direction: "out",
+    retained: "yes",
+    payload: "JSON object of every key (numbers as JSON numbers, unknown as `null`)",
+  },
+  info: {
+    topic: topics.info(BASE, UPS),
+    direction: "out",
+    retained: "yes",
+    payload: "identity JSON: model, serial, firmware, manufacture date, capabilities, firmware advice",
+  },
+  event: {
+    topic: topics.event(BASE, UPS),
+    direction: "out",
+    retained: "no",
+    payload: '`{"event_type": "<event id>", "at": "<ISO-8601>", ...}` (events below)',
+  },
+  command: {
+    topic: topics.command(BASE, UPS, "<action id>"),
+    direction: "in",
+    retained: "ignored if retained",
+    payload: 'empty, `PRESS`, or `{"params": {...}, "transaction": any}`',
+  },
+  set: {
+    topic: topics.set(BASE, UPS, "<setting id>"),
+    direction: "in",
+    retained: "ignored if retained",
+    payload: 'the wanted value as text, or `{"value": ..., "transaction": any}`',
+  },
+  confirm: {
+    topic: topics.confirm(BASE, UPS),
+    direction: "in",
+    retained: "ignored if retained",
+    payload: '`{"token": "..."}` or `{"action": "<action id>"}`',
+  },
+  cancel: {
+    topic: topics.cancel(BASE, UPS),
+    direction: "in",
+    retained: "ignored if retained",
+    payload: '`{"token": "..."}`, `{"action": "..."}` or empty (all)',
+  },
+  response: {
+    topic: topics.response(BASE, UPS, "<action or setting id>"),
+    direction: "out",
+    retained: "no",
+    payload:
+      '`{"status": "ok" | "pending" | "error" | "cancelled" | "expired", "action", "data", "error": {"code", "message"}, "transaction"}`',
+  },
+  pending: {
+    topic: topics.pending(BASE, UPS),
+    direction: "out",
+    retained: "yes",
+    payload: `JSON list of pending confirmations (\`[]\` when none), at most ${MAX_PENDING_CONFIRMATIONS} per UPS: more requests are refused with code \`too_many_pending\``,
+  },
+  discovery: {
+    topic: topics.discovery("<discovery prefix>", "<device id>"),
+    direction: "out",
+    retained: "yes",
+    payload: "Home Assistant device discovery (entities below)",
+  },
+  haStatus: {
+    topic: topics.haStatus("<discovery prefix>"),
+    direction: "in",
+    retained: "",
+    payload: "`online` makes the bridge publish discovery, availability and state again",
+  },
+} as const satisfies Record<keyof typeof topics, TopicDoc>;
+
+/** Every row supported, every register read, every setting with the seed's values: the full surface. */
+function allKeys(): KeySpec[] {
+  const settingValues: Partial<Record<SettingId, readonly string[]>> = {};
+  for (const row of CATALOGUE) {
+    if (row.kind === "setting" && row.values !== null) settingValues[row.id] = allowedValues(row);
+  }
+  return supportedKeys({
+    rows: CATALOGUE,
+    feedbacks: FEEDBACKS,
+    registers: REGISTERS,
+    supported: new Set(CATALOGUE.map((row) => row.id)),
+    settingValues,
+  });
+}
+
+/** A setting's values over every utility-voltage version, in ring order, without repeats. */
+function allowedValues(row: CatalogueRow): string[] {
+  if (row.values === null) return [];
+  return [...new Set(Object.values(row.values).flat())];
+}
+
+function placeholderTopics(): DiscoveryTopics {
+  return {
+    bridgeState: topics.bridgeState(BASE),
+    availability: topics.availability(BASE, UPS),
+    key: (key) => topics.key(BASE, UPS, key),
+    event: topics.event(BASE, UPS),
+    command: (action) => topics.command(BASE, UPS, action),
+    set: (setting) => topics.set(BASE, UPS, setting),
+    confirm: topics.confirm(BASE, UPS),
+    cancel: topics.cancel(BASE, UPS),
+    pending: topics.pending(BASE, UPS),
+    firmwareUpdate: topics.key(BASE, UPS, "firmware_update"),
+  };
+}
+
+/** The discovery a UPS supporting everything would get, with destructive actions allowed. */
+function fullDiscovery(keys: readonly KeySpec[]): Map<string, Component> {
+  const discovery = buildDiscovery({
+    identity: { upsId: "ups", name: "UPS", serial: "SERIAL", model: null, firmware: "UPS 09.3 / ID=18" },
+    keys,
+    actions: CATALOGUE.filter((row) => row.kind === "action"),
+    compositeActions: COMPOSITE_ACTIONS,
+    events: [...EVENTS.map((event) => event.id), ...BRIDGE_EVENTS.map(([id]) => id)],
+    allowDestructive: true,
+    topics: placeholderTopics(),
+    origin: { name: "upslink2mqtt", swVersion: "0", supportUrl: "" },
+    firmware: { installed: "09.3", latest: "09.6", summary: "" },
+  });
+  const components = discovery.payload.components as Readonly<Record<string, Component>>;
+  return new Map(Object.entries(components));
+}
+
+function entityText(component: Component | undefined): string {
+  if (component === undefined) return "—";
+  const details: string[] = [];
+  for (const field of ["device_class", "unit_of_measurement", "state_class", "entity_category"] as const) {
+    const value = component[field];
+    if (typeof value === "string") details.push(value);
+  }
+  if (component.enabled_by_default === false) details.push("disabled by default");
+  return details.length === 0
+    ? code(component.platform)
+    : `${code(component.platform)} (${details.join(", ")})`;
+}
+
+const NON_MATRIX: readonly ModelFamily[] = [
+  "smart_ups_old",
+  "smart_ups_3g",
+  "smart_ups_250_400_370ci",
+  "smart_ups_vs",
+  "back_ups_pro",
+];
+
+function availabilityNote(row: CatalogueRow): string {
+  const notes: string[] = [];
+  if (row.needsMeasureUps) notes.push("with a Measure-UPS");
+  if (NON_MATRIX.every((family) => row.lackedBy.includes(family))) notes.push("Matrix-UPS only");
+  else if (row.lackedBy.length > 0) notes.push(`not on ${row.lackedBy.join(", ")}`);
+  return notes.join("; ");
+}
+
+function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): string[] {
+  const entity = entityText(components.get(spec.key));
+  switch (spec.kind) {
+    case "query": {
+      const unit = spec.row.unit === null ? "" : ` (${UNIT_TEXT[spec.row.unit] ?? spec.row.unit})`;
+      const value =
+        spec.row.register !== null ? `register ${code(spec.row.register)} as two hex digits` : `value${unit}`;
+      return [
+        code(spec.key),
+        `${code(opcodeText(spec.row))} ${spec.row.label}`,
+        value,
+        spec.row.tier,
+        entity,
+        availabilityNote(spec.row),
+      ];
+    }
+    case "feedback": {
+      const fb = spec.feedback;
+      const value =
+        fb.values !== null
+          ? `one of ${fb.values.map(code).join(", ")}`
+          : fb.unit !== null
+            ? `number (${UNIT_TEXT[fb.unit] ?? fb.unit})`
+            : "two hex digits";
+      const source = CATALOGUE.find((row) => row.id === fb.sourceQuery);
+      return [code(spec.key), `from ${code(fb.sourceQuery)}`, value, source?.tier ?? "", entity, fb.notes];
+    }
+    case "bit":
+      return [
+        code(spec.key),
+        `bit ${spec.bit.bit} of ${code(spec.register.name)} (${code(spec.register.query)})`,
+        `${code("true")} / ${code("false")}: ${spec.bit.label}`,
+        CATALOGUE.find((row) => row.id === spec.register.query)?.tier ?? "",
+        entity,
+        "",
+      ];
+    case "setting":
+      return [
+        code(spec.key),
+        `${code(opcodeText(spec.row))} ${spec.row.label}`,
+        spec.allowed !== null && spec.allowed.length > 0
+          ? `one of ${spec.allowed.map((v) => code(v)).join(", ")}`
+          : paramText(spec.row.params),
+        spec.row.tier,
+        entity,
+        availabilityNote(spec.row),
+      ];
+    case "derived":
+      return [code(spec.key), "derived by the bridge", spec.derived.description, "every poll", entity, ""];
+  }
+}
+
+function paramText(params: readonly ParamSpec[]): string {
+  if (params.length === 0) return "—";
+  return params.map(paramDescription).join("; ");
+}
+
+function paramDescription(param: ParamSpec): string {
+  switch (param.type) {
+    case "integer":
+      return `${code(param.name)}: integer ${param.min}..${param.max} (${param.description})`;
+    case "text":
+      return `${code(param.name)}: text, up to ${param.length} characters (${param.description})`;
+    case "hex_byte":
+      return `${code(param.name)}: two hex digits (${param.description})`;
+  }
+}
+
+/** Events the bridge itself emits on `<ups>/event`, next to the UPS's alerts. */
+const BRIDGE_EVENTS: readonly (readonly [string, string])[] = [
+  ["confirmation_requested", "a destructive action is pending: `{action, token, expires_at}`"],
+  ["confirmation_expired", "a pending confirmation expired unconfirmed: `{action, token}`"],
+  ["command_executed", "an action or setting was carried out"],
+  ...NUT_EVENTS,
+];
+
+/** Actions the bridge keeps to itself (it holds the UPS in smart mode): accepted, but no button. */
+function buttonNote(id: string, components: ReadonlyMap<string, Component>, destructive: boolean): string {
+  const button = components.get(id);
+  if (button === undefined) return "no button (the bridge keeps the UPS in smart mode itself)";
+  return destructive
+    ? "`button` request + `button` confirm (only with commands.allow_destructive)"
+    : "`button`";
+}
+
+export function topicReference(): string {
+  const keys = allKeys();
+  const components = fullDiscovery(keys);
+  const keyHeader = [
+    "key (topic `<base>/<ups>/<key>`)",
+    "source",
+    "value",
+    "read",
+    "Home Assistant entity",
+    "notes",
+  ];
+  const byKind = (kind: KeySpec["kind"]) => keys.filter((spec) => spec.kind === kind);
+
+  const actions = CATALOGUE.filter((row) => row.kind === "action");
+  const actionRows = [
+    ...actions.map((row) => [
+      code(row.id),
+      code(opcodeText(row)),
+      row.label,
+      paramText(row.params),
+      row.destructive ? "**yes**" : "no",
+      buttonNote(row.id, components, row.destructive),
+    ]),
+    ...COMPOSITE_ACTIONS.map((action) => [
+      code(action.id),
+      "(several)",
+      `${action.label}: ${action.description}`,
+      "—",
+      action.destructive ? "**yes**" : "no",
+      buttonNote(action.id, components, action.destructive),
+    ]),
+  ];
+
+  const parts: string[] = [
+    "# Topic and entity reference",
+    "",
+    GENERATED_NOTE,
+    "",
+    "`<base>` is `mqtt.base_topic` (default `upslink2mqtt`), `<ups>` the UPS's id (`ups.id`, default `ups`). Payloads are UTF-8. Ids come from the UPS-Link catalogue: action ids name command topics, setting ids name setting topics, query and feedback ids name state topics, event ids name events. A UPS publishes only the keys it supports (learnt from its `a` reply or by probing), and only those are discovered in Home Assistant.",
+    "",
+    "## Topics",
+    "",
+    table(
+      ["topic", "direction", "retained", "payload"],
+      Object.values(TOPIC_DOCS).map((doc: TopicDoc) => [
+        code(doc.topic),
+        doc.direction,
+        doc.retained,
+        doc.payload,
+      ]),
+    ),
+    "",
+    "A key is published when its value changes, and every key again every `mqtt.refresh_interval_s`. Alerts (power failure, low battery, …) update the keys they concern at once, not at the next poll. MQTT 5 requests that carry a response topic and correlation data are answered there as well.",
+    "",
+    `A request whose MQTT 5 response topic is unusable is refused whole (nothing is done) with \`error\`, code \`invalid_response_topic\`, on \`<base>/<ups>/response/<id>\` only: a response topic that is empty, not valid UTF-8, has control characters or a wildcard (\`+\`, \`#\`), starts with \`$\`, is longer than ${MAX_RESPONSE_TOPIC_BYTES} bytes, or lies under \`<base>/\` or \`<discovery prefix>/\` (an answer there would overwrite state or discovery).`,
+    "",
+    "## State keys",
+    "",
+    "`read`: `fast` every `poll_interval_ms`; `minmax` once a minute (`M`/`N` reset when read); `slow` and `identity` at start, every `slow_poll_interval_s` and (settings) after a `|` alert.",
+    "",
+    "### Readings (feedbacks)",
+    "",
+    table(
+      keyHeader,
+      byKind("feedback").map((spec) => keyRow(spec, components)),
+    ),
+    "",
+    "### Queries",
+    "",
+    "Queries whose value a feedback above already carries get no entity of their own.",
+    "",
+    table(
+      keyHeader,
+      byKind("query").map((spec) => keyRow(spec, components)),
+    ),
+    "",
+    "### Status and fault bits",
+    "",
+    table(
+      keyHeader,
+      byKind("bit").map((spec) => keyRow(spec, components)),
+    ),
+    "",
+    "### Derived",
+    "",
+    table(
+      keyHeader,
+      byKind("derived").map((spec) => keyRow(spec, components)),
+    ),
+    "",
+    "## Settings (`<base>/<ups>/set/<setting id>`)",
+    "",
+    "The current value is published on `<base>/<ups>/<setting id>`. The values a real UPS accepts come from its Ctrl-Z reply for its utility-voltage version; the list here is every value the protocol defines. A setting is changed by stepping the UPS's edit ring and reading back, only when the value differs (the EEPROM wears); a UPS whose DIP switches lock edits answers `error` with code `edit_locked`.",
+    "",
+    table(
+      keyHeader,
+      byKind("setting").map((spec) => keyRow(spec, components)),
+    ),
+    "",
+    "## Actions (`<base>/<ups>/command/<action id>`)",
+    "",
+    "Destructive actions are discovered and accepted only with `commands.allow_destructive`, and always need the two-step confirmation (README, “Confirming destructive commands”).",
+    "",
+    table(["action id", "opcode", "what it does", "params", "destructive", "Home Assistant"], actionRows),
+    "",
+    "## Events (`<base>/<ups>/event`, Home Assistant `event` entity)",
+    "",
+    table(
+      ["event_type", "alert byte", "meaning"],
+      [
+        ...EVENTS.map((event) => [code(event.id), code(event.char), event.description]),
+        ...BRIDGE_EVENTS.map(([id, meaning]) => [code(id), "—", meaning]),
+      ],
+    ),
+    "",
+    alertPublication(),
+    "",
+    "## Home Assistant device",
+    "",
+    "One device per UPS at `<discovery prefix>/device/upslink2mqtt_<serial>/config` (the configured id when the serial is unknown), manufacturer APC, with model, serial number and firmware. Availability is `<base>/bridge/state` and `<base>/<ups>/availability`, both required. Every entity's `unique_id` starts with the device id, so two identical models never merge. Other entities:",
+    "",
+    table(
+      ["component", "entity", "what"],
+      ["event", "cancel_pending", "pending_confirmations", "firmware"]
+        .filter((id) => components.has(id))
+        .map((id) => [
+          code(id),
+          entityText(components.get(id)),
+          id === "firmware"
+            ? "firmware advisory, only for units whose firmware string names their UPS ID (`UPS 09.3 / ID=18`, behind an AP9620 card) and whose ID is in APC's table; state on `<base>/<ups>/firmware_update`"
+            : id === "event"
+              ? "every event above"
+              : id === "cancel_pending"
+                ? "cancels every pending confirmation (with destructive actions allowed)"
+                : "number of pending confirmations, the list as attributes",
+        ]),
+    ),
+    "",
+  ];
+  return parts.join("\n");
+}
+
+/** When an alert is published and when not (issue 17), from the event rows and the model's limits. */
+function alertPublication(): string {
+  const returns = EVENTS.flatMap((event) =>
+    event.returnFrom === null ? [] : [`${code(event.id)} needs ${code(event.returnFrom.bit)}`],
+  );
+  return `Each alert is published at once, except: a return only when the state it returns from is current (${returns.join(", ")}); an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; a kind that repeats without its opposite in between is published at most ${REPEAT_LIMIT} times a minute, and no kind more than ${EVENT_LIMIT} times a minute (alerts over the limits still update the state).`;
+}

@@ -1,0 +1,508 @@
+// One client connection's side of the NUT network protocol (RFC 9271 §4; NUT docs/net-protocol.txt):
+// the words of a request in, the reply lines out. No sockets here: the server feeds it lines and
+// writes what it returns, and performs STARTTLS and the close it asks for.
+//
+// Checks follow upsd's order so real clients see the answers they expect: commands that need a
+// user answer USERNAME-REQUIRED / PASSWORD-REQUIRED before anything else; then the UPS name
+// (UNKNOWN-UPS), fresh data (DATA-STALE), the variable or command (VAR-/CMD-NOT-SUPPORTED), and the
+// user's grant (ACCESS-DENIED).
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../log.js";
+import { errorLine, type NutError, quote } from "./protocol.js";
+import type { NutResult, NutUps } from "./ups.js";
+import {
+  authenticate,
+  mayBePrimary,
+  mayLogin,
+  mayRaiseFsd,
+  mayRunCommand,
+  maySet,
+  type NutUser,
+} from "./users.js";
+
+/** NUT protocol 1.3: PRIMARY, TRACKING and an INSTCMD parameter (RFC 9271 §4.1). */
+export const PROTOCOL_VERSION = "1.3";
+
+/** What every command of a client reports to the composition root (published on `<ups>/event`). */
+export interface NutClientEvent {
+  readonly ups: string;
+  readonly event_type: "nut_command" | "nut_logout";
+  readonly user: string | null;
+  readonly address: string;
+  /** LOGIN, PRIMARY, MASTER, FSD, SET or INSTCMD; LOGOUT or DISCONNECT for `nut_logout`. */
+  readonly command: string;
+  /** The variable or instant command. */
+  readonly name: string | null;
+  /** SET's value or INSTCMD's parameter. */
+  readonly value: string | null;
+  /** `OK`, `PENDING` (tracked, outcome follows) or the error word. */
+  readonly result: string;
+}
+
+/** The server's shared state a session reads and updates. */
+export interface SessionContext {
+  readonly upses: ReadonlyMap<string, NutUps>;
+  readonly users: readonly NutUser[];
+  readonly tlsConfigured: boolean;
+  readonly serverVersion: string;
+  /** How long a SET or INSTCMD is waited for before `OK` means "accepted" (upsd's meaning of OK). */
+  readonly replyWaitMs: number;
+  readonly tracking: TrackingTable;
+  /** Sessions logged into each UPS (NUMLOGINS, LIST CLIENT, and later shutdown orchestration). */
+  readonly sessions: ReadonlySet<Session>;
+  report(event: NutClientEvent): void;
+  readonly log: Logger;
+}
+
+export interface Reply {
+  readonly lines: readonly string[];
+  /** The server switches the connection to TLS after writing the lines, or closes it. */
+  readonly after?: "starttls" | "close";
+}
+
+const ok = (line = "OK"): Reply => ({ lines: [line] });
+const err = (error: NutError): Reply => ({ lines: [errorLine(error)] });
+
+export class Session {
+  private username: string | null = null;
+  private password: string | null = null;
+  private loginUps: string | null = null;
+  private trackingOn = false;
+  private secure = false;
+
+  constructor(
+    readonly address: string,
+    private readonly ctx: SessionContext,
+  ) {}
+
+  /** The UPS this client did LOGIN to (upsmon), or null. */
+  get loggedInto(): string | null {
+    return this.loginUps;
+  }
+
+  get user(): string | null {
+    return this.username;
+  }
+
+  get tls(): boolean {
+    return this.secure;
+  }
+
+  /** The connection went away: a logged-in client counts as logged out. */
+  closed(reason: "LOGOUT" | "DISCONNECT"): void {
+    const ups = this.loginUps;
+    if (ups === null) return;
+    this.loginUps = null;
+    this.ctx.report({
+      ups,
+      event_type: "nut_logout",
+      user: this.username,
+      address: this.address,
+      command: reason,
+      name: null,
+      value: null,
+      result: "OK",
+    });
+  }
+
+  markSecure(): void {
+    this.secure = true;
+  }
+
+  async handle(words: readonly string[]): Promise<Reply> {
+    const [verb = "", ...args] = words;
+    switch (verb.toUpperCase()) {
+      case "VER":
+        return args.length === 0
+          ? ok(`upslink2mqtt ${this.ctx.serverVersion} - NUT network protocol ${PROTOCOL_VERSION} server`)
+          : err("INVALID-ARGUMENT");
+      case "NETVER":
+      case "PROTVER":
+        return args.length === 0 ? ok(PROTOCOL_VERSION) : err("INVALID-ARGUMENT");
+      case "HELP":
+        return args.length === 0
+          ? ok("Commands: HELP VER NETVER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS")
+          : err("INVALID-ARGUMENT");
+      case "STARTTLS":
+        return this.startTls();
+      case "USERNAME":
+        return this.setCredential("username", args);
+      case "PASSWORD":
+        return this.setCredential("password", args);
+      case "LOGOUT":
+        if (args.length !== 0) return err("INVALID-ARGUMENT");
+        this.closed("LOGOUT");
+        return { lines: ["OK Goodbye"], after: "close" };
+      case "GET":
+        return this.get(args);
+      case "LIST":
+        return this.list(args);
+      case "LOGIN":
+      case "PRIMARY":
+      case "MASTER":
+      case "FSD":
+      case "SET":
+      case "INSTCMD": {
+        // upsd's FLAG_USER: these need USERNAME and PASSWORD first.
+        if (this.username === null) return err("USERNAME-REQUIRED");
+        if (this.password === null) return err("PASSWORD-REQUIRED");
+        return this.authenticated(verb.toUpperCase(), args);
+      }
+      default:
+        return err("UNKNOWN-COMMAND");
+    }
+  }
+
+  private startTls(): Reply {
+    if (this.secure) return err("ALREADY-SSL-MODE");
+    if (!this.ctx.tlsConfigured) return err("FEATURE-NOT-CONFIGURED");
+    return { lines: ["OK STARTTLS"], after: "starttls" };
+  }
+
+  private setCredential(which: "username" | "password", args: readonly string[]): Reply {
+    const [value] = args;
+    if (args.length !== 1 || value === undefined) return err("INVALID-ARGUMENT");
+    if (which === "username") {
+      if (this.username !== null) return err("ALREADY-SET-USERNAME");
+      if (value === "") return err("INVALID-USERNAME");
+      this.username = value;
+    } else {
+      if (this.password !== null) return err("ALREADY-SET-PASSWORD");
+      if (value === "") return err("INVALID-PASSWORD");
+      this.password = value;
+    }
+    return ok();
+  }
+
+  /** The UPS by name, or the UNKNOWN-UPS reply. */
+  private find(name: string): { ups: NutUps } | { reply: Reply } {
+    const ups = this.ctx.upses.get(name);
+    if (ups === undefined) return { reply: err("UNKNOWN-UPS") };
+    return { ups };
+  }
+
+  private get(args: readonly string[]): Reply {
+    const [what = "", upsName, name] = args;
+    const sub = what.toUpperCase();
+    if (sub === "TRACKING") {
+      if (upsName === undefined) return ok(this.trackingOn ? "ON" : "OFF");
+      if (!this.trackingOn) return err("FEATURE-NOT-CONFIGURED");
+      return ok(this.ctx.tracking.status(upsName));
+    }
+    if (upsName === undefined) return err("INVALID-ARGUMENT");
+    const found = this.find(upsName);
+    if ("reply" in found) return found.reply;
+    const { ups } = found;
+    if (sub === "UPSDESC") return ok(`UPSDESC ${ups.name} ${quote(ups.description)}`);
+    if (sub === "NUMLOGINS") {
+      if (ups.variables() === null) return err("DATA-STALE");
+      return ok(`NUMLOGINS ${ups.name} ${this.logins(ups.name).length}`);
+    }
+    if (name === undefined) return err("INVALID-ARGUMENT");
+    const vars = ups.variables();
+    if (vars === null) return err("DATA-STALE");
+    switch (sub) {
+      case "VAR": {
+        const variable = vars.get(name);
+        return variable === undefined
+          ? err("VAR-NOT-SUPPORTED")
+          : ok(`VAR ${ups.name} ${name} ${quote(variable.value)}`);
+      }
+      case "TYPE": {
+        const variable = vars.get(name);
+        if (variable === undefined) return err("VAR-NOT-SUPPORTED");
+        const w = variable.writable;
+        const type = w === null ? "NUMBER" : w.kind === "string" ? `RW STRING:${w.length}` : "RW ENUM NUMBER";
+        return ok(`TYPE ${ups.name} ${name} ${type}`);
+      }
+      case "DESC": {
+        const desc = vars.get(name)?.desc ?? "Description unavailable";
+        return ok(`DESC ${ups.name} ${name} ${quote(desc)}`);
+      }
+      case "CMDDESC": {
+        const desc =
+          ups.commandList().find((c) => c.nut === name.toLowerCase())?.desc ?? "Description unavailable";
+        return ok(`CMDDESC ${ups.name} ${name} ${quote(desc)}`);
+      }
+      default:
+        return err("INVALID-ARGUMENT");
+    }
+  }
+
+  private list(args: readonly string[]): Reply {
+    const [what = "", upsName, name] = args;
+    const sub = what.toUpperCase();
+    if (sub === "UPS") {
+      const lines = ["BEGIN LIST UPS"];
+      for (const ups of this.ctx.upses.values()) lines.push(`UPS ${ups.name} ${quote(ups.description)}`);
+      lines.push("END LIST UPS");
+      return { lines };
+    }
+    if (upsName === undefined) return err("INVALID-ARGUMENT");
+    const found = this.find(upsName);
+    if ("reply" in found) return found.reply;
+    const { ups } = found;
+    const n = ups.name;
+    if (sub === "CLIENT") {
+      const lines = [`BEGIN LIST CLIENT ${n}`];
+      for (const session of this.logins(n)) lines.push(`CLIENT ${n} ${session.address}`);
+      lines.push(`END LIST CLIENT ${n}`);
+      return { lines };
+    }
+    const vars = ups.variables();
+    if (sub !== "VAR" && sub !== "RW" && sub !== "CMD" && sub !== "ENUM" && sub !== "RANGE")
+      return err("INVALID-ARGUMENT");
+    if ((sub === "ENUM" || sub === "RANGE") && name === undefined) return err("INVALID-ARGUMENT");
+    if (vars === null) return err("DATA-STALE");
+    switch (sub) {
+      case "VAR":
+      case "RW": {
+        const lines = [`BEGIN LIST ${sub} ${n}`];
+        for (const variable of vars.values()) {
+          if (sub === "RW" && variable.writable === null) continue;
+          lines.push(`${sub} ${n} ${variable.name} ${quote(variable.value)}`);
+        }
+        lines.push(`END LIST ${sub} ${n}`);
+        return { lines };
+      }
+      case "CMD": {
+        const lines = [`BEGIN LIST CMD ${n}`];
+        for (const command of ups.commandList()) lines.push(`CMD ${n} ${command.nut}`);
+        lines.push(`END LIST CMD ${n}`);
+        return { lines };
+      }
+      default: {
+        const varName = name ?? "";
+        const variable = vars.get(varName);
+        if (variable === undefined) return err("VAR-NOT-SUPPORTED");
+        const lines = [`BEGIN LIST ${sub} ${n} ${varName}`];
+        // Every ring of a Smart-UPS is a list of choices: no RANGE.
+        if (sub === "ENUM" && variable.writable?.kind === "enum") {
+          for (const option of variable.writable.options)
+            lines.push(`ENUM ${n} ${varName} ${quote(option.nut)}`);
+        }
+        lines.push(`END LIST ${sub} ${n} ${varName}`);
+        return { lines };
+      }
+    }
+  }
+
+  private logins(ups: string): Session[] {
+    return [...this.ctx.sessions].filter((s) => s.loggedInto === ups);
+  }
+
+  private async authenticated(verb: string, args: readonly string[]): Promise<Reply> {
+    const user = authenticate(this.ctx.users, this.username, this.password);
+    switch (verb) {
+      case "LOGIN": {
+        const [name] = args;
+        if (args.length !== 1 || name === undefined) return err("INVALID-ARGUMENT");
+        if (this.loginUps !== null) return err("ALREADY-LOGGED-IN");
+        const ups = this.ctx.upses.get(name);
+        if (ups === undefined) return err("UNKNOWN-UPS");
+        if (user === null || !mayLogin(user)) return this.refused(ups, verb, null, null);
+        this.loginUps = ups.name;
+        this.event(ups, verb, null, null, "OK");
+        return ok();
+      }
+      case "PRIMARY":
+      case "MASTER": {
+        const [name] = args;
+        if (args.length !== 1 || name === undefined) return err("INVALID-ARGUMENT");
+        const ups = this.ctx.upses.get(name);
+        if (ups === undefined) return err("UNKNOWN-UPS");
+        if (user === null || !mayBePrimary(user)) return this.refused(ups, verb, null, null);
+        this.event(ups, verb, null, null, "OK");
+        return ok(`OK ${verb}-GRANTED`);
+      }
+      case "FSD": {
+        const [name] = args;
+        if (args.length !== 1 || name === undefined) return err("INVALID-ARGUMENT");
+        const ups = this.ctx.upses.get(name);
+        if (ups === undefined) return err("UNKNOWN-UPS");
+        if (user === null || !mayRaiseFsd(user)) return this.refused(ups, verb, null, null);
+        ups.raiseFsd();
+        this.ctx.log.warn(
+          { ups: ups.name, user: this.username, address: this.address },
+          "NUT client raised FSD",
+        );
+        this.event(ups, verb, null, null, "OK");
+        return ok("OK FSD-SET");
+      }
+      case "SET":
+        return this.set(user, args);
+      case "INSTCMD":
+        return this.instcmd(user, args);
+      default:
+        return err("UNKNOWN-COMMAND");
+    }
+  }
+
+  private async set(user: NutUser | null, args: readonly string[]): Promise<Reply> {
+    const [what = "", upsName, varName, value] = args;
+    if (what.toUpperCase() === "TRACKING") {
+      const mode = (upsName ?? "").toUpperCase();
+      if (args.length !== 2 || (mode !== "ON" && mode !== "OFF")) return err("INVALID-ARGUMENT");
+      this.trackingOn = mode === "ON";
+      return ok();
+    }
+    if (what.toUpperCase() !== "VAR" || args.length !== 4 || upsName === undefined)
+      return err("INVALID-ARGUMENT");
+    if (varName === undefined || value === undefined) return err("INVALID-ARGUMENT");
+    const ups = this.ctx.upses.get(upsName);
+    if (ups === undefined) return err("UNKNOWN-UPS");
+    const vars = ups.variables();
+    if (vars === null) return err("DATA-STALE");
+    if (user === null || !maySet(user)) return this.refused(ups, "SET", varName, value);
+    const variable = vars.get(varName);
+    if (variable === undefined) return this.answer(ups, "SET", varName, value, err("VAR-NOT-SUPPORTED"));
+    return this.carryOut(ups, "SET", varName, value, () => ups.setVariable(variable, value));
+  }
+
+  private async instcmd(user: NutUser | null, args: readonly string[]): Promise<Reply> {
+    const [upsName, cmdName, param] = args;
+    if (upsName === undefined || cmdName === undefined || args.length > 3) return err("INVALID-ARGUMENT");
+    const ups = this.ctx.upses.get(upsName);
+    if (ups === undefined) return err("UNKNOWN-UPS");
+    if (ups.variables() === null) return err("DATA-STALE");
+    const command = ups.commandList().find((c) => c.nut === cmdName.toLowerCase());
+    if (command === undefined)
+      return this.answer(ups, "INSTCMD", cmdName, param ?? null, err("CMD-NOT-SUPPORTED"));
+    if (user === null || !mayRunCommand(user, command.nut, command.destructive))
+      return this.refused(ups, "INSTCMD", command.nut, param ?? null);
+    return this.carryOut(ups, "INSTCMD", command.nut, param ?? null, () =>
+      ups.runCommand(command, param ?? null),
+    );
+  }
+
+  /**
+   * Runs a SET or INSTCMD. With TRACKING on, answers `OK TRACKING <id>` at once (GET TRACKING tells
+   * the outcome); otherwise waits for the outcome up to `replyWaitMs`, then answers OK as upsd does
+   * ("accepted"), and the outcome goes to the event and the log when it comes.
+   */
+  private async carryOut(
+    ups: NutUps,
+    command: string,
+    name: string,
+    value: string | null,
+    run: () => Promise<NutResult>,
+  ): Promise<Reply> {
+    const outcome = run().catch(
+      (error: unknown): NutResult => ({
+        ok: false,
+        error: command === "SET" ? "SET-FAILED" : "INSTCMD-FAILED",
+        detail: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    const finish = (result: NutResult): string => {
+      const word = result.ok ? "OK" : result.error;
+      this.ctx.log.info(
+        {
+          ups: ups.name,
+          user: this.username,
+          address: this.address,
+          command,
+          name,
+          result: word,
+          detail: result.detail,
+        },
+        "NUT client command",
+      );
+      this.event(ups, command, name, value, word);
+      return word;
+    };
+    if (this.trackingOn) {
+      const id = this.ctx.tracking.add();
+      void outcome.then((result) => this.ctx.tracking.settle(id, finish(result), result.ok));
+      return ok(`OK TRACKING ${id}`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), this.ctx.replyWaitMs);
+    });
+    const first = await Promise.race([outcome, late]);
+    clearTimeout(timer);
+    if (first === "late") {
+      void outcome.then(finish);
+      return ok();
+    }
+    const word = finish(first);
+    return first.ok ? ok() : err(word as NutError);
+  }
+
+  private refused(ups: NutUps, command: string, name: string | null, value: string | null): Reply {
+    this.ctx.log.warn(
+      { ups: ups.name, user: this.username, address: this.address, command, name },
+      "NUT client refused: ACCESS-DENIED",
+    );
+    return this.answer(ups, command, name, value, err("ACCESS-DENIED"));
+  }
+
+  /** Reports a command that ends in a fixed reply (refusals, unknown names). */
+  private answer(
+    ups: NutUps,
+    command: string,
+    name: string | null,
+    value: string | null,
+    reply: Reply,
+  ): Reply {
+    this.event(ups, command, name, value, (reply.lines[0] ?? "").replace(/^ERR /, ""));
+    return reply;
+  }
+
+  private event(
+    ups: NutUps,
+    command: string,
+    name: string | null,
+    value: string | null,
+    result: string,
+  ): void {
+    this.ctx.report({
+      ups: ups.name,
+      event_type: "nut_command",
+      user: this.username,
+      address: this.address,
+      command,
+      name,
+      value,
+      result,
+    });
+  }
+}
+
+/**
+ * Outcomes of tracked SET and INSTCMD requests (RFC 9271 §4.1.7), shared by all sessions as in upsd.
+ * Bounded: the oldest entries go first.
+ */
+export class TrackingTable {
+  private readonly entries = new Map<string, string>();
+
+  constructor(private readonly limit = 256) {}
+
+  add(): string {
+    const id = randomUUID();
+    this.entries.set(id, "PENDING");
+    while (this.entries.size > this.limit) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    return id;
+  }
+
+  settle(id: string, word: string, success: boolean): void {
+    if (!this.entries.has(id)) return;
+    this.entries.set(
+      id,
+      success
+        ? "SUCCESS"
+        : word === "INVALID-ARGUMENT" || word === "INVALID-VALUE"
+          ? "ERR INVALID-ARGUMENT"
+          : "ERR FAILED",
+    );
+  }
+
+  status(id: string): string {
+    return this.entries.get(id) ?? "ERR UNKNOWN";
+  }
+}
