@@ -11,7 +11,7 @@ import {
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
-import { bridgeInfo } from "../mqtt/topics.js";
+import { bridgeInfo, MAX_RESPONSE_TOPIC_BYTES, responseTopicProblem } from "../mqtt/topics.js";
 import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
@@ -22,7 +22,7 @@ import { Timers } from "../util/timers.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
 import type { HealthStatus } from "./health.js";
 import { valuePayload } from "./payload.js";
-import { parseRequest } from "./requests.js";
+import { parseRequest, type Request } from "./requests.js";
 import { type BridgeTopics, bridgeTopics } from "./topics.js";
 
 export interface BridgeDeps {
@@ -58,6 +58,8 @@ interface UpsRuntime {
   stateTimer: NodeJS.Immediate | null;
   publishedKeys: Set<KeyId>;
   pending: readonly Record<string, Value>[];
+  /** A `pending` publication is scheduled for the end of this tick. */
+  pendingQueued: boolean;
 }
 
 export class Bridge {
@@ -197,7 +199,7 @@ export class Bridge {
           void this.publishEvent(runtime, { event_type: eventType, at: new Date().toISOString(), ...data }),
         pending: (list) => {
           runtime.pending = list;
-          void this.publish(topics.pending, JSON.stringify(list), true);
+          this.schedulePending(runtime);
         },
       },
     );
@@ -212,6 +214,7 @@ export class Bridge {
       stateTimer: null,
       publishedKeys: new Set(),
       pending: [],
+      pendingQueued: false,
     };
 
     model.on("change", (key, value) => {
@@ -249,7 +252,7 @@ export class Bridge {
           true,
         );
       }
-      await this.publish(runtime.topics.availability, runtime.model.isOnline ? "online" : "offline", true);
+      await this.publish(runtime.topics.availability, runtime.model.isAvailable ? "online" : "offline", true);
       for (const [key, value] of Object.entries(runtime.model.store.snapshot())) {
         await this.publish(runtime.topics.key(key), valuePayload(value), true);
       }
@@ -266,6 +269,21 @@ export class Bridge {
     runtime.stateTimer = setImmediate(() => {
       runtime.stateTimer = null;
       void this.publishState(runtime);
+    });
+  }
+
+  /**
+   * Coalesces changes of the pending list made in one tick (requests handled in one go, a cancel
+   * of several) into one publication of the latest list. A microtask, not the next turn of the
+   * event loop: the list still goes out before the response that changed it (README order).
+   */
+  private schedulePending(runtime: UpsRuntime): void {
+    if (runtime.pendingQueued) return;
+    runtime.pendingQueued = true;
+    queueMicrotask(() => {
+      runtime.pendingQueued = false;
+      if (this.stopped) return;
+      void this.publish(runtime.topics.pending, JSON.stringify(runtime.pending), true);
     });
   }
 
@@ -389,7 +407,7 @@ export class Bridge {
       id: r.config.id,
       name: this.upsName(r),
       port: redactPort(r.config.port),
-      online: r.model.isOnline,
+      online: r.model.isAvailable,
       model: r.model.caps?.identity.model ?? null,
       serial: r.model.caps?.identity.serial ?? null,
     }));
@@ -410,6 +428,23 @@ export class Bridge {
         "ignoring a retained command message; clear it with an empty retained publish",
       );
       return;
+    }
+    if (message.responseTopic !== undefined) {
+      const refusal = this.responseTopicRefusal(message.responseTopic);
+      if (refusal !== null) {
+        this.log.warn({ topic: message.topic }, refusal);
+        // null: answered on response/<id> only, never on the unusable response topic.
+        await this.respond(
+          runtime,
+          failed(
+            requestId(request),
+            { code: "invalid_response_topic", message: refusal },
+            request.transaction,
+          ),
+          null,
+        );
+        return;
+      }
     }
     const { commands } = runtime;
     switch (request.kind) {
@@ -439,6 +474,18 @@ export class Bridge {
           await this.respond(runtime, outcome, message);
         return;
     }
+  }
+
+  /**
+   * A request whose MQTT 5 response topic cannot be used is refused whole: its sender waits on that
+   * topic and would never see the answer, and a pending confirmation it never learns of is useless.
+   * The refusal goes to the bridge's own response topic only.
+   */
+  private responseTopicRefusal(responseTopic: string): string | null {
+    const { mqtt, homeassistant } = this.deps.config;
+    const problem = responseTopicProblem(responseTopic, [mqtt.base_topic, homeassistant.discovery_prefix]);
+    if (problem === null) return null;
+    return `The MQTT 5 response topic of this request cannot be used: ${problem}. Nothing was done; send the request again with a response topic outside ${mqtt.base_topic}/ and ${homeassistant.discovery_prefix}/ (no + or #, at most ${MAX_RESPONSE_TOPIC_BYTES} bytes), or with none: the answer always comes on ${mqtt.base_topic}/<ups>/response/<id> as well.`;
   }
 
   /** Publishes an outcome on `response/<id>` in the contract's envelope (the MQTT layer builds it). */
@@ -495,6 +542,21 @@ function failed(
 
 /** How long a stop waits for each `offline` publication to be acknowledged. */
 const STOP_PUBLISH_MS = 2000;
+
+/** The id a request is answered under (`response/<id>`). */
+function requestId(request: Request): string {
+  switch (request.kind) {
+    case "command":
+    case "set":
+    case "invalid":
+      return request.id;
+    case "confirm":
+    case "cancel":
+      return request.selector !== null && "action" in request.selector
+        ? request.selector.action
+        : request.kind;
+  }
+}
 
 function redactPort(port: string): string {
   return port.replace(/\/\/[^@/]*@/, "//");

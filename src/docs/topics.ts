@@ -1,7 +1,7 @@
 // The topic and entity reference (docs/TOPICS.md), generated from the MQTT topic map, the catalogue,
 // the key derivation and the Home Assistant discovery builder.
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
-import { topics } from "../mqtt/topics.js";
+import { MAX_RESPONSE_TOPIC_BYTES, topics } from "../mqtt/topics.js";
 import { NUT_EVENTS } from "../nut/index.js";
 import {
   CATALOGUE,
@@ -14,7 +14,9 @@ import {
 import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
 import { UNIT_TEXT } from "../protocol/units.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
+import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
+import { DISTRUST_QUIET_MS, EVENT_LIMIT, REFUSAL_CYCLES_OFFLINE, REPEAT_LIMIT } from "../ups/model.js";
 import { code, GENERATED_NOTE, table } from "./markdown.js";
 
 const BASE = "<base>";
@@ -45,7 +47,7 @@ const TOPIC_DOCS = {
     topic: topics.availability(BASE, UPS),
     direction: "out",
     retained: "yes",
-    payload: "`online` while the UPS answers, `offline` when the link is lost",
+    payload: `\`online\` while the UPS answers, \`offline\` when the link is lost or the UPS has refused every query (\`NA\`, \`SM\`) for ${REFUSAL_CYCLES_OFFLINE} poll cycles in a row (not while its output is off, when refusals are expected)`,
   },
   key: {
     topic: topics.key(BASE, UPS, "<key>"),
@@ -107,7 +109,7 @@ const TOPIC_DOCS = {
     topic: topics.pending(BASE, UPS),
     direction: "out",
     retained: "yes",
-    payload: "JSON list of pending confirmations (`[]` when none)",
+    payload: `JSON list of pending confirmations (\`[]\` when none), at most ${MAX_PENDING_CONFIRMATIONS} per UPS: more requests are refused with code \`too_many_pending\``,
   },
   discovery: {
     topic: topics.discovery("<discovery prefix>", "<device id>"),
@@ -344,6 +346,8 @@ export function topicReference(): string {
     "",
     "A key is published when its value changes, and every key again every `mqtt.refresh_interval_s`. Alerts (power failure, low battery, …) update the keys they concern at once, not at the next poll. MQTT 5 requests that carry a response topic and correlation data are answered there as well.",
     "",
+    `A request whose MQTT 5 response topic is unusable is refused whole (nothing is done) with \`error\`, code \`invalid_response_topic\`, on \`<base>/<ups>/response/<id>\` only: a response topic that is empty, not valid UTF-8, has control characters or a wildcard (\`+\`, \`#\`), starts with \`$\`, is longer than ${MAX_RESPONSE_TOPIC_BYTES} bytes, or lies under \`<base>/\` or \`<discovery prefix>/\` (an answer there would overwrite state or discovery).`,
+    "",
     "## State keys",
     "",
     "`read`: `fast` every `poll_interval_ms`; `minmax` once a minute (`M`/`N` reset when read); `slow` and `identity` at start, every `slow_poll_interval_s` and (settings) after a `|` alert.",
@@ -403,6 +407,8 @@ export function topicReference(): string {
       ],
     ),
     "",
+    alertPublication(),
+    "",
     "## Home Assistant device",
     "",
     "One device per UPS at `<discovery prefix>/device/upslink2mqtt_<serial>/config` (the configured id when the serial is unknown), manufacturer APC, with model, serial number and firmware. Availability is `<base>/bridge/state` and `<base>/<ups>/availability`, both required. Every entity's `unique_id` starts with the device id, so two identical models never merge. Other entities:",
@@ -426,4 +432,12 @@ export function topicReference(): string {
     "",
   ];
   return parts.join("\n");
+}
+
+/** When an alert is published and when not (issue 17), from the event rows and the model's limits. */
+function alertPublication(): string {
+  const returns = EVENTS.flatMap((event) =>
+    event.returnFrom === null ? [] : [`${code(event.id)} needs ${code(event.returnFrom.bit)}`],
+  );
+  return `Each alert is published at once, except: a return only when the state it returns from is current (${returns.join(", ")}); an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; a kind that repeats without its opposite in between is published at most ${REPEAT_LIMIT} times a minute, and no kind more than ${EVENT_LIMIT} times a minute (alerts over the limits still update the state).`;
 }

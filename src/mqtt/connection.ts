@@ -11,7 +11,7 @@ import type { Logger } from "../log.js";
 import { TypedEmitter } from "../util/emitter.js";
 import { Timers } from "../util/timers.js";
 import { OfflineQueue, type QueuedPublication } from "./offline-queue.js";
-import { bridgeState, topicMatches } from "./topics.js";
+import { bridgeState, responseTopicProblem, topicMatches } from "./topics.js";
 
 export type QoS = 0 | 1 | 2;
 
@@ -237,11 +237,18 @@ export class MqttConnection extends TypedEmitter<MqttConnectionEvents> {
 
   /**
    * Answers a request: on `topic` (the contract's response topic) and, when the request came with an
-   * MQTT 5 response topic, there as well with its correlation data.
+   * MQTT 5 response topic, there as well with its correlation data. A response topic that
+   * `responseTopicProblem` refuses is never published to (the caller should have refused the
+   * request already; this keeps the connection safe whatever the caller does).
    */
   async respond(request: IncomingMessage, topic: string, payload: string | Buffer): Promise<void> {
     const sends = [this.publish(topic, payload, { retain: false })];
-    if (request.responseTopic !== undefined && this.protocolVersion === 5) {
+    const problem =
+      request.responseTopic === undefined
+        ? null
+        : responseTopicProblem(request.responseTopic, [this.baseTopic]);
+    if (problem !== null) this.log.warn({ topic: request.topic, problem }, "MQTT 5 response topic not used");
+    if (request.responseTopic !== undefined && problem === null && this.protocolVersion === 5) {
       const properties =
         request.correlationData === undefined ? {} : { correlationData: request.correlationData };
       sends.push(this.send(request.responseTopic, payload, { qos: this.qos, retain: false, properties }));

@@ -82,6 +82,35 @@ export function parseRequestTopic(base: string, topic: string): RequestTopic | n
   return { kind: "command", ups, id };
 }
 
+/** Longest MQTT 5 response topic the bridge answers on, in UTF-8 bytes (real ones are far shorter). */
+export const MAX_RESPONSE_TOPIC_BYTES = 256;
+
+/**
+ * Why a requester's MQTT 5 response topic must not be published to, or null when it may. The topic
+ * comes from whoever sent the request: a wildcard in it makes the broker drop the bridge's
+ * connection for a protocol error (and MQTT.js resends the same publication after every reconnect),
+ * a topic inside `reserved` (the bridge's own base topic, the discovery prefix) would overwrite
+ * retained state or discovery, or land on a request topic, and `$` topics belong to the broker.
+ */
+export function responseTopicProblem(topic: string, reserved: readonly string[]): string | null {
+  if (topic === "") return "it is empty";
+  // A lone surrogate cannot be encoded; U+FFFD is what a decoder leaves of bytes that were not UTF-8.
+  if (/[\p{Cs}\uFFFD]/u.test(topic)) return "it is not valid UTF-8";
+  if (topic.includes("\u0000")) return "it contains a NUL character";
+  if (/[\u0001-\u001F\u007F-\u009F]/.test(topic)) return "it contains control characters";
+  if (topic.includes("+") || topic.includes("#"))
+    return "it contains the wildcard + or #, which only subscriptions may use";
+  if (topic.startsWith("$")) return "topics starting with $ belong to the broker";
+  const bytes = Buffer.byteLength(topic, "utf8");
+  if (bytes > MAX_RESPONSE_TOPIC_BYTES)
+    return `it is ${bytes} bytes long, more than the ${MAX_RESPONSE_TOPIC_BYTES} allowed`;
+  for (const prefix of reserved) {
+    if (topic === prefix || topic.startsWith(`${prefix}/`))
+      return `it lies under ${prefix}/, the bridge's own topics, where an answer would overwrite state or discovery`;
+  }
+  return null;
+}
+
 /** MQTT topic matching: `+` one level, `#` the rest (including the parent level itself). */
 export function topicMatches(filter: string, topic: string): boolean {
   const filterLevels = filter.split("/");

@@ -69,8 +69,12 @@ export const decodeDddDd = numberDecoder("ddd.dd");
  * (`null`), never 0 (PROTOCOL-NOTES: NUT and apcupsd turn it into 0 and trip low-runtime logic).
  */
 export function decodeRunTime(text: string): DecodeResult {
-  const value = stripEol(text).trim().replace(/:$/, "");
-  if (isNa(value)) return fail("NA is a status reply, not a value");
+  const reply = stripEol(text).trim();
+  if (isNa(reply)) return fail("NA is a status reply, not a value");
+  // The `:` is part of the format: without it the reply is not a runtime (`00871` is `0087:`
+  // with its colon garbled into a digit, and would read as 871 minutes).
+  if (!reply.endsWith(":")) return fail(`expected run time like 0042:, got '${shown(text)}' (no ':')`);
+  const value = reply.slice(0, -1);
   if (/^>+$/.test(value)) return ok(null);
   if (!/^\d{1,5}$/.test(value)) return fail(`expected run time like 0042:, got '${shown(text)}'`);
   return ok(Number(value));

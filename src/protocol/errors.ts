@@ -10,6 +10,8 @@ export type ErrorCode =
   | "unknown_ups"
   | "destructive_disabled"
   | "invalid_token"
+  | "invalid_response_topic"
+  | "too_many_pending"
   | "expired"
   | "not_on_battery"
   | "busy"

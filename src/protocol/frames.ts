@@ -133,10 +133,12 @@ export class FrameParser {
     }
 
     if (byte === COLON && this.#mode === "runtime" && !this.#overrun) {
-      // `j` answers `dddd:` / `>>>>:` then CR LF: the colon ends the value.
+      // `j` answers `dddd:` / `>>>>:` then CR LF: the colon ends the value. It stays in the reply,
+      // so a reply that ended at CR without it (`00871`, its `:` garbled) can be told apart and
+      // refused by the decoder instead of read as a runtime.
       this.#emitNoise(frames);
       if (this.#line.length === 0) frames.push(discarded([COLON], "runtime terminator with no value"));
-      else this.#emitReply(this.#line, frames);
+      else this.#emitReply([...this.#line, COLON], frames);
       this.#line = [];
       this.#swallow = "crlf";
       return;

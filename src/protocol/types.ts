@@ -41,7 +41,8 @@ export type PollTier =
  * - `line`: CR LF terminated; alert bytes anywhere in it are taken out as alerts.
  * - `verbatim`: CR LF terminated; alert characters inside are data (`a` lists the alert
  *   characters, the Ctrl-Z dump starts with `#`).
- * - `runtime`: like `line`, but `:` also ends the value (`j` answers `dddd:` or `>>>>:`).
+ * - `runtime`: like `line`, but `:` also ends the value (`j` answers `dddd:` or `>>>>:`); the `:`
+ *   stays in the reply text, so a reply that lacks it does not pass for a value.
  * - `star_or_line`: like `line`, and a bare `*` is a complete reply (old units answer K/Z/@ so).
  */
 export type ReplyMode = "line" | "verbatim" | "runtime" | "star_or_line";

@@ -3,10 +3,20 @@
 // and its parameters; a confirm by token (or by action id when exactly one of that action is
 // pending) hands the entry back exactly once; entries expire after `confirm_timeout_s`.
 // Nothing here talks to the UPS: the caller executes what `confirm` returns.
+//
+// Expiry is checked when a confirm is used, against a monotonic clock, and not only by the timer:
+// an event loop that is late (a burst of requests, a slow disk) runs the timer late too, and a
+// confirm processed before it must still find the entry expired (issue 17).
 import { randomBytes } from "node:crypto";
 import { UpsLinkError } from "../protocol/errors.js";
 import type { Value } from "../protocol/types.js";
 import { Timers } from "../util/timers.js";
+
+/**
+ * Confirmations pending at once per UPS. A user has one or two in flight; without a bound, each
+ * request republished a longer retained list (1000 requests: 85 MB published, issue 17).
+ */
+export const MAX_PENDING_CONFIRMATIONS = 16;
 
 export interface PendingConfirmation {
   readonly token: string;
@@ -32,25 +42,53 @@ export interface ConfirmationOptions {
   readonly events: ConfirmationEvents;
   /** Injected for tests; crypto-random by default. */
   readonly newToken?: () => string;
+  /** Monotonic milliseconds (never wall-clock time, which can jump); `performance.now()` by default. */
+  readonly now?: () => number;
+  /** MAX_PENDING_CONFIRMATIONS by default. */
+  readonly maxPending?: number;
 }
 
 export type ConfirmSelector = { readonly token: string } | { readonly action: string };
 
+interface Held {
+  readonly entry: PendingConfirmation;
+  /** Cancels the expiry timer. */
+  readonly cancel: () => void;
+  /** `now()` at which the entry expires. */
+  readonly deadline: number;
+}
+
 export class ConfirmationManager {
-  private readonly entries = new Map<string, { entry: PendingConfirmation; cancel: () => void }>();
+  private readonly entries = new Map<string, Held>();
   private readonly timers = new Timers();
   private readonly options: ConfirmationOptions;
+  private readonly now: () => number;
 
   constructor(options: ConfirmationOptions) {
     this.options = options;
+    this.now = options.now ?? (() => performance.now());
   }
 
-  /** Registers a destructive request; nothing is sent to the UPS. */
+  /**
+   * Registers a destructive request; nothing is sent to the UPS. Throws `too_many_pending` when
+   * the UPS already has its maximum of pending confirmations.
+   */
   request(
     action: string,
     params: Readonly<Record<string, Value>>,
     transaction: Value | undefined,
   ): PendingConfirmation {
+    // Entries past their deadline whose timer is late do not hold a place.
+    const now = this.now();
+    for (const [token, held] of this.entries) if (now >= held.deadline) this.expire(token);
+    const max = this.options.maxPending ?? MAX_PENDING_CONFIRMATIONS;
+    if (this.entries.size >= max) {
+      throw new UpsLinkError(
+        "too_many_pending",
+        `${this.entries.size} confirmations are already pending for this UPS, the most it keeps: confirm or cancel one (command/cancel), or let it expire, before requesting another.`,
+        { pending: this.entries.size, max },
+      );
+    }
     const token = (this.options.newToken ?? defaultToken)();
     const requestedAt = new Date();
     const timeoutMs = this.options.timeoutS * 1000;
@@ -63,15 +101,18 @@ export class ConfirmationManager {
       expiresAt: new Date(requestedAt.getTime() + timeoutMs),
       transaction,
     };
+    const deadline = now + timeoutMs;
     const cancel = this.timers.after(timeoutMs, () => this.expire(token));
-    this.entries.set(token, { entry, cancel });
+    this.entries.set(token, { entry, cancel, deadline });
     this.options.events.changed(this.list());
     return entry;
   }
 
   /**
    * Takes the matching entry out of the pending list, once. Throws `invalid_token` for a token that
-   * is unknown, already used, or expired, and for an action with zero or several pending entries.
+   * is unknown, already used, or expired, and for an action with zero or several pending entries;
+   * `expired` for an entry whose time ran out but whose timer has not run yet (it is expired now,
+   * as if the timer had run first).
    */
   confirm(selector: ConfirmSelector): PendingConfirmation {
     const token = this.resolve(selector);
@@ -80,6 +121,15 @@ export class ConfirmationManager {
       throw new UpsLinkError(
         "invalid_token",
         "This confirmation token is unknown, already used or expired: request the action again to get a new token.",
+      );
+    }
+    const lateMs = this.now() - held.deadline;
+    if (lateMs >= 0) {
+      this.expire(token);
+      throw new UpsLinkError(
+        "expired",
+        `The confirmation of '${held.entry.action}' had expired (${Math.round(lateMs)} ms before this confirm was processed): nothing was sent. Request the action again.`,
+        { token, action: held.entry.action },
       );
     }
     held.cancel();
@@ -142,6 +192,7 @@ export class ConfirmationManager {
   private expire(token: string): void {
     const held = this.entries.get(token);
     if (held === undefined) return;
+    held.cancel();
     this.entries.delete(token);
     this.options.events.expired(held.entry);
     this.options.events.changed(this.list());

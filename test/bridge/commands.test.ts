@@ -806,7 +806,8 @@ describe("two-step confirmation", () => {
     ctx.skip(!harness.broker.mqtt5, NEEDS_MQTT5);
     const v5 = await connectClient(harness.broker.url, { protocolVersion: 5 });
     try {
-      const replyTopic = `${harness.base}/replies/${Math.random().toString(16).slice(2)}`;
+      // Outside the bridge's own topics: a response topic under <base>/ is refused (issue 17).
+      const replyTopic = `replies-${harness.base}/${Math.random().toString(16).slice(2)}`;
       const replies = await collect(v5, replyTopic);
       const correlationData = Buffer.from("corr-1");
       const since = harness.messages.length;

@@ -11,6 +11,7 @@ import { type Config, loadConfig } from "../../src/config/index.js";
 import type { LinkOptions } from "../../src/link/options.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
+import type { TransportEvents } from "../../src/link/transport.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import type { MqttConnection } from "../../src/mqtt/connection.js";
 import { EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
@@ -40,6 +41,8 @@ export class VanishingTransport extends SimTransport {
   opens = 0;
   /** Opens refused because the port was gone. */
   failedOpens = 0;
+  /** Rewrites what the unit sends before the session sees it (a line that garbles bytes). */
+  corrupt: ((bytes: Uint8Array) => Uint8Array) | null = null;
 
   get gone(): boolean {
     return this.#gone;
@@ -57,6 +60,23 @@ export class VanishingTransport extends SimTransport {
   override async write(bytes: Uint8Array): Promise<void> {
     await super.write(bytes);
     this.afterWrite?.(bytes);
+  }
+
+  protected override emit<E extends keyof TransportEvents>(
+    event: E,
+    ...args: Parameters<TransportEvents[E]>
+  ): void {
+    const [bytes] = args;
+    if (event === "data" && this.corrupt !== null && bytes instanceof Uint8Array) {
+      super.emit("data", this.corrupt(bytes));
+      return;
+    }
+    super.emit(event, ...args);
+  }
+
+  /** Bytes on the line as if the unit had sent them (noise while the port is open). */
+  inject(bytes: Uint8Array): void {
+    if (this.isOpen) super.emit("data", Uint8Array.from(bytes));
   }
 
   /** The device node disappears: the open port reports a close, and reopening fails until `plugIn`. */
@@ -204,8 +224,13 @@ const CYCLE_BYTE = CYCLE_MARK.wire.bytes[0];
 
 /** Waits until `cycles` complete fast poll cycles have gone over the wire after this call. */
 export async function nextPolls(h: FaultHarness, cycles = 1): Promise<void> {
-  const from = h.sim.received.length;
-  const count = (): number => h.sim.received.slice(from).filter((r) => r.byte === CYCLE_BYTE).length;
+  await nextPollCycles(h.sim, cycles);
+}
+
+/** `nextPolls` for any simulator (the plain harness's too). */
+export async function nextPollCycles(sim: SmartUpsSimulator, cycles = 1): Promise<void> {
+  const from = sim.received.length;
+  const count = (): number => sim.received.slice(from).filter((r) => r.byte === CYCLE_BYTE).length;
   await waitUntil(`${cycles} complete poll cycle(s)`, () => count() > cycles, { timeoutMs: 30_000 });
 }
 

@@ -97,7 +97,7 @@ describe("LinkSession: queries", () => {
   it("returns raw reply text, and read() decodes it with the row's decoder", async () => {
     const r = await started();
     expect(await settle(r.link.query("line_voltage"))).toMatch(/^\d{3}\.\d$/);
-    expect(await settle(r.link.query("run_time_remaining"))).toMatch(/^\d{4}$/);
+    expect(await settle(r.link.query("run_time_remaining"))).toMatch(/^\d{4}:$/);
     const charge = await settle(r.link.read("battery_capacity"));
     expect(typeof charge).toBe("number");
     expect(r.wire()).toBe("YLjf");

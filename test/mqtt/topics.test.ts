@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  MAX_RESPONSE_TOPIC_BYTES,
   parseRequestTopic,
   RESERVED_COMMANDS,
   requestFilters,
+  responseTopicProblem,
   topicMatches,
   topics,
 } from "../../src/mqtt/topics.js";
@@ -122,5 +124,33 @@ describe("topic matching", () => {
     ["a/+", "a/", true],
   ])("%s ~ %s → %s", (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
+  });
+});
+
+describe("MQTT 5 response topics (issue 17)", () => {
+  const reserved = ["upslink2mqtt", "homeassistant"];
+  const problem = (topic: string) => responseTopicProblem(topic, reserved);
+
+  it("accepts ordinary reply topics, including ones that only start like the bridge's own", () => {
+    expect(problem("nodered/replies/5f2c")).toBeNull();
+    expect(problem("upslink2mqttx/replies")).toBeNull();
+    expect(problem("a")).toBeNull();
+    expect(problem(`r/${"é".repeat((MAX_RESPONSE_TOPIC_BYTES - 2) / 2)}`)).toBeNull();
+  });
+
+  it("refuses what the broker would drop the connection for, or what is not the requester's to name", () => {
+    expect(problem("")).toMatch(/empty/);
+    expect(problem("x/#")).toMatch(/wildcard/);
+    expect(problem("+")).toMatch(/wildcard/);
+    expect(problem("a\u0000b")).toMatch(/NUL/);
+    expect(problem("a\u0007b")).toMatch(/control/);
+    expect(problem("a\u0085b")).toMatch(/control/);
+    expect(problem("a\ud800b")).toMatch(/UTF-8/);
+    expect(problem("a\ufffdb")).toMatch(/UTF-8/);
+    expect(problem("$SYS/x")).toMatch(/broker/);
+    expect(problem(`r/${"é".repeat(MAX_RESPONSE_TOPIC_BYTES / 2)}`)).toMatch(/bytes long/);
+    expect(problem("upslink2mqtt")).toMatch(/own topics/);
+    expect(problem("upslink2mqtt/ups/power_state")).toMatch(/own topics/);
+    expect(problem("homeassistant/status")).toMatch(/own topics/);
   });
 });

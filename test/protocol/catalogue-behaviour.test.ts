@@ -249,6 +249,29 @@ describe("events", () => {
     expect(EVENTS.filter((e) => e.effect === "goes_silent").map((e) => e.char)).toEqual(["*"]);
   });
 
+  it("pair with exactly one opposite, and a return needs a bit its opposite sets and it clears", () => {
+    const pairs = new Map<string, string[]>();
+    for (const event of EVENTS)
+      if (event.pair !== null) pairs.set(event.pair, [...(pairs.get(event.pair) ?? []), event.id]);
+    for (const [pair, ids] of pairs) expect(ids, pair).toHaveLength(2);
+    const returns = EVENTS.filter((e) => e.returnFrom !== null);
+    // `$` from on battery, `+` from low battery (PROTOCOL-NOTES: sent only after `!`, `%`).
+    expect(returns.map((e) => e.char)).toEqual(["$", "+"]);
+    for (const event of returns) {
+      const from = event.returnFrom;
+      if (from === null || event.pair === null) continue;
+      expect(
+        REGISTER_MAP[from.register].bits.map((b) => b.id),
+        event.id,
+      ).toContain(from.bit);
+      const opposite = EVENTS.find((e) => e.pair === event.pair && e.id !== event.id);
+      expect(opposite?.returnFrom, event.id).toBeNull();
+      expect(opposite?.patch?.register, event.id).toBe(from.register);
+      expect(opposite?.patch?.set, event.id).toContain(from.bit);
+      expect(event.patch?.clear, event.id).toContain(from.bit);
+    }
+  });
+
   it("that only a Measure-UPS sends re-read only Measure-UPS queries", () => {
     for (const event of EVENTS.filter((e) => e.needsMeasureUps)) {
       for (const id of event.reread) expect(rowById(id).needsMeasureUps, `${event.id} → ${id}`).toBe(true);

@@ -41,13 +41,19 @@ describe("numbers", () => {
 describe("run time (j)", () => {
   it("reads dddd: as minutes", () => {
     expect(decodeRunTime("0042:")).toEqual({ ok: true, value: 42 });
-    expect(decodeRunTime("0042")).toEqual({ ok: true, value: 42 });
     expect(decodeRunTime("0000:")).toEqual({ ok: true, value: 0 });
   });
 
   it("reads >>>>: as unknown (null), never 0", () => {
     expect(decodeRunTime(">>>>:")).toEqual({ ok: true, value: null });
-    expect(decodeRunTime(">>>>")).toEqual({ ok: true, value: null });
+  });
+
+  it("refuses a reply without its ':' (issue 17: `00871` is `0087:` with the colon garbled)", () => {
+    const garbled = decodeRunTime("00871");
+    expect(garbled.ok).toBe(false);
+    if (!garbled.ok) expect(garbled.error).toMatch(/no ':'/);
+    expect(decodeRunTime("0042").ok).toBe(false);
+    expect(decodeRunTime(">>>>").ok).toBe(false);
   });
 
   it("refuses NA and garbage", () => {

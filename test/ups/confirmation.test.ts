@@ -1,15 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TOKEN_PATTERN } from "../../src/mqtt/envelope.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
-import { ConfirmationManager, type PendingConfirmation, pendingToJson } from "../../src/ups/confirmation.js";
+import {
+  ConfirmationManager,
+  MAX_PENDING_CONFIRMATIONS,
+  type PendingConfirmation,
+  pendingToJson,
+} from "../../src/ups/confirmation.js";
 
-function manager(timeoutS = 30) {
+function manager(timeoutS = 30, now?: () => number) {
   const expired: PendingConfirmation[] = [];
   const changes: number[] = [];
   const m = new ConfirmationManager({
     ups: "ups1",
     timeoutS,
     events: { expired: (e) => expired.push(e), changed: (list) => changes.push(list.length) },
+    ...(now === undefined ? {} : { now }),
   });
   return { m, expired, changes };
 }
@@ -77,6 +83,54 @@ describe("two-step confirmation", () => {
     expect(codeOf(() => m.confirm({ token: entry.token }))).toBe("invalid_token");
     vi.advanceTimersByTime(60_000);
     expect(expired).toHaveLength(1);
+  });
+
+  it("refuses a confirm processed after the deadline even when the expiry timer has not run (issue 17)", () => {
+    // The event loop was late: the monotonic clock is past the deadline, the timer has not fired.
+    let clock = 1_000;
+    const { m, expired, changes } = manager(5, () => clock);
+    const late = m.request("turn_off_immediate", {}, undefined);
+    const onTime = m.request("turn_off_after_delay", {}, undefined);
+    clock += 5_000 + 198;
+    expect(codeOf(() => m.confirm({ token: late.token }))).toBe("expired");
+    // Expired once, as the timer would have done, and gone from the list.
+    expect(expired.map((e) => e.token)).toEqual([late.token]);
+    expect(m.list().map((e) => e.token)).toEqual([onTime.token]);
+    expect(codeOf(() => m.confirm({ token: late.token }))).toBe("invalid_token");
+    // Its timer never reports it a second time.
+    vi.advanceTimersByTime(10_000);
+    expect(expired.filter((e) => e.token === late.token)).toHaveLength(1);
+    expect(changes.at(-1)).toBe(0);
+  });
+
+  it("accepts a confirm just before the deadline by the monotonic clock, whatever the wall clock says", () => {
+    let clock = 0;
+    const { m } = manager(5, () => clock);
+    const entry = m.request("turn_off_immediate", {}, undefined);
+    // The wall clock jumps forward an hour (NTP step): expiry does not follow it.
+    vi.setSystemTime(Date.now() + 3_600_000);
+    clock += 4_999;
+    expect(m.confirm({ token: entry.token }).token).toBe(entry.token);
+  });
+
+  it("keeps at most MAX_PENDING_CONFIRMATIONS pending and refuses more with too_many_pending (issue 17)", () => {
+    let clock = 0;
+    const { m, changes } = manager(30, () => clock);
+    const first = m.request("turn_off_immediate", {}, undefined);
+    for (let i = 1; i < MAX_PENDING_CONFIRMATIONS; i++) m.request("reset_eeprom", {}, undefined);
+    expect(m.list()).toHaveLength(MAX_PENDING_CONFIRMATIONS);
+    const refused = changes.length;
+    expect(codeOf(() => m.request("reset_eeprom", {}, undefined))).toBe("too_many_pending");
+    expect(m.list()).toHaveLength(MAX_PENDING_CONFIRMATIONS);
+    // A refusal changes nothing, so nothing is published for it.
+    expect(changes).toHaveLength(refused);
+    // A confirm frees a place.
+    m.confirm({ token: first.token });
+    expect(m.request("turn_off_immediate", {}, undefined).action).toBe("turn_off_immediate");
+    // Entries past their deadline (timer late) do not hold places.
+    clock += 30_000;
+    expect(m.request("reset_eeprom", {}, undefined).action).toBe("reset_eeprom");
+    expect(m.list()).toHaveLength(1);
   });
 
   it("a confirmed entry never expires afterwards", () => {

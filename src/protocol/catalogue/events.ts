@@ -1,8 +1,10 @@
 // The seed's 10 alert events. Alerts carry no CR LF and may arrive inside a reply. Each row says
 // what to re-read at once, which bits of `Q` the alert implies until the re-read confirms them
-// (PROTOCOL-NOTES "Alerts and what they mean", "Registers"), and what it does to the line.
+// (PROTOCOL-NOTES "Alerts and what they mean", "Registers"), what it does to the line, which
+// opposite it pairs with, and, for a return alert, the state it needs to return from.
 import type { QueryId } from "./queries.js";
-import type { EventRow, EventShape, RegisterPatch } from "./rows.js";
+import type { BitId } from "./registers.js";
+import type { EventRow, EventShape, RegisterBitRef, RegisterPatch } from "./rows.js";
 import { SETTING_IDS } from "./settings.js";
 
 // What each alert makes worth re-reading at once.
@@ -24,11 +26,23 @@ const ABNORMAL_REREAD = [
   "state_register",
 ] as const satisfies readonly QueryId[];
 
-const EVENT = { patch: null, effect: "none", transfer: false, needsMeasureUps: false } as const;
+const EVENT = {
+  patch: null,
+  effect: "none",
+  transfer: false,
+  needsMeasureUps: false,
+  pair: null,
+  returnFrom: null,
+} as const;
 
 /** `Q` bits 7 replace battery, 6 low battery, 4 on battery, 3 on line. */
 function q(set: RegisterPatch["set"], clear: RegisterPatch["clear"]): RegisterPatch {
   return { register: "Q", set, clear };
+}
+
+/** A bit of `Q`. */
+function qBit(bit: BitId): RegisterBitRef {
+  return { register: "Q", bit };
 }
 
 export const EVENTS = [
@@ -42,6 +56,7 @@ export const EVENTS = [
     reread: LINE_REREAD,
     patch: q(["on_battery_mode"], ["on_line_mode"]),
     transfer: true,
+    pair: "line",
   },
   {
     ...EVENT,
@@ -52,6 +67,8 @@ export const EVENTS = [
     reread: LINE_REREAD,
     patch: q(["on_line_mode"], ["on_battery_mode"]),
     transfer: true,
+    pair: "line",
+    returnFrom: qBit("on_battery_mode"),
   },
   {
     ...EVENT,
@@ -61,6 +78,7 @@ export const EVENTS = [
     description: "Low battery condition. Not on Smart-UPS v/s or Back-UPS Pro.",
     reread: BATTERY_REREAD,
     patch: q(["low_battery_condition"], []),
+    pair: "battery",
   },
   {
     ...EVENT,
@@ -70,6 +88,8 @@ export const EVENTS = [
     description: "Battery recharged to sufficient capacity. Sent only if '%' was sent first.",
     reread: BATTERY_REREAD,
     patch: q([], ["low_battery_condition"]),
+    pair: "battery",
+    returnFrom: qBit("low_battery_condition"),
   },
   {
     ...EVENT,
@@ -79,6 +99,7 @@ export const EVENTS = [
     description:
       "UPS entered abnormal state (overload shutdown, low-battery shutdown, PC reboot). Also auto-sent within 10 min of turn-on.",
     reread: ABNORMAL_REREAD,
+    pair: "abnormal",
   },
   {
     ...EVENT,
@@ -88,6 +109,7 @@ export const EVENTS = [
     description:
       "UPS recovered from abnormal condition. Sent only if '?' was sent first; not after the turn-on '?'.",
     reread: ABNORMAL_REREAD,
+    pair: "abnormal",
   },
   {
     ...EVENT,

@@ -251,6 +251,18 @@ export interface RegisterPatch {
   readonly clear: readonly BitId[];
 }
 
+/** One bit of a register, by name. */
+export interface RegisterBitRef {
+  readonly register: RegisterName;
+  readonly bit: BitId;
+}
+
+/**
+ * Alerts that undo each other share a pair (seed "Events": `$` only after `!`, `+` after `%`, `=`
+ * after `?`): a kind repeating without the other in between is a repeat, not a transition.
+ */
+export type EventPair = "line" | "battery" | "abnormal";
+
 export interface EventShape {
   readonly id: string;
   /** The alert character. */
@@ -267,6 +279,13 @@ export interface EventShape {
   readonly transfer: boolean;
   /** Sent only by a Measure-UPS. */
   readonly needsMeasureUps: boolean;
+  /** The pair of opposite alerts it belongs to; null for a kind without an opposite. */
+  readonly pair: EventPair | null;
+  /**
+   * A return alert: the register bit of the state it returns from, which must be set when it
+   * arrives (a return without it is line noise); null for every other alert.
+   */
+  readonly returnFrom: RegisterBitRef | null;
 }
 
 export interface EventRow extends EventShape {
