@@ -21,6 +21,16 @@ describe("parseDump (# form)", () => {
     expect(parseDump(dump, "D").values.lower_transfer_voltage).toBeUndefined();
   });
 
+  it("keeps the known items around one whose opcode byte no catalogue row has (an RT 10000 XL sends 0xF0)", () => {
+    // Made-up choices for the 0xF0 item: only its opcode byte is known from the report (NUT issue 180).
+    const dump = "#uW43253242265276\u00f0W111lW43161196184173";
+    const parsed = parseDump(dump, "W");
+    expect(parsed.values).toEqual({
+      upper_transfer_voltage: ["253", "242", "265", "276"],
+      lower_transfer_voltage: ["161", "196", "184", "173"],
+    });
+  });
+
   it("keeps only every-version items without a locale letter", () => {
     const parsed = parseDump("#uD43127130133136E443336168ON OFF\r\n", null);
     expect(parsed.values).toEqual({ auto_battery_test_setting: ["336", "168", "ON ", "OFF"] });
