@@ -11,6 +11,7 @@ import {
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
+import { RetainedPublisher } from "../mqtt/retained-publisher.js";
 import { bridgeInfo, MAX_RESPONSE_TOPIC_BYTES, responseTopicProblem } from "../mqtt/topics.js";
 import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
@@ -69,10 +70,19 @@ export class Bridge {
   /** Cancels the pending republish after a Home Assistant birth; null when none is pending. */
   private birthPending: (() => void) | null = null;
   private stopped = false;
+  /**
+   * Every retained topic goes through it: one publication in flight per topic, the latest value
+   * sent again when it changed meanwhile, so a slow broker never ends with an older value.
+   */
+  private readonly retained: RetainedPublisher;
   private readonly onMqttConnect = (): void => void this.republishAll("mqtt connected");
 
   constructor(private readonly deps: BridgeDeps) {
     this.log = deps.logger.child({ module: "bridge" });
+    this.retained = new RetainedPublisher(
+      (topic, payload) => deps.mqtt.publish(topic, payload, { retain: true, qos: deps.config.mqtt.qos }),
+      (topic, error) => this.publishFailed(topic, error),
+    );
     for (const ups of deps.config.upses) this.upses.set(ups.id, this.createRuntime(ups));
   }
 
@@ -240,27 +250,34 @@ export class Bridge {
     });
   }
 
+  /**
+   * Publishes every retained topic again with its value now. Nothing is awaited between topics: a
+   * value that changes meanwhile is published by its own change, and the publisher sends it after
+   * (never before) any republication of the topic still in flight. Republishes that overlap
+   * coalesce per topic.
+   */
   private async republishAll(reason: string, withDiscovery = true): Promise<void> {
     if (this.stopped) return;
     this.log.debug({ reason }, "republishing");
-    await this.publishInfo();
+    const sends = [this.publishInfo(true)];
     for (const runtime of this.upses.values()) {
+      const { topics } = runtime;
       if (withDiscovery && runtime.discovery !== null) {
-        await this.publish(
-          runtime.topics.discovery(runtime.discovery.deviceId),
-          JSON.stringify(runtime.discovery.payload),
-          true,
-        );
+        const { deviceId, payload } = runtime.discovery;
+        sends.push(this.publish(topics.discovery(deviceId), JSON.stringify(payload), true, true));
       }
-      await this.publish(runtime.topics.availability, runtime.model.isAvailable ? "online" : "offline", true);
+      sends.push(
+        this.publish(topics.availability, runtime.model.isAvailable ? "online" : "offline", true, true),
+      );
       for (const [key, value] of Object.entries(runtime.model.store.snapshot())) {
-        await this.publish(runtime.topics.key(key), valuePayload(value), true);
+        sends.push(this.publish(topics.key(key), valuePayload(value), true, true));
       }
-      await this.publishState(runtime);
-      await this.publish(runtime.topics.pending, JSON.stringify(runtime.pending), true);
-      const caps = runtime.model.caps;
-      if (caps !== null) await this.publishUpsInfo(runtime);
+      sends.push(this.publishState(runtime, true));
+      sends.push(this.publish(topics.pending, JSON.stringify(runtime.pending), true, true));
+      if (runtime.model.caps !== null) sends.push(this.publishUpsInfo(runtime, true));
     }
+    await Promise.all(sends);
+    this.log.debug({ reason }, "republished");
   }
 
   private scheduleState(runtime: UpsRuntime): void {
@@ -287,8 +304,8 @@ export class Bridge {
     });
   }
 
-  private async publishState(runtime: UpsRuntime): Promise<void> {
-    await this.publish(runtime.topics.state, JSON.stringify(runtime.model.store.snapshot()), true);
+  private async publishState(runtime: UpsRuntime, force = false): Promise<void> {
+    await this.publish(runtime.topics.state, JSON.stringify(runtime.model.store.snapshot()), true, force);
   }
 
   private async publishEvent(runtime: UpsRuntime, event: UpsEvent | Record<string, Value>): Promise<void> {
@@ -306,7 +323,7 @@ export class Bridge {
     if (this.deps.config.homeassistant.enabled) await this.publishDiscovery(runtime, keys);
   }
 
-  private async publishUpsInfo(runtime: UpsRuntime): Promise<void> {
+  private async publishUpsInfo(runtime: UpsRuntime, force = false): Promise<void> {
     const caps = runtime.model.caps;
     if (caps === null) return;
     const info = {
@@ -327,7 +344,7 @@ export class Bridge {
       },
       firmware_advice: adviceJson(caps.identity.upsFirmwareId, caps.identity.firmware),
     };
-    await this.publish(runtime.topics.info, JSON.stringify(info), true);
+    await this.publish(runtime.topics.info, JSON.stringify(info), true, force);
   }
 
   private async publishDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
@@ -401,7 +418,7 @@ export class Bridge {
     return runtime.config.name ?? runtime.model.caps?.identity.model ?? humanize(runtime.config.id);
   }
 
-  private async publishInfo(): Promise<void> {
+  private async publishInfo(force = false): Promise<void> {
     const { config } = this.deps;
     const upses = [...this.upses.values()].map((r) => ({
       id: r.config.id,
@@ -415,6 +432,7 @@ export class Bridge {
       bridgeInfo(config.mqtt.base_topic),
       JSON.stringify({ version: VERSION, upses, config: redactConfig(config) as Value }),
       true,
+      force,
     );
   }
 
@@ -516,18 +534,27 @@ export class Bridge {
     }
   }
 
-  private async publish(topic: string, payload: string, retain: boolean): Promise<void> {
+  /**
+   * Retained topics go through the publisher (the latest value always last; `force`: again even if
+   * the value in flight is this one, for a republish); events straight out.
+   */
+  private async publish(topic: string, payload: string, retain: boolean, force = false): Promise<void> {
+    if (retain) {
+      await this.retained.set(topic, payload, force);
+      return;
+    }
     try {
       await this.deps.mqtt.publish(topic, payload, { retain, qos: this.deps.config.mqtt.qos });
     } catch (error) {
-      // Stopping closes the connection under publications still in flight (a republish after a
-      // connect, a state update): losing them is what a stop means, not something to warn about.
-      const level = this.stopped ? "debug" : "warn";
-      this.log[level](
-        { topic, err: error instanceof Error ? error.message : String(error) },
-        "publish failed",
-      );
+      this.publishFailed(topic, error);
     }
+  }
+
+  private publishFailed(topic: string, error: unknown): void {
+    // Stopping closes the connection under publications still in flight (a republish after a
+    // connect, a state update): losing them is what a stop means, not something to warn about.
+    const level = this.stopped ? "debug" : "warn";
+    this.log[level]({ topic, err: error instanceof Error ? error.message : String(error) }, "publish failed");
   }
 }
 

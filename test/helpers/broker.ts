@@ -376,3 +376,26 @@ export async function waitForMessage(
     if (onMessage !== undefined) client.off("message", onMessage);
   }
 }
+
+/**
+ * What a subscriber arriving now sees retained on `filters` (topic → payload): a fresh client
+ * subscribes, then publishes a marker on a topic of its own; the broker sends a subscription's
+ * retained messages before it handles anything the client publishes after it, so once the marker is
+ * back every retained message is in. A message delivered live (published after the subscription)
+ * does not count: only the retained copy a later subscriber would get.
+ */
+export async function retainedNow(url: string, filters: readonly string[]): Promise<Map<string, string>> {
+  const fresh = await connectClient(url);
+  try {
+    const seen = await Promise.all(filters.map((filter) => collect(fresh, filter)));
+    const marker = `upslink-test-marker/${Math.random().toString(16).slice(2, 10)}`;
+    const echo = await collect(fresh, marker);
+    await fresh.publishAsync(marker, "x", { qos: 1 });
+    await waitUntil("the marker to come back", () => echo.messages.length > 0, { timeoutMs: 10_000 });
+    const retained = new Map<string, string>();
+    for (const list of seen) for (const m of list.messages) if (m.retain) retained.set(m.topic, m.payload);
+    return retained;
+  } finally {
+    await fresh.endAsync(true);
+  }
+}

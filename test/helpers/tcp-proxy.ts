@@ -1,7 +1,8 @@
 // A TCP forwarder to the broker that a test controls as a network failure between one client and
 // the broker: `drop()` breaks the current connections (the client reconnects through it at once),
 // `cut()` breaks them and refuses new ones (every reconnect attempt fails) until `restore()`.
-// Everything not routed through it keeps its own path to the broker.
+// Everything not routed through it keeps its own path to the broker. `delayMs` holds every chunk,
+// both ways, that long before passing it on (in order), as a distant broker would.
 import { createConnection, createServer, type Socket } from "node:net";
 
 export interface TcpProxy {
@@ -14,7 +15,31 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /** How long every chunk waits, each way, before it is passed on (0: at once). */
+  readonly delayMs?: number;
+}
+
+/** Passes what `from` sends on to `to`, each chunk `delayMs` later, in order. */
+function forward(from: Socket, to: Socket, delayMs: number): void {
+  if (delayMs <= 0) {
+    from.pipe(to);
+    return;
+  }
+  // Timers of one duration fire in the order they were set: the byte order is kept.
+  from.on("data", (chunk: Buffer) => {
+    setTimeout(() => {
+      if (!to.destroyed) to.write(chunk);
+    }, delayMs);
+  });
+}
+
+export async function startTcpProxy(
+  targetHost: string,
+  targetPort: number,
+  options: TcpProxyOptions = {},
+): Promise<TcpProxy> {
+  const delayMs = options.delayMs ?? 0;
   const sockets = new Set<Socket>();
   let refusing = false;
   let attempts = 0;
@@ -32,8 +57,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     }
     const upstream = createConnection({ host: targetHost, port: targetPort });
     track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream, delayMs);
+    forward(upstream, client, delayMs);
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
