@@ -13,10 +13,12 @@ import {
 } from "../protocol/catalogue/index.js";
 import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
 import { UNIT_TEXT } from "../protocol/units.js";
+import { DISTRUST_QUIET_MS } from "../ups/alert-trust.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
+import { EVENT_LIMIT, REPEAT_LIMIT } from "../ups/event-limiter.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
-import { DISTRUST_QUIET_MS, EVENT_LIMIT, REFUSAL_CYCLES_OFFLINE, REPEAT_LIMIT } from "../ups/model.js";
+import { REFUSAL_CYCLES_OFFLINE } from "../ups/refusals.js";
 import { code, GENERATED_NOTE, table } from "./markdown.js";
 
 const BASE = "<base>";

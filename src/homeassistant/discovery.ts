@@ -9,6 +9,10 @@ import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "../ups/capabilities.js";
 import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
+import { deviceIdFor, entityName, entityObjectId, humanize, sanitizeId } from "./names.js";
+
+// The bridge (src/bridge/bridge.ts) names a UPS that has no configured name with `humanize` from here.
+export { humanize };
 
 export interface DiscoveryTopics {
   readonly bridgeState: string;
@@ -102,21 +106,6 @@ export function discoverUps(options: UpsDiscoveryOptions): DeviceDiscovery {
         ? null
         : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
   });
-}
-
-/** Device ids: `upslink2mqtt_<serial>` sanitized, or the configured UPS id without a serial. */
-export function deviceIdFor(identity: Pick<DiscoveryIdentity, "serial" | "upsId">): string {
-  const raw = identity.serial !== null && identity.serial.trim() !== "" ? identity.serial : identity.upsId;
-  return `upslink2mqtt_${sanitizeId(raw)}`;
-}
-
-export function sanitizeId(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^a-z0-9_]+/g, "_")
-      .replace(/^_+|_+$/g, "") || "unknown"
-  );
 }
 
 /** The catalogue's units as Home Assistant writes them. */
@@ -455,49 +444,4 @@ function numericSensor(
   if (ha.deviceClass !== null) fields.device_class = ha.deviceClass;
   if (ha.category !== null) fields.entity_category = ha.category;
   return fields;
-}
-
-/**
- * The entity id's object part: the UPS id, then the key in lower case without repeating the UPS id
- * (`ups` + `ups_serial_number` → `ups_serial_number`, not `ups_ups_serial_number`). Home Assistant
- * entity ids are lower case; the key keeps its case in the unique id and on its topic
- * (`shutdown_via_S_command` is the seed's public name), only the entity id is lowered.
- */
-export function entityObjectId(entityBase: string, key: string): string {
-  const lower = key.toLowerCase();
-  const rest = lower.startsWith(`${entityBase}_`) ? lower.slice(entityBase.length + 1) : lower;
-  return `${entityBase}_${rest}`;
-}
-
-// Words that keep their case inside a sentence-case name: brands, acronyms (`DIP`, `RH`, `EEPROM`)
-// and opcode letters (`Shut down by S`).
-const BRANDS = new Set(["SmartBoost", "SmartTrim", "Measure-UPS", "UPS-Link", "Smart-UPS", "Matrix-UPS"]);
-const keepsCase = (word: string): boolean => {
-  const bare = word.replace(/^\W+|\W+$/g, "");
-  return BRANDS.has(bare) || (/^[A-Z0-9-]+$/.test(bare) && /[A-Z]/.test(bare));
-};
-
-/**
- * Home Assistant's naming: sentence case, and no "UPS" in front inside a device that is the UPS (HA
- * warns that the name starts with the device name and strips it). `UPS Serial Number` → `Serial number`.
- */
-export function entityName(label: string): string {
-  // `UPS & Utility Operating Frequency` → `Utility operating frequency`, `UPS to Bypass Toggle` → `Bypass toggle`.
-  const words = label
-    .replace(/^UPS\s+((&|to)\s+)?/i, "")
-    .split(/\s+/)
-    .filter((w) => w !== "");
-  const shaped = words.map((w, i) => (i === 0 || keepsCase(w) ? w : w.toLowerCase()));
-  const text = shaped.join(" ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** `line_voltage_vac` → `Line voltage` (unit suffixes dropped: the entity shows its unit). */
-export function humanize(key: string): string {
-  const words = key
-    .replace(/_(vac|vdc|c|percent|minutes)$/, "")
-    .split("_")
-    .filter((w) => w !== "");
-  const text = words.join(" ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

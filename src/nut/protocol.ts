@@ -163,3 +163,13 @@ export class LineSplitter {
     return this.buffer.length;
   }
 }
+
+/** What a session answers to one request line. */
+export interface Reply {
+  readonly lines: readonly string[];
+  /** The server switches the connection to TLS after writing the lines, or closes it. */
+  readonly after?: "starttls" | "close";
+}
+
+export const okReply = (line = "OK"): Reply => ({ lines: [line] });
+export const errorReply = (error: NutError): Reply => ({ lines: [errorLine(error)] });

@@ -7,8 +7,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
 import type { Logger } from "../log.js";
 import { TypedEmitter } from "../util/emitter.js";
+import type { Reply } from "./protocol.js";
 import { errorLine, LineSplitter, MAX_LINE_BYTES, parseLine } from "./protocol.js";
-import { type NutClientEvent, type Reply, Session, type SessionContext, TrackingTable } from "./session.js";
+import { type NutClientEvent, Session, type SessionContext } from "./session.js";
+import { TrackingTable } from "./tracking.js";
 import type { NutUps } from "./ups.js";
 import type { NutUser } from "./users.js";
 

@@ -6,10 +6,11 @@
 // user answer USERNAME-REQUIRED / PASSWORD-REQUIRED before anything else; then the UPS name
 // (UNKNOWN-UPS), fresh data (DATA-STALE), the variable or command (VAR-/CMD-NOT-SUPPORTED), and the
 // user's grant (ACCESS-DENIED).
-import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
 import { Timers } from "../util/timers.js";
-import { errorLine, type NutError, quote } from "./protocol.js";
+import { errorReply as err, type NutError, okReply as ok, type Reply } from "./protocol.js";
+import { getReply, listReply, type ReadContext } from "./reads.js";
+import type { TrackingTable } from "./tracking.js";
 import type { NutResult, NutUps } from "./ups.js";
 import {
   authenticate,
@@ -54,15 +55,6 @@ export interface SessionContext {
   report(event: NutClientEvent): void;
   readonly log: Logger;
 }
-
-export interface Reply {
-  readonly lines: readonly string[];
-  /** The server switches the connection to TLS after writing the lines, or closes it. */
-  readonly after?: "starttls" | "close";
-}
-
-const ok = (line = "OK"): Reply => ({ lines: [line] });
-const err = (error: NutError): Reply => ({ lines: [errorLine(error)] });
 
 export class Session {
   private username: string | null = null;
@@ -138,9 +130,9 @@ export class Session {
         this.closed("LOGOUT");
         return { lines: ["OK Goodbye"], after: "close" };
       case "GET":
-        return this.get(args);
+        return getReply(args, this.reads());
       case "LIST":
-        return this.list(args);
+        return listReply(args, this.reads());
       case "LOGIN":
       case "PRIMARY":
       case "MASTER":
@@ -178,117 +170,14 @@ export class Session {
     return ok();
   }
 
-  /** The UPS by name, or the UNKNOWN-UPS reply. */
-  private find(name: string): { ups: NutUps } | { reply: Reply } {
-    const ups = this.ctx.upses.get(name);
-    if (ups === undefined) return { reply: err("UNKNOWN-UPS") };
-    return { ups };
-  }
-
-  private get(args: readonly string[]): Reply {
-    const [what = "", upsName, name] = args;
-    const sub = what.toUpperCase();
-    if (sub === "TRACKING") {
-      if (upsName === undefined) return ok(this.trackingOn ? "ON" : "OFF");
-      if (!this.trackingOn) return err("FEATURE-NOT-CONFIGURED");
-      return ok(this.ctx.tracking.status(upsName));
-    }
-    if (upsName === undefined) return err("INVALID-ARGUMENT");
-    const found = this.find(upsName);
-    if ("reply" in found) return found.reply;
-    const { ups } = found;
-    if (sub === "UPSDESC") return ok(`UPSDESC ${ups.name} ${quote(ups.description)}`);
-    if (sub === "NUMLOGINS") {
-      if (ups.variables() === null) return err("DATA-STALE");
-      return ok(`NUMLOGINS ${ups.name} ${this.logins(ups.name).length}`);
-    }
-    if (name === undefined) return err("INVALID-ARGUMENT");
-    const vars = ups.variables();
-    if (vars === null) return err("DATA-STALE");
-    switch (sub) {
-      case "VAR": {
-        const variable = vars.get(name);
-        return variable === undefined
-          ? err("VAR-NOT-SUPPORTED")
-          : ok(`VAR ${ups.name} ${name} ${quote(variable.value)}`);
-      }
-      case "TYPE": {
-        const variable = vars.get(name);
-        if (variable === undefined) return err("VAR-NOT-SUPPORTED");
-        const w = variable.writable;
-        const type = w === null ? "NUMBER" : w.kind === "string" ? `RW STRING:${w.length}` : "RW ENUM NUMBER";
-        return ok(`TYPE ${ups.name} ${name} ${type}`);
-      }
-      case "DESC": {
-        const desc = vars.get(name)?.desc ?? "Description unavailable";
-        return ok(`DESC ${ups.name} ${name} ${quote(desc)}`);
-      }
-      case "CMDDESC": {
-        const desc =
-          ups.commandList().find((c) => c.nut === name.toLowerCase())?.desc ?? "Description unavailable";
-        return ok(`CMDDESC ${ups.name} ${name} ${quote(desc)}`);
-      }
-      default:
-        return err("INVALID-ARGUMENT");
-    }
-  }
-
-  private list(args: readonly string[]): Reply {
-    const [what = "", upsName, name] = args;
-    const sub = what.toUpperCase();
-    if (sub === "UPS") {
-      const lines = ["BEGIN LIST UPS"];
-      for (const ups of this.ctx.upses.values()) lines.push(`UPS ${ups.name} ${quote(ups.description)}`);
-      lines.push("END LIST UPS");
-      return { lines };
-    }
-    if (upsName === undefined) return err("INVALID-ARGUMENT");
-    const found = this.find(upsName);
-    if ("reply" in found) return found.reply;
-    const { ups } = found;
-    const n = ups.name;
-    if (sub === "CLIENT") {
-      const lines = [`BEGIN LIST CLIENT ${n}`];
-      for (const session of this.logins(n)) lines.push(`CLIENT ${n} ${session.address}`);
-      lines.push(`END LIST CLIENT ${n}`);
-      return { lines };
-    }
-    const vars = ups.variables();
-    if (sub !== "VAR" && sub !== "RW" && sub !== "CMD" && sub !== "ENUM" && sub !== "RANGE")
-      return err("INVALID-ARGUMENT");
-    if ((sub === "ENUM" || sub === "RANGE") && name === undefined) return err("INVALID-ARGUMENT");
-    if (vars === null) return err("DATA-STALE");
-    switch (sub) {
-      case "VAR":
-      case "RW": {
-        const lines = [`BEGIN LIST ${sub} ${n}`];
-        for (const variable of vars.values()) {
-          if (sub === "RW" && variable.writable === null) continue;
-          lines.push(`${sub} ${n} ${variable.name} ${quote(variable.value)}`);
-        }
-        lines.push(`END LIST ${sub} ${n}`);
-        return { lines };
-      }
-      case "CMD": {
-        const lines = [`BEGIN LIST CMD ${n}`];
-        for (const command of ups.commandList()) lines.push(`CMD ${n} ${command.nut}`);
-        lines.push(`END LIST CMD ${n}`);
-        return { lines };
-      }
-      default: {
-        const varName = name ?? "";
-        const variable = vars.get(varName);
-        if (variable === undefined) return err("VAR-NOT-SUPPORTED");
-        const lines = [`BEGIN LIST ${sub} ${n} ${varName}`];
-        // Every ring of a Smart-UPS is a list of choices: no RANGE.
-        if (sub === "ENUM" && variable.writable?.kind === "enum") {
-          for (const option of variable.writable.options)
-            lines.push(`ENUM ${n} ${varName} ${quote(option.nut)}`);
-        }
-        lines.push(`END LIST ${sub} ${n} ${varName}`);
-        return { lines };
-      }
-    }
+  /** What GET and LIST read of this session and the server. */
+  private reads(): ReadContext {
+    return {
+      upses: this.ctx.upses,
+      tracking: this.ctx.tracking,
+      trackingOn: this.trackingOn,
+      logins: (ups) => this.logins(ups),
+    };
   }
 
   private logins(ups: string): Session[] {
@@ -466,42 +355,5 @@ export class Session {
       value,
       result,
     });
-  }
-}
-
-/**
- * Outcomes of tracked SET and INSTCMD requests (RFC 9271 §4.1.7), shared by all sessions as in upsd.
- * Bounded: the oldest entries go first.
- */
-export class TrackingTable {
-  private readonly entries = new Map<string, string>();
-
-  constructor(private readonly limit = 256) {}
-
-  add(): string {
-    const id = randomUUID();
-    this.entries.set(id, "PENDING");
-    while (this.entries.size > this.limit) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
-    return id;
-  }
-
-  settle(id: string, word: string, success: boolean): void {
-    if (!this.entries.has(id)) return;
-    this.entries.set(
-      id,
-      success
-        ? "SUCCESS"
-        : word === "INVALID-ARGUMENT" || word === "INVALID-VALUE"
-          ? "ERR INVALID-ARGUMENT"
-          : "ERR FAILED",
-    );
-  }
-
-  status(id: string): string {
-    return this.entries.get(id) ?? "ERR UNKNOWN";
   }
 }

@@ -6,7 +6,7 @@
 // counted in complete poll cycles on the wire, not in time, so a loaded machine only makes them
 // longer.
 import { afterEach, describe, expect, it } from "vitest";
-import { EVENT_LIMIT, REPEAT_LIMIT } from "../../src/ups/model.js";
+import { EVENT_LIMIT, REPEAT_LIMIT } from "../../src/ups/event-limiter.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { topics } from "../helpers/requests.js";
 import { waitUntil } from "../helpers/wait.js";

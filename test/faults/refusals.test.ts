@@ -4,7 +4,7 @@
 // (a warning says why), and back `online` at the first real answer. Commands still reach the UPS.
 import { afterEach, describe, expect, it } from "vitest";
 import { rowById } from "../../src/protocol/catalogue/index.js";
-import { REFUSAL_CYCLES_OFFLINE } from "../../src/ups/model.js";
+import { REFUSAL_CYCLES_OFFLINE } from "../../src/ups/refusals.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
 import { command, topics } from "../helpers/requests.js";
 import { waitUntil } from "../helpers/wait.js";
