@@ -10,20 +10,19 @@ import {
 } from "../homeassistant/discovery.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
-import { envelope, serializeEnvelope } from "../mqtt/envelope.js";
 import { RetainedPublisher } from "../mqtt/retained-publisher.js";
-import { bridgeInfo, MAX_RESPONSE_TOPIC_BYTES, responseTopicProblem } from "../mqtt/topics.js";
+import { bridgeInfo } from "../mqtt/topics.js";
 import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
-import { CommandService, type Outcome } from "../ups/commands.js";
+import { CommandService } from "../ups/commands.js";
 import type { UpsLink } from "../ups/link.js";
 import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
 import { Timers } from "../util/timers.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
 import type { HealthStatus } from "./health.js";
 import { valuePayload } from "./payload.js";
-import { parseRequest, type Request } from "./requests.js";
+import { RequestHandler } from "./request-handler.js";
 import { type BridgeTopics, bridgeTopics } from "./topics.js";
 
 export interface BridgeDeps {
@@ -75,10 +74,12 @@ export class Bridge {
    * sent again when it changed meanwhile, so a slow broker never ends with an older value.
    */
   private readonly retained: RetainedPublisher;
+  private readonly requests: RequestHandler;
   private readonly onMqttConnect = (): void => void this.republishAll("mqtt connected");
 
   constructor(private readonly deps: BridgeDeps) {
     this.log = deps.logger.child({ module: "bridge" });
+    this.requests = new RequestHandler({ config: deps.config, mqtt: deps.mqtt, log: this.log });
     this.retained = new RetainedPublisher(
       (topic, payload) => deps.mqtt.publish(topic, payload, { retain: true, qos: deps.config.mqtt.qos }),
       (topic, error) => this.publishFailed(topic, error),
@@ -92,8 +93,14 @@ export class Bridge {
     mqtt.on("connect", this.onMqttConnect);
     for (const runtime of this.upses.values()) {
       const base = runtime.topics;
-      await mqtt.subscribe(base.commandFilter, (m) => void this.onRequest(runtime, m));
-      await mqtt.subscribe(base.setFilter, (m) => void this.onRequest(runtime, m));
+      await mqtt.subscribe(
+        base.commandFilter,
+        (m) => void this.requests.handle(runtime.topics, runtime.commands, m),
+      );
+      await mqtt.subscribe(
+        base.setFilter,
+        (m) => void this.requests.handle(runtime.topics, runtime.commands, m),
+      );
     }
     if (config.homeassistant.enabled) {
       // What an earlier run left retained: its components are cleared when no longer offered (a
@@ -204,7 +211,7 @@ export class Bridge {
         logger,
       },
       {
-        outcome: (outcome) => void this.respond(runtime, outcome, null),
+        outcome: (outcome) => void this.requests.respond(topics, outcome, null),
         event: (eventType, data) =>
           void this.publishEvent(runtime, { event_type: eventType, at: new Date().toISOString(), ...data }),
         pending: (list) => {
@@ -436,104 +443,6 @@ export class Bridge {
     );
   }
 
-  private async onRequest(runtime: UpsRuntime, message: IncomingMessage): Promise<void> {
-    const request = parseRequest(runtime.topics, message);
-    if (request === null) return;
-    if (message.retain) {
-      // A retained command would replay on every reconnect: never act on one (CONTRACT.md).
-      this.log.warn(
-        { topic: message.topic },
-        "ignoring a retained command message; clear it with an empty retained publish",
-      );
-      return;
-    }
-    if (message.responseTopic !== undefined) {
-      const refusal = this.responseTopicRefusal(message.responseTopic);
-      if (refusal !== null) {
-        this.log.warn({ topic: message.topic }, refusal);
-        // null: answered on response/<id> only, never on the unusable response topic.
-        await this.respond(
-          runtime,
-          failed(
-            requestId(request),
-            { code: "invalid_response_topic", message: refusal },
-            request.transaction,
-          ),
-          null,
-        );
-        return;
-      }
-    }
-    const { commands } = runtime;
-    switch (request.kind) {
-      case "invalid":
-        await this.respond(runtime, failed(request.id, request.error, request.transaction), message);
-        return;
-      case "command":
-        // The command service refuses an unknown id itself (unknown_action), before anything is sent.
-        await this.respond(
-          runtime,
-          await commands.command(request.id, request.params, request.transaction),
-          message,
-        );
-        return;
-      case "set":
-        await this.respond(
-          runtime,
-          await commands.set(request.id, request.value, request.transaction),
-          message,
-        );
-        return;
-      case "confirm":
-        await this.respond(runtime, await commands.confirm(request.selector, request.transaction), message);
-        return;
-      case "cancel":
-        for (const outcome of commands.cancel(request.selector, request.transaction))
-          await this.respond(runtime, outcome, message);
-        return;
-    }
-  }
-
-  /**
-   * A request whose MQTT 5 response topic cannot be used is refused whole: its sender waits on that
-   * topic and would never see the answer, and a pending confirmation it never learns of is useless.
-   * The refusal goes to the bridge's own response topic only.
-   */
-  private responseTopicRefusal(responseTopic: string): string | null {
-    const { mqtt, homeassistant } = this.deps.config;
-    const problem = responseTopicProblem(responseTopic, [mqtt.base_topic, homeassistant.discovery_prefix]);
-    if (problem === null) return null;
-    return `The MQTT 5 response topic of this request cannot be used: ${problem}. Nothing was done; send the request again with a response topic outside ${mqtt.base_topic}/ and ${homeassistant.discovery_prefix}/ (no + or #, at most ${MAX_RESPONSE_TOPIC_BYTES} bytes), or with none: the answer always comes on ${mqtt.base_topic}/<ups>/response/<id> as well.`;
-  }
-
-  /** Publishes an outcome on `response/<id>` in the contract's envelope (the MQTT layer builds it). */
-  private async respond(
-    runtime: UpsRuntime,
-    outcome: Outcome,
-    request: IncomingMessage | null,
-  ): Promise<void> {
-    const text = serializeEnvelope(
-      envelope({
-        status: outcome.status,
-        action: outcome.action,
-        data: outcome.data,
-        error: outcome.error,
-        transaction: outcome.transaction ?? null,
-      }),
-    );
-    const topic = runtime.topics.response(outcome.action);
-    try {
-      // MQTT v5 requests that carry a response topic are answered there as well.
-      if (request === null) await this.deps.mqtt.publish(topic, text, { retain: false });
-      else await this.deps.mqtt.respond(request, topic, text);
-    } catch (error) {
-      this.log.warn(
-        { topic, err: error instanceof Error ? error.message : String(error) },
-        "response not published",
-      );
-    }
-  }
-
   /**
    * Retained topics go through the publisher (the latest value always last; `force`: again even if
    * the value in flight is this one, for a republish); events straight out.
@@ -558,32 +467,8 @@ export class Bridge {
   }
 }
 
-/** The outcome of a request refused before it reached the command service. */
-function failed(
-  action: string,
-  error: NonNullable<Outcome["error"]>,
-  transaction: Value | undefined,
-): Outcome {
-  return { status: "error", action, data: null, error, transaction };
-}
-
 /** How long a stop waits for each `offline` publication to be acknowledged. */
 const STOP_PUBLISH_MS = 2000;
-
-/** The id a request is answered under (`response/<id>`). */
-function requestId(request: Request): string {
-  switch (request.kind) {
-    case "command":
-    case "set":
-    case "invalid":
-      return request.id;
-    case "confirm":
-    case "cancel":
-      return request.selector !== null && "action" in request.selector
-        ? request.selector.action
-        : request.kind;
-  }
-}
 
 function redactPort(port: string): string {
   return port.replace(/\/\/[^@/]*@/, "//");
