@@ -216,9 +216,11 @@ export class CommandService {
       } finally {
         // Whatever the outcome (done, refused, timeout, ring gone round), the value is read back and
         // published, so MQTT shows what the unit holds, not the value that was wanted (issue 12).
-        await this.model.reread([row.id]).catch((error: unknown) =>
-          this.log.warn({ setting: row.id, err: String(error) }, "read-back after an edit failed"),
-        );
+        await this.model
+          .reread([row.id])
+          .catch((error: unknown) =>
+            this.log.warn({ setting: row.id, err: String(error) }, "read-back after an edit failed"),
+          );
       }
     } catch (error) {
       return this.failure(settingId, error, transaction);
