@@ -1,5 +1,6 @@
 // How bytes go on the wire when one write is not enough (PROTOCOL-NOTES "Wire" and "Commands"):
 // several characters one at a time, and two-press commands with the line held through the gap.
+import { isUpsLinkError } from "../protocol/errors.js";
 import type { ReplyMode } from "../protocol/types.js";
 import type { Turn, Wire } from "./wire.js";
 
@@ -43,6 +44,39 @@ export async function sendPaced(
   if (waiter.settled) return waiter.promise;
   wire.disarm(waiter);
   return "";
+}
+
+/**
+ * The characters of an entry that has begun (`c`, `x` after `-`): every character goes out, paced,
+ * whatever comes back meanwhile. Stopping half-way would leave the UPS waiting for the rest, and the
+ * next bytes on the wire (polls) would become the stored value. Lines that arrive before the last
+ * character are collected (`early`); `reply` is the line after the last character ("" when silent).
+ */
+export async function sendWhole(
+  wire: Wire,
+  turn: Turn,
+  bytes: Uint8Array,
+  timeoutMs: number,
+  sleep: Sleep,
+  times: PacingTimes,
+): Promise<{ readonly early: readonly string[]; readonly reply: string }> {
+  const early: string[] = [];
+  let waiter = wire.arm(turn, "line");
+  for (let index = 0; index < bytes.length; index++) {
+    if (index > 0) await sleep(times.charPacingMs);
+    if (waiter.settled) {
+      early.push(await waiter.promise);
+      waiter = wire.arm(turn, "line");
+    }
+    await wire.write(turn, bytes.subarray(index, index + 1));
+  }
+  try {
+    return { early, reply: await wire.wait(waiter, timeoutMs) };
+  } catch (error) {
+    // Silence after the last character: the caller reads the value back to learn what happened.
+    if (isUpsLinkError(error) && error.code === "timeout") return { early, reply: "" };
+    throw error;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { escapeBytes } from "../protocol/escape.js";
 import type { ReplyMode } from "../protocol/types.js";
 import type { SmartMode } from "./handshake.js";
 import type { LinkOptions } from "./options.js";
-import { pressTwice, type Sleep, sendPaced } from "./pacing.js";
+import { pressTwice, type Sleep, sendPaced, sendWhole } from "./pacing.js";
 import type { Priority } from "./queue.js";
 import { mayRetry } from "./retry.js";
 import type { Turn, Wire } from "./wire.js";
@@ -69,6 +69,12 @@ export interface ExclusiveLine {
   send(bytes: Uint8Array, mode?: ReplyMode | null): Promise<string>;
   /** `send` for text (Latin-1), e.g. the 8 characters of a `c` or `x` entry. */
   sendText(text: string, mode?: ReplyMode | null): Promise<string>;
+  /**
+   * The characters of an entry that has begun: all of them go out, paced, whatever comes back
+   * meanwhile (a half-finished entry would take the next poll bytes as its value). `early`: lines
+   * that came before the last character; `reply`: the line after it, "" when the UPS stayed silent.
+   */
+  sendWhole(bytes: Uint8Array): Promise<{ readonly early: readonly string[]; readonly reply: string }>;
 }
 
 export interface ProbeOptions {
@@ -198,6 +204,11 @@ export function holdLine(ctx: RequestContext, turn: Turn): { line: ExclusiveLine
       return ctx.wire.exchange(turn, exchange.bytes, exchange.reply, replyTimeout(ctx.options, exchange));
     },
     send,
+    sendWhole: async (bytes) => {
+      guard();
+      const timeoutMs = Math.max(ctx.options.queryTimeoutMs, ENTRY_TIMEOUT_MS);
+      return sendWhole(ctx.wire, turn, bytes, timeoutMs, ctx.sleep, ctx.options);
+    },
     sendText: (text, mode) =>
       send(
         Uint8Array.from(text, (char) => char.charCodeAt(0) & 0xff),

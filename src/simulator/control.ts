@@ -39,6 +39,7 @@ export const CONTROL_HELP = [
   "fault slow MS                      each reply MS milliseconds late (0: off)",
   "fault pacing on|off                true 2400 baud, realistic latency",
   "fault bad-battery on|off           the next self-test fails (BT) and # follows",
+  "fault edit-reply off|echo|TEXT     what - on c, x, I answers (NO/NA decline; others: entry still begins)",
   "status                             the state as one JSON line",
   "help                               this text",
 ].join("\n");
@@ -107,6 +108,13 @@ function fault(target: ControlTarget, args: readonly string[]): string {
       if (ms === null) return "error: fault slow MS (0 to 60000)";
       target.setFault("slowMs", ms);
       return `ok: replies ${ms} ms late`;
+    }
+    case "edit-reply": {
+      if (arg === undefined) return "error: fault edit-reply off|echo|TEXT";
+      // Control lines cannot carry CR LF: a reply line is written `OK` and sent with its CR LF.
+      const answer = arg === "off" ? null : arg === "echo" ? "echo" : `${args.slice(1).join(" ")}\r\n`;
+      target.setFault("editReply", answer === "NO\r\n" ? "NO" : answer === "NA\r\n" ? "NA" : answer);
+      return `ok: edit-reply ${arg}`;
     }
     default:
       return "error: unknown fault; try help";

@@ -44,7 +44,14 @@ export class Edits {
       return;
     }
     if (setting.entry !== "ring") {
-      // Direct entry: nothing is answered until the whole value is typed.
+      // Direct entry: nothing is answered until the whole value is typed, unless a fault says so.
+      const answer = s.faults.editReply;
+      if (answer === "NO" || answer === "NA") {
+        out.reply(answer);
+        return;
+      }
+      if (answer === "echo") out.reply(s.settings[setting.id] ?? setting.factory);
+      else if (answer !== null) out.raw(Buffer.from(answer, "latin1"));
       this.#intake.expectValue(setting);
       return;
     }

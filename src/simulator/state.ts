@@ -28,6 +28,12 @@ export interface SimFaults {
   pacing: boolean;
   /** The battery fails its next self-test (BT) and the unit asks for a replacement (`#`). */
   badBattery: boolean;
+  /**
+   * What `-` on a direct-entry setting (c, x, I) answers instead of silence, as units and mocks seen
+   * in the field do (issue 12): `NO`/`NA` decline and start no entry; `echo` answers the current
+   * value and any other text is sent as it is (noise, an early `OK`), and the entry still begins.
+   */
+  editReply: string | null;
 }
 
 export interface SimState {
@@ -120,6 +126,7 @@ export function initialState(profile: Profile, settings: readonly SimSetting[], 
       smToQ: false,
       alertMidReply: null,
       slowMs: 0,
+      editReply: null,
       pacing,
       badBattery: false,
     },

@@ -210,9 +210,18 @@ export class CommandService {
       this.requireSupported(row);
       const allowed = this.model.caps?.settingValues[row.id] ?? null;
       const ringFromUnit = this.model.caps?.ringsFromUnit.has(row.id) ?? false;
-      const result = await editSetting(this.link, row, value, allowed, ringFromUnit);
-      await this.model.reread([row.id]);
-      return this.outcome("ok", settingId, result, transaction);
+      try {
+        const result = await editSetting(this.link, row, value, allowed, ringFromUnit);
+        return this.outcome("ok", settingId, result, transaction);
+      } finally {
+        // Whatever the outcome (done, refused, timeout, ring gone round), the value is read back and
+        // published, so MQTT shows what the unit holds, not the value that was wanted (issue 12).
+        await this.model
+          .reread([row.id])
+          .catch((error: unknown) =>
+            this.log.warn({ setting: row.id, err: String(error) }, "read-back after an edit failed"),
+          );
+      }
     } catch (error) {
       return this.failure(settingId, error, transaction);
     }

@@ -145,6 +145,21 @@ async function stepRingUntilRound(line: ExclusiveLine, row: SettingRow, target: 
   );
 }
 
+/** Replies to `-` by which the UPS declines the edit: no entry has begun (PROTOCOL-NOTES, seed). */
+const DECLINED = ["NO", "NA"];
+
+/**
+ * Direct entry (`c`, `x`: 8 characters; Measure-UPS `I`: 2 hex digits). `-` goes out alone first,
+ * with the first-character wait. `NO` (a DIP switch locks edits) or `NA` (not supported) mean the
+ * UPS declined and is not waiting for characters: nothing more is sent, or the characters would run
+ * as commands. Any other answer (silence, the usual case; `OK`; an echo of the value; noise) does not
+ * decline, and a unit that did not decline takes the next characters as the value (NUT's apcsmart
+ * sends them whatever `-` answers). So the entry is finished with the wanted characters, all of them,
+ * the line still held: stopping half-way lets the next polls become the stored value (issue 12).
+ * Then the value is read back on the held line. Anything short of the expected exchange (`-`
+ * silent or `OK`, `OK` after the last character, the wanted value read back) is an error naming
+ * what the UPS now holds.
+ */
 async function enterText(
   line: ExclusiveLine,
   row: SettingRow,
@@ -153,15 +168,39 @@ async function enterText(
 ): Promise<EditResult> {
   const current = await readOnLine(line, row);
   if (sameSettingValue(current, wanted)) return { changed: false, value: published(row, current), steps: 0 };
-  checkEditReply(EDIT, row, await line.send(Uint8Array.from([...EDIT.wire.bytes, ...entry])));
-  const after = await readOnLine(line, row);
-  if (!sameSettingValue(after, wanted)) {
+  const dash = (await line.send(Uint8Array.from(EDIT.wire.bytes), null)).trim();
+  if (DECLINED.includes(dash)) {
+    checkEditReply(EDIT, row, dash);
+  }
+  const { early, reply } = await line.sendWhole(entry);
+  let after: string;
+  try {
+    after = await readOnLine(line, row);
+  } catch (error) {
     throw new UpsLinkError(
-      "refused_by_ups",
-      `The UPS kept '${after.trim()}' for '${row.id}' after the edit.`,
+      "bad_reply",
+      `The entry of '${row.id}' was finished but its value could not be read back: read it again before relying on it.`,
+      { setting: row.id, value: null, cause: String(error) },
     );
   }
-  return { changed: true, value: published(row, after), steps: 1 };
+  const held = published(row, after);
+  const answers = [dash === "" ? "(silence)" : dash, ...early, reply === "" ? "(silence)" : reply.trim()];
+  const clean = (dash === "" || dash === "OK") && early.length === 0 && reply.trim() === "OK";
+  if (!sameSettingValue(after, wanted)) {
+    throw new UpsLinkError(
+      reply.trim() === "NO" ? "refused_by_ups" : "bad_reply",
+      `The UPS did not take '${wanted.trim()}' for '${row.id}': it now holds '${held}' (it answered ${answers.join(", ")}).`,
+      { setting: row.id, value: held },
+    );
+  }
+  if (!clean) {
+    throw new UpsLinkError(
+      "bad_reply",
+      `The UPS answered the entry of '${row.id}' unexpectedly (${answers.join(", ")}); it now holds '${held}'.`,
+      { setting: row.id, value: held },
+    );
+  }
+  return { changed: true, value: held, steps: 1 };
 }
 
 async function stepCount(line: ExclusiveLine, row: SettingRow, target: number): Promise<EditResult> {
