@@ -24,7 +24,7 @@ import {
 } from "./confirmation.js";
 import type { UpsLink } from "./link.js";
 import type { UpsModel } from "./model.js";
-import { editSetting } from "./settings.js";
+import { planEdit } from "./settings.js";
 
 export type OutcomeStatus = "ok" | "pending" | "error" | "cancelled" | "expired";
 
@@ -210,12 +210,15 @@ export class CommandService {
       this.requireSupported(row);
       const allowed = this.model.caps?.settingValues[row.id] ?? null;
       const ringFromUnit = this.model.caps?.ringsFromUnit.has(row.id) ?? false;
+      // A value refused here never reaches the UPS (no read-back either: nothing was touched).
+      const edit = planEdit(row, value, allowed, ringFromUnit);
       try {
-        const result = await editSetting(this.link, row, value, allowed, ringFromUnit);
+        const result = await this.link.exclusive(edit);
         return this.outcome("ok", settingId, result, transaction);
       } finally {
-        // Whatever the outcome (done, refused, timeout, ring gone round), the value is read back and
-        // published, so MQTT shows what the unit holds, not the value that was wanted (issue 12).
+        // Whatever the outcome of an edit that reached the line (done, refused, timeout, ring gone
+        // round), the value is read back and published, so MQTT shows what the unit holds, not the
+        // value that was wanted (issue 12).
         await this.model
           .reread([row.id])
           .catch((error: unknown) =>

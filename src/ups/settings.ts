@@ -68,24 +68,34 @@ export async function editSetting(
   allowed: readonly string[] | null,
   ringFromUnit = false,
 ): Promise<EditResult> {
+  return link.exclusive(planEdit(row, value, allowed, ringFromUnit));
+}
+
+/**
+ * Checks the wanted value (throws before anything is sent) and returns the edit to run on the held
+ * line: the caller knows a refusal here never touched the UPS.
+ */
+export function planEdit(
+  row: SettingRow,
+  value: Value,
+  allowed: readonly string[] | null,
+  ringFromUnit = false,
+): (line: ExclusiveLine) => Promise<EditResult> {
   const options = row.entry === "ring" ? settingOptions(row, allowed, null) : [];
   if (row.entry === "ring" && !ringFromUnit) {
     const wanted = typeof value === "number" || typeof value === "string" ? String(value).trim() : "";
     const known = options.some((option) => sameSettingValue(option, wanted));
-    if (!known && RING_WORD.test(wanted)) {
-      return link.exclusive((line) => stepRingUntilRound(line, row, wanted));
-    }
-    if (known) return link.exclusive((line) => stepRingUntilRound(line, row, wanted));
+    if (known || RING_WORD.test(wanted)) return (line) => stepRingUntilRound(line, row, wanted);
   }
   const target = encodeSettingValue(row, value, options);
   switch (target.entry) {
     case "text":
     case "hex":
-      return link.exclusive((line) => enterText(line, row, target.value, target.bytes));
+      return (line) => enterText(line, row, target.value, target.bytes);
     case "count":
-      return link.exclusive((line) => stepCount(line, row, target.value));
+      return (line) => stepCount(line, row, target.value);
     case "ring":
-      return link.exclusive((line) => stepRing(line, row, target.value, options.length));
+      return (line) => stepRing(line, row, target.value, options.length);
   }
 }
 
