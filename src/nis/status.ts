@@ -192,7 +192,8 @@ export function statusRecords(
   put("XOFFBATT", transfers.lastOffBattery === null ? "N/A" : apcDate(transfers.lastOffBattery));
   put("SELFTEST", word("battery_test_result", SELF_TEST));
   put("STESTI", live ? text(v.auto_battery_test_setting) : null);
-  const q = hexByte(v.ups_status_register);
+  // While the link is down the stale `Q` byte is dropped: Home Assistant reads 0x08 as "online".
+  const q = live ? hexByte(v.ups_status_register) : null;
   if (q !== null || !live) {
     const flags = (q ?? 0) | (live ? FLAG_PLUGGED : FLAG_COMMLOST) | FLAG_BATTPRESENT;
     put("STATFLAG", `0x${flags.toString(16).toUpperCase().padStart(8, "0")}`);

@@ -51,7 +51,7 @@ describe("apcupsd NIS server through the composition root", () => {
   beforeAll(async () => {
     port = await freePort();
     bridge = await startNutBridge({
-      nis: { listen: `127.0.0.1:${port}`, max_clients: 3 },
+      nis: { listen: `127.0.0.1:${port}`, max_clients: 3, idle_timeout_s: 5 },
       // apcupsd's default BATTERYLEVEL and MINUTES, so MBATTCHG and MINTIMEL compare too.
       shutdownPolicy: { charge_below_percent: 10, runtime_below_minutes: 5 },
     });
@@ -149,6 +149,16 @@ describe("apcupsd NIS server through the composition root", () => {
       5000,
     );
   });
+
+  it("drops a client silent for nis.idle_timeout_s", async () => {
+    const socket = await nisConnect(port);
+    const closed = new Promise<number>((resolve) => {
+      const at = Date.now();
+      socket.once("close", () => resolve(Date.now() - at));
+    });
+    // Closed by the server, not by the test: no timing is asserted beyond "it happened".
+    expect(await closed).toBeGreaterThan(0);
+  }, 15_000);
 });
 
 describe("nis configuration", () => {
