@@ -24,6 +24,7 @@ export const OPTION_KEYS = {
   mqtt_username: "mqtt.username",
   mqtt_password: "mqtt.password",
   nut_listen: "nut.listen",
+  nis_listen: "nis.listen",
 };
 
 /** The bridge's mechanical rule (src/config/schema.ts envNameFor): `mqtt.base_topic` → `UPSLINK_MQTT_BASE_TOPIC`. */

@@ -6,6 +6,7 @@ import { createMqttConnection } from "../bridge/mqtt-factory.js";
 import { describeUnknownVariable, unknownVariables } from "../config/environment.js";
 import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
+import { createNisServer, type NisServer, nisUpsId } from "../nis/index.js";
 import { createNutServer, type NutServer } from "../nut/index.js";
 import { isUpsLinkError } from "../protocol/errors.js";
 import type { UpsLink } from "../ups/link.js";
@@ -104,6 +105,18 @@ export async function runBridge(
     await bridge.stop().catch(() => undefined);
     return EXIT_FAILURE;
   }
+  let nis: NisServer | null = null;
+  try {
+    nis = await startNis(config, bridge, logger);
+  } catch (error) {
+    const message = `the apcupsd NIS server could not listen on ${config.nis.listen?.host}:${config.nis.listen?.port}: ${error instanceof Error ? error.message : String(error)}`;
+    log.error(message);
+    writeLine(io.stderr, `upslink2mqtt: ${message}`);
+    health?.stop();
+    await nut?.stop();
+    await bridge.stop().catch(() => undefined);
+    return EXIT_FAILURE;
+  }
   log.info(
     { upses: config.upses.map((u) => ({ id: u.id, port: u.port })), mqtt: config.mqtt.base_topic },
     "bridge running",
@@ -112,6 +125,7 @@ export async function runBridge(
   const signal = await io.stopSignal;
   log.info({ signal }, "stopping");
   health?.stop();
+  await nis?.stop();
   await nut?.stop();
   await bridge.stop();
   return EXIT_OK;
@@ -134,6 +148,25 @@ async function startNut(config: Config, bridge: Bridge, logger: Logger): Promise
     logger,
   });
   server.on("event", ({ ups, ...event }) => bridge.publishUpsEvent(ups, event));
+  await server.start();
+  return server;
+}
+
+/** The apcupsd NIS server when `nis.listen` is set: one UPS, `nis.ups` or the first. */
+async function startNis(config: Config, bridge: Bridge, logger: Logger): Promise<NisServer | null> {
+  const listen = config.nis.listen;
+  const id = nisUpsId(config);
+  if (listen === null || id === null) return null;
+  const upsConfig = config.upses.find((ups) => ups.id === id);
+  const runtime = bridge.runtimes.get(id);
+  if (upsConfig === undefined || runtime === undefined) return null;
+  const server = createNisServer({
+    config,
+    listen,
+    ups: { config: upsConfig, model: runtime.model },
+    version: VERSION,
+    logger,
+  });
   await server.start();
   return server;
 }

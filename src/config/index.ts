@@ -27,6 +27,7 @@ export type {
   LinkConfig,
   LoadConfigInput,
   MqttConfig,
+  NisConfig,
   NutConfig,
   NutUserConfig,
   ShutdownMethod,

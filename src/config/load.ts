@@ -326,6 +326,13 @@ export function loadConfig(input: LoadConfigInput): Config {
       seen.add(ups.id);
     }
   }
+  const nisUps = values.nis.ups;
+  if (nisUps !== null && !upses.some((ups) => ups?.id === nisUps)) {
+    problems.push({
+      key: "nis.ups",
+      message: `nis.ups (${keyOf("nis.ups").env}) is "${nisUps}", which is not the id of a configured UPS; allowed: ${upses.flatMap((ups) => (ups === null ? [] : [ups.id])).join(", ")}.`,
+    });
+  }
   throwProblems(problems);
   return buildConfig(
     values,
@@ -390,12 +397,13 @@ function nutUser(user: NutUserValue): NutUserConfig {
 }
 
 function buildConfig(values: ConfigValues, upses: readonly UpsConfig[]): Config {
-  const { ups: _single, mqtt, nut, shutdown_policy: policy, ...rest } = values;
+  const { ups: _single, mqtt, nut, nis, shutdown_policy: policy, ...rest } = values;
   return {
     ...rest,
     mqtt: { ...mqtt, client_id: mqtt.client_id ?? randomClientId() },
     upses,
     nut: { ...nut, listen: parseListen(nut.listen), users: nut.users.map(nutUser) },
+    nis: { ...nis, listen: parseListen(nis.listen) },
     shutdown_policy: {
       charge_below_percent: offWhenMinusOne(policy.charge_below_percent),
       runtime_below_minutes: offWhenMinusOne(policy.runtime_below_minutes),

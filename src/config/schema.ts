@@ -316,6 +316,33 @@ const TREE = {
       max: 3600,
     },
   },
+  nis: {
+    listen: {
+      doc: "host:port of the apcupsd network information server (NIS) that apcaccess and Home Assistant's apcupsd integration read. Empty: off. apcupsd's port is 3551.",
+      default: "",
+      format: "listen_address",
+    },
+    ups: {
+      doc: "The id of the UPS the NIS server serves (apcupsd serves one UPS per server). null: the first configured UPS.",
+      default: null,
+      format: "ups_id",
+      nullable: true,
+    },
+    max_clients: {
+      doc: "Most NIS clients connected at once; more are refused.",
+      default: 16,
+      format: "int_range",
+      min: 1,
+      max: 1024,
+    },
+    idle_timeout_s: {
+      doc: "A NIS client that sends nothing for this many seconds is disconnected (apcaccess and Home Assistant ask once and close).",
+      default: 30,
+      format: "int_range",
+      min: 5,
+      max: 3600,
+    },
+  },
   log: {
     level: {
       doc: "Log level: trace (wire bytes), debug, info, warn, error, fatal or silent.",

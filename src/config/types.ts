@@ -49,16 +49,24 @@ export type NutConfig = Simplify<
   }
 >;
 
+export type NisConfig = Simplify<
+  Omit<ConfigValues["nis"], "listen"> & {
+    /** null: the NIS server is off (an empty nis.listen). */
+    readonly listen: { readonly host: string; readonly port: number } | null;
+  }
+>;
+
 export type CommandsConfig = ConfigValues["commands"];
 /** null = off (the configured -1 is normalized to null). */
 export type ShutdownPolicyConfig = ConfigValues["shutdown_policy"];
 export type LinkConfig = ConfigValues["link"];
 
 export type Config = Simplify<
-  Omit<ConfigValues, "ups" | "mqtt" | "nut"> & {
+  Omit<ConfigValues, "ups" | "mqtt" | "nut" | "nis"> & {
     readonly mqtt: MqttConfig;
     readonly upses: readonly UpsConfig[];
     readonly nut: NutConfig;
+    readonly nis: NisConfig;
   }
 >;
 

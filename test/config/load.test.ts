@@ -109,6 +109,7 @@ describe("environment names", () => {
     ["UPSLINK_COMMANDS_CONFIRM_TIMEOUT_S", "120", (c) => c.commands.confirm_timeout_s, 120],
     ["UPSLINK_LOG_LEVEL", "debug", (c) => c.log.level, "debug"],
     ["UPSLINK_NUT_LISTEN", "0.0.0.0:3493", (c) => c.nut.listen, { host: "0.0.0.0", port: 3493 }],
+    ["UPSLINK_NIS_LISTEN", "0.0.0.0:3551", (c) => c.nis.listen, { host: "0.0.0.0", port: 3551 }],
   ];
   it.each(CONTRACT)("%s=%s sets its key", (name, value, read, expected) => {
     const defaults = load();
@@ -133,6 +134,9 @@ describe("environment names", () => {
       "nut.listen": "[::1]:3493",
       "nut.certfile": THIS_FILE,
       "nut.keyfile": THIS_FILE,
+      "nis.listen": "[::1]:3551",
+      // It must name a configured UPS: the one UPS there is.
+      "nis.ups": "ups",
     };
     for (const key of CONFIG_KEYS) {
       const spec = key.spec;

@@ -29,6 +29,10 @@ export interface NutBridgeOptions {
   readonly nut?: Record<string, unknown>;
   readonly allowDestructive?: boolean;
   readonly pollIntervalMs?: number;
+  /** The configuration file's `nis` group, when the apcupsd NIS server is wanted too. */
+  readonly nis?: Record<string, unknown>;
+  /** Top-level `shutdown_policy`. */
+  readonly shutdownPolicy?: Record<string, unknown>;
 }
 
 export interface NutBridge {
@@ -68,6 +72,8 @@ export async function startNutBridge(options: NutBridgeOptions = {}): Promise<Nu
       poll_interval_ms: options.pollIntervalMs ?? 250,
       commands: { allow_destructive: options.allowDestructive ?? false },
       nut: { listen: `127.0.0.1:${port}`, users: USERS, ...options.nut },
+      ...(options.nis === undefined ? {} : { nis: options.nis }),
+      ...(options.shutdownPolicy === undefined ? {} : { shutdown_policy: options.shutdownPolicy }),
       log: { level: "silent" },
     }),
   );

@@ -1,0 +1,203 @@
+// apcupsd's network information server (NIS, port 3551) for one UPS: `apcaccess` and Home
+// Assistant's apcupsd integration send `status` (or `events`) and read records until the empty one.
+// Bounded: at most `maxClients` connections, requests of at most MAX_REQUEST_BYTES (a longer length
+// closes the connection: the stream cannot be re-synchronised), clients silent for `idleTimeoutS`
+// are dropped. Read-only: nothing a client sends reaches the UPS. Knows nothing of MQTT.
+import { createServer, type Server, type Socket } from "node:net";
+import type { Logger } from "../log.js";
+import type { UpsModel } from "../ups/model.js";
+import { encodeAnswer, FrameReader, INVALID_COMMAND, parseRequest } from "./protocol.js";
+import {
+  apcDate,
+  type NisIdentity,
+  type NisThresholds,
+  statusRecords,
+  type TransferCounters,
+} from "./status.js";
+
+export interface NisServerOptions {
+  readonly host: string;
+  /** 0 picks a free port (tests); `address()` tells which. */
+  readonly port: number;
+  readonly model: UpsModel;
+  readonly identity: Omit<NisIdentity, "startTime">;
+  readonly thresholds: NisThresholds;
+  readonly maxClients: number;
+  readonly idleTimeoutS: number;
+  readonly logger: Logger;
+  /** The clock (tests). */
+  readonly now?: () => Date;
+}
+
+/** Event lines kept for `events` (apcupsd trims its events file to about 10 kB). */
+export const MAX_EVENT_LINES = 100;
+
+// apcupsd's event messages for the alerts the bridge sees.
+const EVENT_MESSAGES: Readonly<Record<string, string>> = {
+  line_fail: "Power failure.",
+  return_from_line_fail: "Power is back. UPS running on mains.",
+  low_battery: "Battery power exhausted.",
+  replace_battery: "UPS battery must be replaced.",
+};
+
+export class NisServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly identity: NisIdentity;
+  private readonly events: string[] = [];
+  private transfers: TransferCounters = {
+    count: 0,
+    onBatterySince: null,
+    lastOnBattery: null,
+    lastOffBattery: null,
+    finishedSeconds: 0,
+  };
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: NisServerOptions) {
+    this.log = options.logger.child({ module: "nis" });
+    this.now = options.now ?? (() => new Date());
+    this.identity = { ...options.identity, startTime: this.now() };
+    const model = options.model;
+    const onChange = (key: string, value: unknown) => {
+      if (key === "on_battery_mode") this.onBattery(value === true);
+    };
+    const onEvent = (event: { event_type: string; test?: unknown }) => {
+      const message =
+        event.test === true && event.event_type === "line_fail"
+          ? "Self-test starting."
+          : event.test === true && event.event_type === "return_from_line_fail"
+            ? "Self-test completed."
+            : EVENT_MESSAGES[event.event_type];
+      if (message !== undefined) this.note(message);
+    };
+    const onAvailability = (online: boolean) =>
+      this.note(online ? "Communications with UPS restored." : "Communications with UPS lost.");
+    model.on("change", onChange);
+    model.on("event", onEvent);
+    model.on("availability", onAvailability);
+    this.unsubscribe.push(
+      () => model.off("change", onChange),
+      () => model.off("event", onEvent),
+      () => model.off("availability", onAvailability),
+    );
+    const current = model.store.get("on_battery_mode");
+    if (current === true) this.onBattery(true);
+    this.server = createServer((socket) => this.accept(socket));
+    this.server.on("error", (error) => this.log.error({ err: error.message }, "NIS server error"));
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: Error) => reject(error);
+      this.server.once("error", failed);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off("error", failed);
+        resolve();
+      });
+    });
+    const { address, port } = this.address();
+    this.log.info({ address, port, ups: this.identity.upsName }, "apcupsd NIS server listening");
+  }
+
+  address(): { address: string; port: number } {
+    const bound = this.server.address();
+    if (bound === null || typeof bound === "string")
+      return { address: this.options.host, port: this.options.port };
+    return { address: bound.address, port: bound.port };
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.unsubscribe) stop();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The `status` answer now. */
+  statusRecords(): string[] {
+    const model = this.options.model;
+    return statusRecords(
+      {
+        online: model.isOnline,
+        values: model.store.snapshot(),
+        model: model.caps?.identity.model ?? null,
+      },
+      this.identity,
+      this.options.thresholds,
+      this.transfers,
+      this.now(),
+    );
+  }
+
+  /** The `events` answer now: apcupsd's log lines, oldest first. */
+  eventRecords(): string[] {
+    return [...this.events];
+  }
+
+  private note(message: string): void {
+    this.events.push(`${apcDate(this.now())}${message}\n`);
+    if (this.events.length > MAX_EVENT_LINES) this.events.splice(0, this.events.length - MAX_EVENT_LINES);
+  }
+
+  /** apcupsd's transfer bookkeeping, from the `Q` bit (an alert patches it at once). */
+  private onBattery(on: boolean): void {
+    const now = this.now();
+    const t = this.transfers;
+    if (on && t.onBatterySince === null) {
+      this.transfers = { ...t, count: t.count + 1, onBatterySince: now, lastOnBattery: now };
+    } else if (!on && t.onBatterySince !== null) {
+      const stay = Math.max(0, Math.floor((now.getTime() - t.onBatterySince.getTime()) / 1000));
+      this.transfers = {
+        ...t,
+        onBatterySince: null,
+        lastOffBattery: now,
+        finishedSeconds: t.finishedSeconds + stay,
+      };
+    }
+  }
+
+  private accept(socket: Socket): void {
+    const address = (socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
+    if (this.sockets.size >= this.options.maxClients) {
+      this.log.warn({ address, max: this.options.maxClients }, "NIS client refused: too many connections");
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const reader = new FrameReader();
+    socket.setTimeout(this.options.idleTimeoutS * 1000);
+    socket.on("timeout", () => {
+      this.log.debug({ address }, "NIS client idle: disconnected");
+      socket.destroy();
+    });
+    socket.on("error", (error) => this.log.debug({ address, err: error.message }, "NIS client socket error"));
+    socket.on("close", () => this.sockets.delete(socket));
+    socket.on("data", (chunk: Buffer) => {
+      for (const frame of reader.push(chunk)) {
+        if (socket.destroyed) return;
+        if (frame.kind === "oversize") {
+          this.log.debug({ address, length: frame.length }, "NIS request too long: disconnected");
+          socket.destroy();
+          return;
+        }
+        socket.write(this.answer(frame.text));
+      }
+    });
+  }
+
+  private answer(text: string): Buffer {
+    try {
+      const command = parseRequest(text);
+      if (command === "status") return encodeAnswer(this.statusRecords());
+      if (command === "events") return encodeAnswer(this.eventRecords());
+      return encodeAnswer([INVALID_COMMAND]);
+    } catch (error) {
+      // A bug in formatting must not take the bridge down: the client gets an empty answer.
+      this.log.error({ err: error instanceof Error ? error.message : String(error) }, "NIS request failed");
+      return encodeAnswer([]);
+    }
+  }
+}

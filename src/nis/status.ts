@@ -1,0 +1,225 @@
+// What apcupsd's `status` answer says of one UPS at this instant, in apcupsd's field names, order and
+// text forms (apcupsd 3.14's output for the same simulated unit is test/fixtures/apcupsd/), computed
+// from the UPS model's live state. Fields the bridge cannot know are left out rather than invented
+// (docs/NIS.md lists them). Pure: no I/O; the caller hands in the state, the clock and the counters.
+import type { Value } from "../protocol/types.js";
+
+export interface NisIdentity {
+  readonly hostname: string;
+  readonly version: string;
+  readonly upsName: string;
+  readonly cable: string;
+  readonly startTime: Date;
+}
+
+/** apcupsd's own shutdown thresholds; the bridge's `shutdown_policy` plays their part. */
+export interface NisThresholds {
+  readonly chargeBelowPercent: number | null;
+  readonly runtimeBelowMinutes: number | null;
+}
+
+/** Transfers to battery the server has seen since it started (apcupsd counts since its start). */
+export interface TransferCounters {
+  readonly count: number;
+  /** When the current stay on battery began, or null while on line. */
+  readonly onBatterySince: Date | null;
+  readonly lastOnBattery: Date | null;
+  readonly lastOffBattery: Date | null;
+  /** Seconds on battery in finished stays. */
+  readonly finishedSeconds: number;
+}
+
+export interface NisSnapshot {
+  /** The link is up. */
+  readonly online: boolean;
+  readonly values: Readonly<Record<string, Value>>;
+  /** The model the UPS identified itself as, when the `ups_model_name` query is not supported. */
+  readonly model: string | null;
+}
+
+/** apcupsd's date form: `2026-11-30 12:40:03 +0000`, local time, then two blanks as it writes them. */
+export function apcDate(at: Date): string {
+  const pad = (n: number, width = 2) => String(Math.trunc(n)).padStart(width, "0");
+  const offset = -at.getTimezoneOffset();
+  const sign = offset < 0 ? "-" : "+";
+  const zone = `${sign}${pad(Math.abs(offset) / 60)}${pad(Math.abs(offset) % 60)}`;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} ${zone}  `;
+}
+
+/** One record: the name padded to 9 characters, `: `, the value, a newline. */
+export function record(name: string, value: string): string {
+  return `${name.padEnd(9)}: ${value}\n`;
+}
+
+// apcupsd's words for the `Q` bits, in its order; each is followed by a blank, as apcupsd writes them.
+const STATUS_WORDS: readonly (readonly [string, string])[] = [
+  ["run_time_calibration_running", "CAL"],
+  ["smart_trim_mode", "TRIM"],
+  ["smart_boost_mode", "BOOST"],
+  ["on_line_mode", "ONLINE"],
+  ["on_battery_mode", "ONBATT"],
+  ["overloaded_output", "OVERLOAD"],
+  ["low_battery_condition", "LOWBATT"],
+  ["replace_battery_condition", "REPLACEBATT"],
+];
+
+// apcupsd's STATFLAG bits beyond the `Q` byte (its UPS_* flags).
+const FLAG_COMMLOST = 0x100;
+const FLAG_PLUGGED = 0x01000000;
+const FLAG_BATTPRESENT = 0x04000000;
+
+const SENSE: Readonly<Record<string, string>> = { H: "High", M: "Medium", L: "Low", A: "Auto Adjust" };
+const ALARM_DELAY: Readonly<Record<string, string>> = {
+  "0": "5 Seconds",
+  T: "30 Seconds",
+  L: "Low Battery",
+  N: "No alarm",
+};
+const LAST_TRANSFER: Readonly<Record<string, string>> = {
+  none: "No transfers since turnon",
+  low_line: "Low line voltage",
+  high_line: "High line voltage",
+  rate_of_change: "Unacceptable line voltage changes",
+  notch_spike: "Line voltage notch or spike",
+  command_test: "Automatic or explicit self test",
+};
+const SELF_TEST: Readonly<Record<string, string>> = {
+  ok: "OK",
+  failed: "BT",
+  invalid_overload: "NG",
+  no_result: "NO",
+};
+
+function num(value: Value | undefined): number | null {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  return null;
+}
+
+function text(value: Value | undefined): string | null {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+}
+
+function hexByte(value: Value | undefined): number | null {
+  return typeof value === "string" && /^[0-9A-Fa-f]{1,2}$/.test(value) ? Number.parseInt(value, 16) : null;
+}
+
+/** The unit's `mm/dd/yy`, as apcupsd prints it, from the bridge's ISO date. */
+function unitDate(value: Value | undefined): string | null {
+  const iso = typeof value === "string" ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+  if (iso === null) return null;
+  return `${iso[2]}/${iso[3]}/${iso[1]?.slice(2)}`;
+}
+
+/** `STATUS`: apcupsd's words, or COMMLOST while the link is down; null while `Q` is not read yet. */
+export function statusWords(snapshot: NisSnapshot): string | null {
+  if (!snapshot.online) return "COMMLOST ";
+  if (typeof snapshot.values.ups_status_register !== "string") return null;
+  return STATUS_WORDS.filter(([key]) => snapshot.values[key] === true)
+    .map(([, word]) => `${word} `)
+    .join("");
+}
+
+/** The `status` answer: one record per line, `APC` first and `END APC` last. */
+export function statusRecords(
+  snapshot: NisSnapshot,
+  identity: NisIdentity,
+  thresholds: NisThresholds,
+  transfers: TransferCounters,
+  now: Date,
+): string[] {
+  const v = snapshot.values;
+  const live = snapshot.online;
+  const lines: string[] = [];
+  const put = (name: string, value: string | null) => {
+    if (value !== null) lines.push(record(name, value));
+  };
+  const fixed = (key: string, digits: number, unit: string) => {
+    const n = live ? num(v[key]) : null;
+    return n === null ? null : `${n.toFixed(digits)} ${unit}`.trimEnd();
+  };
+  const whole = (key: string, unit: string) => {
+    const n = live ? num(v[key]) : null;
+    return n === null ? null : `${Math.round(n)} ${unit}`.trimEnd();
+  };
+  const word = (key: string, words: Readonly<Record<string, string>>) => {
+    const raw = live ? text(v[key]) : null;
+    return raw === null ? null : (words[raw] ?? null);
+  };
+  const seconds = (ms: number) => `${Math.max(0, Math.floor(ms / 1000))} Seconds`;
+
+  put("DATE", apcDate(now));
+  put("HOSTNAME", identity.hostname);
+  put("VERSION", identity.version);
+  put("UPSNAME", identity.upsName);
+  put("CABLE", identity.cable);
+  put("DRIVER", "upslink2mqtt (UPS-Link)");
+  put("UPSMODE", "Stand Alone");
+  put("STARTTIME", apcDate(identity.startTime));
+  put("MODEL", text(v.ups_model_name) ?? snapshot.model);
+  put("STATUS", statusWords(snapshot));
+  put("LINEV", fixed("line_voltage", 1, "Volts"));
+  put("LOADPCT", fixed("load_power", 1, "Percent"));
+  put("BCHARGE", fixed("battery_capacity", 1, "Percent"));
+  put("TIMELEFT", fixed("run_time_remaining", 1, "Minutes"));
+  put("MBATTCHG", thresholds.chargeBelowPercent === null ? null : `${thresholds.chargeBelowPercent} Percent`);
+  put(
+    "MINTIMEL",
+    thresholds.runtimeBelowMinutes === null ? null : `${thresholds.runtimeBelowMinutes} Minutes`,
+  );
+  // apcupsd's TIMEOUT: 0 is "no limit on time on battery", which is the bridge's rule.
+  put("MAXTIME", "0 Seconds");
+  put("MAXLINEV", fixed("max_line_voltage", 1, "Volts"));
+  put("MINLINEV", fixed("min_line_voltage", 1, "Volts"));
+  put("OUTPUTV", fixed("output_voltage", 1, "Volts"));
+  put("SENSE", word("utility_failure_sensitivity", SENSE));
+  put("DWAKE", whole("turn_on_delay", "Seconds"));
+  put("DSHUTD", whole("shutdown_delay", "Seconds"));
+  put("DLOWBATT", whole("low_battery_warning", "Minutes"));
+  put("LOTRANS", fixed("lower_transfer_voltage", 1, "Volts"));
+  put("HITRANS", fixed("upper_transfer_voltage", 1, "Volts"));
+  put("RETPCT", fixed("min_battery_capacity_restart", 1, "Percent"));
+  put("ITEMP", fixed("ups_internal_temperature", 1, "C"));
+  put("ALARMDEL", word("audible_alarm", ALARM_DELAY));
+  put("BATTV", fixed("battery_voltage", 1, "Volts"));
+  put("LINEFREQ", fixed("operating_frequency", 1, "Hz"));
+  put("LASTXFER", word("transfer_cause", LAST_TRANSFER));
+  put("NUMXFERS", String(transfers.count));
+  if (transfers.lastOnBattery !== null) put("XONBATT", apcDate(transfers.lastOnBattery));
+  const current = transfers.onBatterySince === null ? 0 : now.getTime() - transfers.onBatterySince.getTime();
+  put("TONBATT", seconds(current));
+  put("CUMONBATT", seconds(transfers.finishedSeconds * 1000 + current));
+  put("XOFFBATT", transfers.lastOffBattery === null ? "N/A" : apcDate(transfers.lastOffBattery));
+  put("SELFTEST", word("battery_test_result", SELF_TEST));
+  put("STESTI", live ? text(v.auto_battery_test_setting) : null);
+  // While the link is down the stale `Q` byte is dropped: Home Assistant reads 0x08 as "online".
+  const q = live ? hexByte(v.ups_status_register) : null;
+  if (q !== null || !live) {
+    const flags = (q ?? 0) | (live ? FLAG_PLUGGED : FLAG_COMMLOST) | FLAG_BATTPRESENT;
+    put("STATFLAG", `0x${flags.toString(16).toUpperCase().padStart(8, "0")}`);
+  }
+  const register = (key: string) => {
+    const byte = live ? hexByte(v[key]) : null;
+    return byte === null ? null : `0x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  };
+  put("DIPSW", register("dip_switch_position"));
+  put("REG1", register("state_register"));
+  put("REG2", register("trip1_register"));
+  put("REG3", register("trip_register"));
+  put("MANDATE", unitDate(v.ups_manufacture_date));
+  put("SERIALNO", text(v.ups_serial_number));
+  put("BATTDATE", unitDate(v.battery_replacement_date));
+  put("NOMOUTV", whole("output_voltage_setting", "Volts"));
+  put("NOMBATTV", fixed("nominal_battery_voltage", 1, "Volts"));
+  put("EXTBATTS", whole("num_battery_packs", ""));
+  put("BADBATTS", whole("num_bad_battery_packs", ""));
+  put("FIRMWARE", text(v.version_in_decimal) ?? text(v.firmware_version));
+  put("END APC", apcDate(now));
+  // apcupsd's first record counts the records and bytes after it.
+  const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line, "latin1"), 0);
+  const header = record(
+    "APC",
+    `001,${String(lines.length).padStart(3, "0")},${String(bytes).padStart(4, "0")}`,
+  );
+  return [header, ...lines];
+}
