@@ -16,7 +16,7 @@ import { UNIT_TEXT } from "../protocol/units.js";
 import { DISTRUST_QUIET_MS } from "../ups/alert-trust.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
-import { EVENT_LIMIT, REPEAT_LIMIT } from "../ups/event-limiter.js";
+import { EVENT_LIMIT, REPEAT_LIMIT, type RepeatRule, repeatRule } from "../ups/event-limiter.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
 import { REFUSAL_CYCLES_OFFLINE } from "../ups/refusals.js";
 import { code, GENERATED_NOTE, table } from "./markdown.js";
@@ -441,5 +441,14 @@ function alertPublication(): string {
   const returns = EVENTS.flatMap((event) =>
     event.returnFrom === null ? [] : [`${code(event.id)} needs ${code(event.returnFrom.bit)}`],
   );
-  return `Each alert is published at once, except: a return only when the state it returns from is current (${returns.join(", ")}); an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; a kind that repeats without its opposite in between is published at most ${REPEAT_LIMIT} times a minute, and no kind more than ${EVENT_LIMIT} times a minute (alerts over the limits still update the state).`;
+  return `Each alert is published at once, except: a return only when the state it returns from is current (${returns.join(", ")}); an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; ${repeats()}, and no kind more than ${EVENT_LIMIT} times a minute. A repeat, or an alert over a limit, still updates the state (the keys it implies, and the re-reads of what it concerns) but is no new event.`;
+}
+
+/** What a repeat is per alert kind (issue 12), from the event rows' \`pair\` and \`patch\`. */
+function repeats(): string {
+  const chars = (rule: RepeatRule): string =>
+    EVENTS.filter((event) => repeatRule(event) === rule)
+      .map((event) => code(event.char))
+      .join(", ");
+  return `one event per transition (a unit repeats \`!\` every 30 s of an outage and \`#\` every 5 hours): an alert of a paired kind (${chars("pair")}) that is the last published of its pair is a repeat, until its opposite is published or, for one that changes bits of \`Q\`, a \`Q\` read shows them gone (its opposite was lost); ${chars("condition")} is published once per condition, again only after a \`Q\` read shows its bit cleared; every ${chars("change")} is a change and an event, at most ${REPEAT_LIMIT} of a kind a minute`;
 }

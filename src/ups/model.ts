@@ -6,7 +6,8 @@
 // Alerts are trusted, but not blindly (issue 17): a return alert (`$`, `+`) needs the state it
 // returns from (its row's `returnFrom`); an alert kind that a fresh read of the register it patches
 // contradicted is confirmed against that register before it is published again (alert-trust.ts);
-// events are limited per kind (event-limiter.ts). A unit that puts an alert inside every reply then
+// one event per transition, a repeat only refreshes the state, and events are limited per kind
+// (event-limiter.ts). A unit that puts an alert inside every reply then
 // costs about one extra `Q` a second, and its state comes back to what `Q` says.
 //
 // Availability: `online` while the link is up and the UPS gives values; a UPS that only refuses
@@ -369,9 +370,12 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     this.rereads.request(ids);
   }
 
-  /** Publishes an alert's event within the limits of REPEAT_LIMIT and EVENT_LIMIT. */
+  /**
+   * Publishes an alert's event if it is a transition, not a repeat, and within the limits
+   * (event-limiter.ts). A repeat still refreshes the state: the caller patches and re-reads.
+   */
   private publishAlertEvent(alert: AlertEvent): void {
-    if (!this.limiter.admit(alert.event)) return;
+    if (!this.limiter.admit(alert.event, this.alertSeq)) return;
     const extra: Record<string, Value> = { alert: String.fromCharCode(alert.byte) };
     if (eventById(alert.event).transfer) extra.test = this.testInduced();
     this.emit("event", { event_type: alert.event, at: alert.at.toISOString(), ...extra });
@@ -400,6 +404,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
   private judgeAlerts(register: RegisterName, seqAtStart: number): void {
     const byte = registerByte(this.store, register);
     if (byte === null) return;
+    this.limiter.observe(register, byte, seqAtStart);
     const query = REGISTER_MAP[register].query;
     for (const alert of this.trust.judge(register, byte, this.store.get(query), seqAtStart)) {
       this.publishAlertEvent(alert);

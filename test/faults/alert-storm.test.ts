@@ -96,7 +96,7 @@ describe("alert storms", () => {
     await harness.barrier();
     const events = eventsSince(harness, since);
     expect(events.filter((e) => e === "eeprom_variable_change").length).toBeGreaterThanOrEqual(1);
-    // A kind that only repeats is published at most REPEAT_LIMIT times a minute.
+    // Every `|` is a change, not a repeat (it has no opposite or bit to tell one by): REPEAT_LIMIT a minute.
     expect(events.length, tally(events)).toBeLessThanOrEqual(REPEAT_LIMIT);
     // One re-read of the settings (about 30 bytes with its read-backs) on top of polling.
     expect(written, `baseline ${baseline} bytes`).toBeLessThanOrEqual(2 * baseline + 60);

@@ -9,7 +9,7 @@ import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
 import type { MqttConnection } from "../../src/mqtt/connection.js";
-import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { type Clock, type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import {
   collect,
@@ -38,6 +38,8 @@ export interface HarnessOptions {
    * what tests make the UPS do) then reaches the wire, which tests that count bytes rely on.
    */
   readonly upsOnBeforeConnect?: boolean;
+  /** The simulators' time (default: the real time), e.g. a SkipClock to reach a unit's slow timers. */
+  readonly simulatorClock?: Clock;
 }
 
 export interface Harness {
@@ -117,9 +119,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mqtt,
     createLink: (ups) => {
       const serial = serialOf(ups.id);
-      const simulator = new SmartUpsSimulator(
-        serial === undefined ? { profile: profileOf(ups.id) } : { profile: profileOf(ups.id), serial },
-      );
+      const clock = options.simulatorClock;
+      const simulator = new SmartUpsSimulator({
+        profile: profileOf(ups.id),
+        ...(serial === undefined ? {} : { serial }),
+        ...(clock === undefined ? {} : { clock }),
+      });
       simulators.set(ups.id, simulator);
       const transport =
         options.upsOnBeforeConnect === true

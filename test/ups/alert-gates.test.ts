@@ -3,9 +3,15 @@
 // behaviour with a real unit is in test/faults (alert-storm, noise-returns, refusals).
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
-import type { EventId } from "../../src/protocol/catalogue/index.js";
+import { EVENTS, type EventId } from "../../src/protocol/catalogue/index.js";
 import { AlertTrust, DISTRUST_QUIET_MS } from "../../src/ups/alert-trust.js";
-import { EVENT_LIMIT, EVENT_WINDOW_MS, EventLimiter, REPEAT_LIMIT } from "../../src/ups/event-limiter.js";
+import {
+  EVENT_LIMIT,
+  EVENT_WINDOW_MS,
+  EventLimiter,
+  REPEAT_LIMIT,
+  repeatRule,
+} from "../../src/ups/event-limiter.js";
 import type { AlertEvent } from "../../src/ups/link.js";
 import { REFUSAL_CYCLES_OFFLINE, RefusalTracker } from "../../src/ups/refusals.js";
 
@@ -26,21 +32,76 @@ function admitted(limiter: EventLimiter, events: readonly EventId[]): number {
   return events.filter((e) => limiter.admit(e)).length;
 }
 
+/** `Q` bytes: on line; on battery; on line with replace battery (bit 7). */
+const Q_ON_LINE = ON_LINE;
+const Q_ON_BATTERY = ON_BATTERY;
+const Q_REPLACE = ON_LINE | 0x80;
+
 describe("EventLimiter", () => {
-  it("publishes a kind repeating without its opposite REPEAT_LIMIT times a window, then again after it", () => {
-    const c = clock();
-    const limiter = new EventLimiter(silentLogger(), c.now);
-    // The first `!` is a transition; the ones after it, without `$` between, are repeats.
-    expect(admitted(limiter, Array(REPEAT_LIMIT + 3).fill("line_fail"))).toBe(REPEAT_LIMIT + 1);
-    c.advance(EVENT_WINDOW_MS - 1);
-    expect(limiter.admit("line_fail")).toBe(false);
-    c.advance(1);
-    expect(limiter.admit("line_fail")).toBe(true);
+  it("repeatRule follows the event rows: pairs, conditions (`#`) and changes (`|`, `&`, `*`)", () => {
+    const rules = Object.fromEntries(EVENTS.map((e) => [e.char, repeatRule(e)]));
+    expect(rules).toEqual({
+      "!": "pair",
+      $: "pair",
+      "%": "pair",
+      "+": "pair",
+      "?": "pair",
+      "=": "pair",
+      "#": "condition",
+      "|": "change",
+      "&": "change",
+      "*": "change",
+    });
   });
 
-  it("counts a kind without an opposite as repeating every time", () => {
+  it("publishes one event per transition of a pair: a repeat before the opposite is none", () => {
     const limiter = new EventLimiter(silentLogger(), clock().now);
-    expect(admitted(limiter, Array(REPEAT_LIMIT + 1).fill("replace_battery"))).toBe(REPEAT_LIMIT);
+    expect(limiter.admit("line_fail", 1)).toBe(true);
+    expect(admitted(limiter, Array(10).fill("line_fail"))).toBe(0);
+    expect(limiter.admit("return_from_line_fail", 2)).toBe(true);
+    expect(limiter.admit("return_from_line_fail", 3)).toBe(false);
+    expect(limiter.admit("line_fail", 4)).toBe(true);
+    // Pairs are independent of each other.
+    expect(limiter.admit("abnormal_condition", 5)).toBe(true);
+    expect(limiter.admit("abnormal_condition", 6)).toBe(false);
+    expect(limiter.admit("line_fail", 7)).toBe(false);
+  });
+
+  it("a read of the register showing the condition gone (the opposite was lost) makes the next alert a transition", () => {
+    const limiter = new EventLimiter(silentLogger(), clock().now);
+    expect(limiter.admit("line_fail", 3)).toBe(true);
+    // A read started before the alert cannot say: it may predate it.
+    limiter.observe("Q", Q_ON_LINE, 2);
+    expect(limiter.admit("line_fail", 4)).toBe(false);
+    // A read after it that still shows the outage keeps it standing.
+    limiter.observe("Q", Q_ON_BATTERY, 3);
+    expect(limiter.admit("line_fail", 5)).toBe(false);
+    // Another register says nothing about `!`.
+    limiter.observe("8", 0, 5);
+    expect(limiter.admit("line_fail", 5)).toBe(false);
+    limiter.observe("Q", Q_ON_LINE, 5);
+    expect(limiter.admit("line_fail", 6)).toBe(true);
+  });
+
+  it("publishes `#` once per condition: again only after a read shows the replace-battery bit cleared", () => {
+    const c = clock();
+    const limiter = new EventLimiter(silentLogger(), c.now);
+    expect(limiter.admit("replace_battery", 1)).toBe(true);
+    c.advance(5 * 3_600_000);
+    limiter.observe("Q", Q_REPLACE, 1);
+    expect(limiter.admit("replace_battery", 2)).toBe(false);
+    limiter.observe("Q", Q_ON_LINE, 2);
+    expect(limiter.admit("replace_battery", 3)).toBe(true);
+  });
+
+  it("takes every `|` as a change, REPEAT_LIMIT a window, then again after it", () => {
+    const c = clock();
+    const limiter = new EventLimiter(silentLogger(), c.now);
+    expect(admitted(limiter, Array(REPEAT_LIMIT + 3).fill("eeprom_variable_change"))).toBe(REPEAT_LIMIT);
+    c.advance(EVENT_WINDOW_MS - 1);
+    expect(limiter.admit("eeprom_variable_change")).toBe(false);
+    c.advance(1);
+    expect(limiter.admit("eeprom_variable_change")).toBe(true);
   });
 
   it("lets a flapping pair through up to EVENT_LIMIT per kind", () => {
