@@ -80,6 +80,17 @@ export const LINK_OPTION_RANGES: Readonly<Record<keyof LinkOptions, OptionRange>
   },
 };
 
+/**
+ * The longest a UPS that falls silent stays reported online (ms): the next poll goes out within
+ * one poll interval; its query is tried `1 + queryRetries` times; the link is then known to be
+ * silent, so each following query gets one try, and `lostAfterFailures` failed queries in a row
+ * lose the link. With the defaults (2 s poll): 2 + (2 + 3) × 1.5 = 9.5 s. README "Availability"
+ * and the `link.lost_after_failures` doc state the same formula.
+ */
+export function offlineAfterSilenceMs(pollIntervalMs: number, options: LinkOptions): number {
+  return pollIntervalMs + (options.queryRetries + options.lostAfterFailures) * options.queryTimeoutMs;
+}
+
 /** Defaults overlaid with the given values, each clamped into its range. */
 export function resolveLinkOptions(partial: Partial<LinkOptions> = {}): LinkOptions {
   const out: Record<string, number> = {};

@@ -5,6 +5,7 @@ import type { MqttClient } from "mqtt";
 import { Bridge } from "../../src/bridge/bridge.js";
 import { createMqttConnection } from "../../src/bridge/mqtt-factory.js";
 import { type Config, loadConfig } from "../../src/config/index.js";
+import type { LinkOptions } from "../../src/link/options.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
@@ -38,6 +39,8 @@ export interface HarnessOptions {
    * what tests make the UPS do) then reaches the wire, which tests that count bytes rely on.
    */
   readonly upsOnBeforeConnect?: boolean;
+  /** Link options over the harness's short test timings (e.g. `{}` values from DEFAULT_LINK_OPTIONS). */
+  readonly link?: Partial<LinkOptions>;
 }
 
 export interface Harness {
@@ -134,6 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             reconnectMaxMs: 1000,
             queryTimeoutMs: 800,
             handshakeTimeoutMs: 800,
+            ...options.link,
           },
         }),
       );
