@@ -242,7 +242,7 @@ const TREE = {
       max: LINK_OPTION_RANGES.queryTimeoutMs.max,
     },
     query_retries: {
-      doc: "How often a query that timed out is sent again before it counts as a failure (never for actions).",
+      doc: "How often a query that timed out is sent again before it counts as a failure (never for actions). Not once the UPS has left a query unanswered: until it answers again each query gets one try (see link.lost_after_failures).",
       default: DEFAULT_LINK_OPTIONS.queryRetries,
       format: "int_range",
       min: LINK_OPTION_RANGES.queryRetries.min,
@@ -270,7 +270,7 @@ const TREE = {
       max: LINK_OPTION_RANGES.reconnectMaxMs.max,
     },
     lost_after_failures: {
-      doc: "Consecutive failed queries after which the UPS is reported offline and the link is reopened.",
+      doc: "Consecutive failed queries after which the UPS is reported offline and the link is reopened. Only the first unanswered query is retried (link.query_retries); later ones get one try each until the UPS answers again, so a UPS that falls silent is offline within poll_interval_ms + (link.query_retries + link.lost_after_failures) × link.query_timeout_ms: 2 + (2 + 3) × 1.5 = 9.5 s with the defaults.",
       default: DEFAULT_LINK_OPTIONS.lostAfterFailures,
       format: "int_range",
       min: LINK_OPTION_RANGES.lostAfterFailures.min,

@@ -12,8 +12,8 @@ const ESC = 0x1b;
 export interface HandshakeTimes {
   /** Wait for `SM` after each `Y`. */
   readonly handshakeTimeoutMs: number;
-  /** Pause after the ESC between tries. */
-  readonly charPacingMs: number;
+  /** Silence after the ESC between tries, before the next `Y`. */
+  readonly escSettleMs: number;
 }
 
 export class SmartMode {
@@ -42,8 +42,10 @@ export class SmartMode {
   async enter(turn: Turn, attempts: number): Promise<void> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
+        // A unit given the ESC and the `Y` close together (51 ms was seen after a frozen line) took
+        // them as one request and answered `NA`: the ESC is given time to be taken on its own.
         await this.#wire.write(turn, Uint8Array.of(ESC));
-        await this.#sleep(this.#times.charPacingMs);
+        await this.#sleep(this.#times.escSettleMs);
       }
       // Any other reply (the late answer to an earlier request) is ignored: only `SM` will do.
       const waiter = this.#wire.arm(turn, "line", (text) => text === "SM");

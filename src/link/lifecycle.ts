@@ -1,5 +1,6 @@
 // The link's state and health: connecting → online, offline when the port goes or the UPS stops
-// answering (`lostAfterFailures` unanswered requests in a row), shutdown_expected while a UPS told to
+// answering (`lostAfterFailures` unanswered requests in a row; once one went unanswered the next
+// get no retries, see `silent`), shutdown_expected while a UPS told to
 // turn off may stay quiet. Each connection is a generation: a job holds a turn of the generation it
 // started in, and once that is over it cannot touch the wire.
 import type { Logger } from "../log.js";
@@ -102,6 +103,14 @@ export class LinkLifecycle {
         if (isStale()) throw offline();
       },
     };
+  }
+
+  /**
+   * The last request went unanswered and nothing has answered since: a timeout now most likely
+   * means a silent UPS, not a lost reply, so it is not worth waiting through retries for.
+   */
+  get silent(): boolean {
+    return this.#failures > 0;
   }
 
   /** The UPS answered: the link is healthy, and a UPS expected to be off is evidently on. */

@@ -16,6 +16,8 @@ export interface LinkOptions {
   readonly reconnectMaxMs: number;
   /** Consecutive failed queries after which the link counts as lost. */
   readonly lostAfterFailures: number;
+  /** After the ESC between handshake tries: silence before the next `Y`, so the two are not one request (ms). */
+  readonly escSettleMs: number;
   /** Delay between the characters of a multi-character command (ms). */
   readonly charPacingMs: number;
   /** After the first character of `@ddd` or an entry: how long to watch for `NA` (ms). */
@@ -40,6 +42,7 @@ export const DEFAULT_LINK_OPTIONS: LinkOptions = {
   reconnectMinMs: 1000,
   reconnectMaxMs: 30_000,
   lostAfterFailures: 3,
+  escSettleMs: 500,
   charPacingMs: 50,
   firstCharWaitMs: 200,
   probeTimeoutMs: 800,
@@ -62,6 +65,11 @@ export const LINK_OPTION_RANGES: Readonly<Record<keyof LinkOptions, OptionRange>
   reconnectMinMs: { min: 100, max: 600_000, doc: "first reopen delay after a lost link" },
   reconnectMaxMs: { min: 100, max: 600_000, doc: "longest reopen delay (exponential backoff)" },
   lostAfterFailures: { min: 1, max: 100, doc: "consecutive failed queries that mean the link is lost" },
+  escSettleMs: {
+    min: 100,
+    max: 5000,
+    doc: "silence after the ESC before the next Y (an ESC and a Y 51 ms apart were taken as one request, NA)",
+  },
   charPacingMs: {
     min: 10,
     max: 1000,
@@ -79,6 +87,17 @@ export const LINK_OPTION_RANGES: Readonly<Record<keyof LinkOptions, OptionRange>
     doc: "pause before resending a garbled query or a `Q` that answered `SM`",
   },
 };
+
+/**
+ * The longest a UPS that falls silent stays reported online (ms): the next poll goes out within
+ * one poll interval; its query is tried `1 + queryRetries` times; the link is then known to be
+ * silent, so each following query gets one try, and `lostAfterFailures` failed queries in a row
+ * lose the link. With the defaults (2 s poll): 2 + (2 + 3) × 1.5 = 9.5 s. README "Availability"
+ * and the `link.lost_after_failures` doc state the same formula.
+ */
+export function offlineAfterSilenceMs(pollIntervalMs: number, options: LinkOptions): number {
+  return pollIntervalMs + (options.queryRetries + options.lostAfterFailures) * options.queryTimeoutMs;
+}
 
 /** Defaults overlaid with the given values, each clamped into its range. */
 export function resolveLinkOptions(partial: Partial<LinkOptions> = {}): LinkOptions {

@@ -95,6 +95,8 @@ export interface RequestContext {
   readonly running: boolean;
   /** Enters smart mode first when needed (fewer tries while a shutdown is expected). */
   resync(turn: Turn): Promise<void>;
+  /** The last request went unanswered and nothing has answered since. */
+  readonly silent: boolean;
   /** The UPS answered: the link is healthy. */
   succeeded(): void;
   /** A request failed for lack of an answer; enough of them in a row mean the link is lost. */
@@ -127,7 +129,12 @@ export async function runRequest(ctx: RequestContext, req: LinkRequest, turn: Tu
     } catch (error) {
       const failure = asUpsLinkError(error, "bad_reply");
       if (turn.stale) throw failure;
-      if (mayRetry(req.retry, failure.code, attempt, ctx.options.queryRetries) && ctx.running) {
+      // Retries are for a reply lost on the line. Once a request has gone unanswered through all
+      // its tries the UPS is most likely silent: each later one gets a single try until it answers
+      // again, so going offline takes `queryRetries + lostAfterFailures` timeouts, not their product
+      // (offlineAfterSilenceMs, issue 12).
+      const retries = failure.code === "timeout" && ctx.silent ? 0 : ctx.options.queryRetries;
+      if (mayRetry(req.retry, failure.code, attempt, retries) && ctx.running) {
         ctx.log.debug({ request: req.name, attempt, code: failure.code }, "request failed; retrying");
         // A timeout has already waited; a misfit reply or `SM` to `Q` gets a moment to settle.
         if (failure.code === "bad_reply") await ctx.sleep(ctx.options.retryPauseMs);

@@ -134,6 +134,9 @@ export class LinkSession extends TypedEmitter<LinkSessionEvents> {
       get running() {
         return life.running;
       },
+      get silent() {
+        return life.silent;
+      },
       resync: (turn) => this.#resync(turn),
       succeeded: () => life.succeeded(),
       failed: (error) => life.failed(error),

@@ -5,6 +5,7 @@ import type { MqttClient } from "mqtt";
 import { Bridge } from "../../src/bridge/bridge.js";
 import { createMqttConnection } from "../../src/bridge/mqtt-factory.js";
 import { type Config, loadConfig } from "../../src/config/index.js";
+import type { LinkOptions } from "../../src/link/options.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   readonly upsOnBeforeConnect?: boolean;
   /** The simulators' time (default: the real time), e.g. a SkipClock to reach a unit's slow timers. */
   readonly simulatorClock?: Clock;
+  /** Link options over the harness's short test timings (e.g. `{}` values from DEFAULT_LINK_OPTIONS). */
+  readonly link?: Partial<LinkOptions>;
 }
 
 export interface Harness {
@@ -139,6 +142,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             reconnectMaxMs: 1000,
             queryTimeoutMs: 800,
             handshakeTimeoutMs: 800,
+            ...options.link,
           },
         }),
       );

@@ -3,6 +3,7 @@
 // retries, timeouts, the two-press gap, pacing) is checked from the bytes the simulated UPS received
 // and when. The link's own seams, with requests given as bare bytes, are in request.test.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_LINK_OPTIONS } from "../../src/link/options.js";
 import { findRow, rowById } from "../../src/protocol/catalogue/index.js";
 import { type ActionReply, encodeAction } from "../../src/protocol/codec.js";
 import { isUpsLinkError, UpsLinkError } from "../../src/protocol/errors.js";
@@ -67,11 +68,33 @@ describe("LinkSession: smart-mode handshake", () => {
     const r = rig;
     r.sim.control("silent on");
     const start = r.session.start();
-    await vi.advanceTimersByTimeAsync(3000); // Y at 0 and at 1550 go unanswered
+    await vi.advanceTimersByTimeAsync(3000); // Y at 0 and at 2000 (after ESC and its settle) go unanswered
     r.sim.control("silent off");
     await settle(start);
     expect(r.session.state).toBe("online");
     expect(r.wire()).toBe("Y\\x1bY\\x1bY");
+  });
+
+  it("gives the ESC time to be taken on its own before the next Y (issue 12 item 8)", async () => {
+    rig = simRig("smartups-3g-120", { handshakeTimeoutMs: 1500, handshakeRetries: 5 });
+    const r = rig;
+    r.sim.control("silent on");
+    const start = r.session.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    r.sim.control("silent off");
+    await settle(start);
+    expect(r.session.state).toBe("online");
+    const escapes = timesOf(r, "\x1b");
+    const ys = timesOf(r, "Y");
+    expect(escapes.length).toBeGreaterThanOrEqual(2);
+    for (const at of escapes) {
+      const nextY = ys.find((y) => y >= at);
+      expect(nextY).toBeDefined();
+      // 51 ms apart, the unit took ESC and Y as one request (NA); well past the ~200 ms in which a
+      // unit answers a first character is safe.
+      expect((nextY ?? at) - at).toBeGreaterThanOrEqual(DEFAULT_LINK_OPTIONS.escSettleMs);
+      expect(DEFAULT_LINK_OPTIONS.escSettleMs).toBeGreaterThan(DEFAULT_LINK_OPTIONS.firstCharWaitMs);
+    }
   });
 
   it("gives up after the retries with not_smart_mode when nothing answers (no reconnect)", async () => {
