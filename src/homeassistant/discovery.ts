@@ -262,6 +262,20 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
     value_template: "{{ value }}",
   });
 
+  // Whether the bridge talks to the UPS, as an entity of its own: it follows the bridge only (its
+  // `availability` replaces the device's, which includes the UPS availability topic), so it stays
+  // available and turns OFF when the UPS stops answering, while the other entities go unavailable.
+  // Automations can trigger on "communication lost".
+  add("link", "binary_sensor", {
+    name: "Link",
+    state_topic: input.topics.availability,
+    payload_on: "online",
+    payload_off: "offline",
+    device_class: "connectivity",
+    entity_category: "diagnostic",
+    availability: [{ topic: input.topics.bridgeState }],
+  });
+
   const destructiveShown: string[] = [];
   for (const action of [...input.actions, ...input.compositeActions]) {
     const ha = action.ha;
