@@ -17,6 +17,8 @@ export { humanize };
 export interface DiscoveryTopics {
   readonly bridgeState: string;
   readonly availability: string;
+  /** The JSON object of every key (`<base>/<ups>/state`). */
+  readonly state: string;
   readonly key: (key: string) => string;
   readonly event: string;
   readonly command: (action: string) => string;
@@ -253,6 +255,27 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
         break;
       }
     }
+  }
+
+  // One "Fault" sensor over the fault bits this unit has: ON while any is set, the active ones (their
+  // labels) as the `faults` attribute. Read from the state JSON, which holds every bit, so the
+  // bridge publishes nothing for it. OFF needs a known bit; while none is known the state is unknown.
+  const faults = input.keys.flatMap((spec) =>
+    spec.kind === "bit" && spec.bit.fault ? [{ key: spec.key, label: spec.bit.label }] : [],
+  );
+  if (faults.length > 0) {
+    const list = faults.map((f) => `value_json.${f.key}`).join(", ");
+    const active = faults
+      .map((f) => `([${JSON.stringify(f.label)}] if value_json.${f.key} == true else [])`)
+      .join(" + ");
+    add("fault", "binary_sensor", {
+      name: "Fault",
+      state_topic: input.topics.state,
+      value_template: `{% set f = [${list}] %}{{ 'ON' if true in f else ('OFF' if false in f else None) }}`,
+      json_attributes_topic: input.topics.state,
+      json_attributes_template: `{{ {'faults': ${active}} | tojson }}`,
+      device_class: "problem",
+    });
   }
 
   add("event", "event", {
