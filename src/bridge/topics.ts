@@ -60,6 +60,7 @@ export function bridgeTopics(base: string, ups: string, discoveryPrefix: string)
     ...topics,
     discoveryTopics: {
       bridgeState: t.bridgeState(base),
+      state: topics.state,
       availability: topics.availability,
       key: topics.key,
       event: topics.event,

@@ -152,6 +152,7 @@ function placeholderTopics(): DiscoveryTopics {
   return {
     bridgeState: topics.bridgeState(BASE),
     availability: topics.availability(BASE, UPS),
+    state: topics.state(BASE, UPS),
     key: (key) => topics.key(BASE, UPS, key),
     event: topics.event(BASE, UPS),
     command: (action) => topics.command(BASE, UPS, action),

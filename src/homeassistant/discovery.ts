@@ -17,6 +17,8 @@ export { humanize };
 export interface DiscoveryTopics {
   readonly bridgeState: string;
   readonly availability: string;
+  /** The JSON object of every key (`<base>/<ups>/state`). */
+  readonly state: string;
   readonly key: (key: string) => string;
   readonly event: string;
   readonly command: (action: string) => string;
@@ -255,11 +257,46 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
     }
   }
 
+  // One "Fault" sensor over the fault bits this unit has: ON while any is set, the active ones (their
+  // labels) as the `faults` attribute. Read from the state JSON, which holds every bit, so the
+  // bridge publishes nothing for it. OFF needs a known bit; while none is known the state is unknown.
+  const faults = input.keys.flatMap((spec) =>
+    spec.kind === "bit" && spec.bit.fault ? [{ key: spec.key, label: spec.bit.label }] : [],
+  );
+  if (faults.length > 0) {
+    const list = faults.map((f) => `value_json.${f.key}`).join(", ");
+    const active = faults
+      .map((f) => `([${JSON.stringify(f.label)}] if value_json.${f.key} == true else [])`)
+      .join(" + ");
+    add("fault", "binary_sensor", {
+      name: "Fault",
+      state_topic: input.topics.state,
+      value_template: `{% set f = [${list}] %}{{ 'ON' if true in f else ('OFF' if false in f else None) }}`,
+      json_attributes_topic: input.topics.state,
+      json_attributes_template: `{{ {'faults': ${active}} | tojson }}`,
+      device_class: "problem",
+    });
+  }
+
   add("event", "event", {
     name: "Alert",
     state_topic: input.topics.event,
     event_types: [...input.events],
     value_template: "{{ value }}",
+  });
+
+  // Whether the bridge talks to the UPS, as an entity of its own: it follows the bridge only (its
+  // `availability` replaces the device's, which includes the UPS availability topic), so it stays
+  // available and turns OFF when the UPS stops answering, while the other entities go unavailable.
+  // Automations can trigger on "communication lost".
+  add("link", "binary_sensor", {
+    name: "Link",
+    state_topic: input.topics.availability,
+    payload_on: "online",
+    payload_off: "offline",
+    device_class: "connectivity",
+    entity_category: "diagnostic",
+    availability: [{ topic: input.topics.bridgeState }],
   });
 
   const destructiveShown: string[] = [];

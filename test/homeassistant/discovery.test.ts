@@ -189,6 +189,28 @@ describe("Home Assistant discovery", () => {
     expect(components(discoveryFor(await discover("smartups-3g-120"), false))).not.toHaveProperty("firmware");
   });
 
+  it("offers a link sensor that follows the bridge only, ON while the UPS answers (issue 14)", async () => {
+    const discovery = discoveryFor(await discover("smartups-3g-120"), false);
+    // The device's availability needs the UPS too: the link sensor replaces it with the bridge's alone.
+    expect(discovery.payload.availability).toEqual([
+      { topic: "upslink2mqtt/bridge/state" },
+      { topic: "upslink2mqtt/ups/availability" },
+    ]);
+    expect(components(discovery).link).toEqual({
+      platform: "binary_sensor",
+      unique_id: `${discovery.deviceId}_link`,
+      default_entity_id: "binary_sensor.ups_link",
+      name: "Link",
+      state_topic: "upslink2mqtt/ups/availability",
+      payload_on: "online",
+      payload_off: "offline",
+      device_class: "connectivity",
+      entity_category: "diagnostic",
+      availability: [{ topic: "upslink2mqtt/bridge/state" }],
+      qos: 1,
+    });
+  });
+
   it("keeps two identical models apart by serial", async () => {
     const a = await discover("smartups-3g-120");
     const b = { ...a, identity: { ...a.identity, serial: "AS0931234999" } };

@@ -103,6 +103,7 @@ describe("discovery", () => {
     topics: {
       bridgeState: "b/bridge/state",
       availability: "b/ups/availability",
+      state: "b/ups/state",
       key: (key) => `b/ups/${key}`,
       event: "b/ups/event",
       command: (action) => `b/ups/command/${action}`,

@@ -279,6 +279,7 @@ export function validateComponent(id: string, c: Obj): Issue[] {
   if (c.enabled_by_default !== undefined && typeof c.enabled_by_default !== "boolean")
     bad("ha:type", "enabled_by_default is a boolean");
   if (c.qos !== undefined && c.qos !== 0 && c.qos !== 1 && c.qos !== 2) bad("ha:qos", "qos is 0, 1 or 2");
+  availabilityRules(c, bad);
 
   if (platform === "sensor") sensorRules(c, bad);
   if (platform === "select") {
@@ -307,6 +308,34 @@ export function validateComponent(id: string, c: Obj): Issue[] {
       bad("ha:event_types", "event_types must be a non-empty list");
   }
   return issues;
+}
+
+// MQTT_AVAILABILITY_LIST_SCHEMA: a list of {topic, payload_available, payload_not_available,
+// value_template}, `topic` required; availability_mode all, any or latest; a list excludes
+// `availability_topic`.
+const AVAILABILITY_ENTRY_KEYS = ["topic", "payload_available", "payload_not_available", "value_template"];
+function availabilityRules(c: Obj, bad: (rule: string, message: string) => void): void {
+  const list = c.availability;
+  if (list !== undefined) {
+    if (!Array.isArray(list)) bad("ha:availability", "availability is a list");
+    else {
+      for (const entry of list) {
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+          bad("ha:availability", "an availability entry is an object");
+          continue;
+        }
+        const e = entry as Obj;
+        if (typeof e.topic !== "string" || e.topic === "") bad("ha:availability", "an entry needs a topic");
+        for (const key of Object.keys(e))
+          if (!AVAILABILITY_ENTRY_KEYS.includes(key)) bad("ha:availability", `no entry option '${key}'`);
+      }
+    }
+    if (c.availability_topic !== undefined)
+      bad("ha:availability", "availability and availability_topic exclude each other");
+  }
+  const mode = c.availability_mode;
+  if (mode !== undefined && mode !== "all" && mode !== "any" && mode !== "latest")
+    bad("ha:availability", "availability_mode is all, any or latest");
 }
 
 function sensorRules(c: Obj, bad: (rule: string, message: string) => void): void {

@@ -43,7 +43,7 @@ export const FEEDBACKS = [
     type: "enum",
     values: ["acceptable", "unacceptable"],
     sourceQuery: "acceptable_line_quality",
-    ha: enumSensor(false),
+    ha: enumSensor(true),
   },
   {
     ...FEEDBACK,

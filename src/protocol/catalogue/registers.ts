@@ -7,6 +7,8 @@ import type { HaCategory, HaEntity, RegisterMap, RegisterMapShape } from "./rows
 interface BitOptions {
   /** The bit reports a fault or a condition that needs attention (a `problem` binary sensor). */
   readonly problem?: boolean;
+  /** A fault users must see (a trip register bit): a problem, enabled by default, in "Fault". */
+  readonly fault?: boolean;
   /** Another device class than `problem`/none (Home Assistant shows `battery` as "low"). */
   readonly deviceClass?: string | null;
   readonly enabled?: boolean;
@@ -14,14 +16,15 @@ interface BitOptions {
 }
 
 function bit<const Id extends string>(bitNumber: number, id: Id, label: string, options: BitOptions = {}) {
-  const problem = options.problem ?? false;
+  const fault = options.fault ?? false;
+  const problem = fault || (options.problem ?? false);
   const ha: HaEntity = {
     platform: "binary_sensor",
     deviceClass: options.deviceClass !== undefined ? options.deviceClass : problem ? "problem" : null,
     category: options.category ?? null,
-    enabledByDefault: options.enabled ?? false,
+    enabledByDefault: options.enabled ?? fault,
   };
-  return { bit: bitNumber, id, label, problem, ha };
+  return { bit: bitNumber, id, label, problem, fault, ha };
 }
 
 // Option switches and Measure-UPS wiring: configuration facts, for troubleshooting.
@@ -44,8 +47,9 @@ export const REGISTER_MAP = {
       bit(5, "overloaded_output", "Overloaded output", { problem: true, enabled: true }),
       bit(4, "on_battery_mode", "On battery", { enabled: true }),
       bit(3, "on_line_mode", "On line", { deviceClass: "power" }),
-      bit(2, "smart_boost_mode", "SmartBoost"),
-      bit(1, "smart_trim_mode", "SmartTrim"),
+      // Enabled: NUT users see BOOST and TRIM in their status (issue 14).
+      bit(2, "smart_boost_mode", "SmartBoost", { enabled: true }),
+      bit(1, "smart_trim_mode", "SmartTrim", { enabled: true }),
       bit(0, "run_time_calibration_running", "Run time calibration running", { deviceClass: "running" }),
     ],
   },
@@ -69,16 +73,16 @@ export const REGISTER_MAP = {
     name: "'",
     query: "trip1_register",
     bits: [
-      bit(7, "fault_bad_output_voltage", "Bad output voltage", { problem: true }),
-      bit(6, "fault_boost_trim_relay", "SmartBoost or SmartTrim relay fault", { problem: true }),
+      bit(7, "fault_bad_output_voltage", "Bad output voltage", { fault: true }),
+      bit(6, "fault_boost_trim_relay", "SmartBoost or SmartTrim relay fault", { fault: true }),
       bit(5, "fault_bypass_no_batteries", "Told to leave bypass with no batteries (in bypass)", {
-        problem: true,
+        fault: true,
       }),
-      bit(4, "fault_dc_imbalance", "DC imbalance (in bypass)", { problem: true }),
-      bit(3, "fault_output_voltage_select", "Output voltage select failure (in bypass)", { problem: true }),
-      bit(2, "fault_bypass_supply", "Bypass supply failure", { problem: true }),
-      bit(1, "fault_isolation_unit_fan", "Isolation unit fan failure", { problem: true }),
-      bit(0, "fault_electronics_unit_fan", "Electronics unit fan failure (in bypass)", { problem: true }),
+      bit(4, "fault_dc_imbalance", "DC imbalance (in bypass)", { fault: true }),
+      bit(3, "fault_output_voltage_select", "Output voltage select failure (in bypass)", { fault: true }),
+      bit(2, "fault_bypass_supply", "Bypass supply failure", { fault: true }),
+      bit(1, "fault_isolation_unit_fan", "Isolation unit fan failure", { fault: true }),
+      bit(0, "fault_electronics_unit_fan", "Electronics unit fan failure (in bypass)", { fault: true }),
     ],
   },
   // Seed feedback `trip_register_8`.
@@ -86,15 +90,16 @@ export const REGISTER_MAP = {
     name: "8",
     query: "trip_register",
     bits: [
-      bit(7, "fault_internal_over_temperature", "Internal over-temperature", { problem: true }),
-      bit(6, "fault_bypass_relay_malfunction", "Bypass relay fault", { problem: true }),
-      bit(5, "fault_battery_charger_failure", "Battery charger failure", { problem: true }),
+      bit(7, "fault_internal_over_temperature", "Internal over-temperature", { fault: true }),
+      bit(6, "fault_bypass_relay_malfunction", "Bypass relay fault", { fault: true }),
+      bit(5, "fault_battery_charger_failure", "Battery charger failure", { fault: true }),
       bit(4, "shutdown_via_S_command", "Shut down by S"),
       bit(3, "sleep_via_at_ddd_command", "Sleeping by @ddd"),
-      bit(2, "fault_main_relay_malfunction", "Main relay fault (UPS off)", { problem: true }),
+      bit(2, "fault_main_relay_malfunction", "Main relay fault (UPS off)", { fault: true }),
       bit(1, "unable_to_transfer_on_battery_overload", "Could not go on battery because of overload", {
-        problem: true,
+        fault: true,
       }),
+      // A consequence of a low-battery shutdown, not a fault of the UPS: not in "Fault".
       bit(0, "output_unpowered_low_battery_shutdown", "Output off after low-battery shutdown", {
         problem: true,
       }),

@@ -226,6 +226,11 @@ export interface RegisterBitShape {
   readonly label: string;
   /** The bit reports a fault or a condition that needs attention. */
   readonly problem: boolean;
+  /**
+   * A fault of the UPS (the trip registers): discovered enabled, and counted by the Home Assistant
+   * "Fault" sensor, which lists the active ones.
+   */
+  readonly fault: boolean;
   readonly ha: HaEntity;
 }
 
