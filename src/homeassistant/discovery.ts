@@ -4,6 +4,7 @@
 // shapes the components. One retained config per UPS at `<prefix>/device/<device id>/config`.
 // Nothing here publishes: the bridge does.
 import { CATALOGUE, EVENTS, type HaEntity } from "../protocol/catalogue/index.js";
+import { textEntryPattern } from "../protocol/codec.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
 import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "../ups/capabilities.js";
@@ -238,7 +239,8 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
             min: 0,
             // A date is typed as ISO (10 characters) and written as the unit's 8.
             max: text.format === "date" ? 10 : text.length,
-            pattern: text.pattern,
+            // The codec's refusals as well as the row's pattern: HA rejects alert characters as typed.
+            pattern: textEntryPattern(text),
             ...category(ha),
           });
         } else if (ha.platform === "select" && spec.allowed !== null && spec.allowed.length > 0) {

@@ -2,9 +2,10 @@
 // and setting values are validated and encoded here and nowhere else. Coming back: what a reply
 // means (`NA`, `NO`, `ERR`, `BYP`, `INV`, `*`, `OK`, ...) is read here and nowhere else, and turned
 // into an error with a code and a sentence a user can act on. Pure: no I/O, no timers.
+import { ALERT_BYTES } from "./catalogue/events.js";
 import type { ActionRow, CatalogueRow, ModifierRow, SettingRow } from "./catalogue/rows.js";
 import { UpsLinkError } from "./errors.js";
-import { escapeBytes } from "./escape.js";
+import { byteName, escapeBytes } from "./escape.js";
 import { formatUpsDate } from "./identity.js";
 import type { ParamSpec, Value } from "./types.js";
 
@@ -147,8 +148,13 @@ export function encodeSettingValue(row: SettingRow, value: Value, options: reado
     case "hex": {
       const spec = row.params[0];
       if (spec === undefined) throw new UpsLinkError("invalid_params", `'${row.id}' takes no entry.`);
+      // Refused characters are named before the row's pattern gives its general sentence; the wire
+      // form is checked again, whatever the typed form became.
+      if (spec.type === "text" && typeof value === "string")
+        refuseEntryBytes(row.id, value, typedRefusals(spec));
       const normalized = validateParam(row.id, spec, value);
       const text = paramText(spec, normalized);
+      if (row.entry === "text") refuseEntryBytes(row.id, String(value), ENTRY_REFUSED_BYTES, text);
       return { entry: row.entry, value: text, bytes: Uint8Array.from(latin1(text)) };
     }
     case "count": {
@@ -174,6 +180,47 @@ export function encodeSettingValue(row: SettingRow, value: Value, options: reado
       return { entry: "ring", value: target };
     }
   }
+}
+
+// ----- going out: text entries (`c`, `x`) -----
+
+const EDIT_BYTE = 0x2d;
+
+/**
+ * Bytes a `c` or `x` entry may not carry: the UPS takes an alert character as that alert (`UPS#1`
+ * is stored as `UPS1` and raises replace battery), and `-` inside the value as the edit command
+ * (PROTOCOL-NOTES "Editing a setting"). Read from the catalogue's events, so a new alert row is
+ * refused here too.
+ */
+export const ENTRY_REFUSED_BYTES: ReadonlySet<number> = new Set([...ALERT_BYTES, EDIT_BYTE]);
+
+/** What may not be typed: a date row keeps `-`, which separates an ISO date (written as `mm/dd/yy`). */
+function typedRefusals(spec: Extract<ParamSpec, { type: "text" }>): ReadonlySet<number> {
+  if (spec.format !== "date") return ENTRY_REFUSED_BYTES;
+  return new Set([...ENTRY_REFUSED_BYTES].filter((byte) => byte !== EDIT_BYTE));
+}
+
+function refuseEntryBytes(id: string, typed: string, refused: ReadonlySet<number>, wire = typed): void {
+  const found = [...new Set(latin1(wire))].filter((byte) => refused.has(byte));
+  if (found.length === 0) return;
+  const names = (bytes: Iterable<number>) => [...bytes].map((byte) => `'${byteName(byte)}'`).join(" ");
+  throw new UpsLinkError(
+    "invalid_params",
+    `'${typed}' cannot be written to '${id}': the UPS would take ${names(found)} as an alert or as the edit command, not as part of the value. Leave out ${names(ENTRY_REFUSED_BYTES)}.`,
+    { setting: id, refused: found.map(byteName) },
+  );
+}
+
+/**
+ * What a text entry accepts as typed, as a regular expression source (for Home Assistant's `text`
+ * pattern): the row's pattern without the bytes that may not be typed.
+ */
+export function textEntryPattern(spec: Extract<ParamSpec, { type: "text" }>): string {
+  const klass = [...typedRefusals(spec)].map((byte) => `\\x${byte.toString(16).padStart(2, "0")}`).join("");
+  const lookahead = `(?!.*[${klass}])`;
+  return spec.pattern.startsWith("^")
+    ? `^${lookahead}${spec.pattern.slice(1)}`
+    : `${lookahead}${spec.pattern}`;
 }
 
 function isDecimal(text: string): boolean {

@@ -195,6 +195,20 @@ describe("direct entry (c, x)", () => {
     expect(sim.state.settings.ups_id).toBe("UPS_IDEN");
   });
 
+  it("refuses an ups_id with an alert character, naming it, before any byte of the entry (issue 13)", async () => {
+    const harness = await start();
+    const sim = harness.simulator();
+    const from = mark(sim);
+    const response = await setting(harness, "ups_id", "UPS#1");
+    expect(response).toMatchObject({ status: "error", action: "ups_id", error: { code: "invalid_params" } });
+    expect(response.error?.message).toMatch(/'UPS#1' cannot be written to 'ups_id'.*'#'/);
+    // Not the edit, not the entry, not the `#` that the UPS would read as replace battery.
+    expect(commandText(sim, from)).toBe("");
+    expect(indexOfRun(sim, textBytes("#"), from)).toBe(-1);
+    expect(indexOfRun(sim, textBytes("UPS"), from)).toBe(-1);
+    expect(sim.state.settings.ups_id).toBe("UPS_IDEN");
+  });
+
   it("sets battery_replacement_date from ISO, writes it mm/dd/yy and publishes ISO (issue 13)", async () => {
     const harness = await start();
     const sim = harness.simulator();

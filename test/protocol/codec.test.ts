@@ -1,13 +1,14 @@
 // Issue 11: one codec. Parameters and setting values are validated and encoded in one place, and
 // what a reply means (NA, NO, ERR, BYP, INV, *, OK) is read in one place, from the rows.
 import { describe, expect, it } from "vitest";
-import { EDIT, rowById } from "../../src/protocol/catalogue/index.js";
+import { EDIT, EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
 import {
   checkEditReply,
   encodeAction,
   encodeSettingValue,
   interpretReply,
   replyError,
+  textEntryPattern,
   validateParams,
 } from "../../src/protocol/codec.js";
 import { isUpsLinkError } from "../../src/protocol/errors.js";
@@ -106,6 +107,46 @@ describe("setting values", () => {
         bad,
       ).toBe("invalid_params");
     }
+  });
+
+  it("refuse every alert character and '-' in a c entry, naming it, and keep a clean id (issue 13)", () => {
+    const id = setting("ups_id");
+    const spec = id.params[0];
+    if (spec?.type !== "text") throw new Error("ups_id has no text entry");
+    const typed = new RegExp(textEntryPattern(spec));
+    // Read from the event rows, so a new alert row is covered without editing this test.
+    const refused = [...EVENTS.map((event) => event.char), "-"];
+    expect(refused).toContain("#");
+    for (const char of refused) {
+      for (const value of [`UPS${char}1`, char, `${char}ABCDEFG`]) {
+        let error: unknown = null;
+        try {
+          encodeSettingValue(id, value, []);
+        } catch (caught) {
+          error = caught;
+        }
+        expect(isUpsLinkError(error) && error.code, value).toBe("invalid_params");
+        expect(String(error), value).toContain(`'${value}' cannot be written to 'ups_id'`);
+        expect(String(error), value).toMatch(new RegExp(`would take '\\${char}'`));
+        expect(typed.test(value), `HA pattern takes ${value}`).toBe(false);
+      }
+    }
+    for (const clean of ["UPS1", "UPS_1", "RACK 1", "A.B/C:D", "UPS_IDEN"]) {
+      expect(encodeSettingValue(id, clean, []), clean).toMatchObject({
+        entry: "text",
+        value: clean.padEnd(8, " "),
+      });
+      expect(typed.test(clean), clean).toBe(true);
+    }
+  });
+
+  it("keep ISO dates typeable in the battery date pattern, alert characters out (issue 13)", () => {
+    const spec = setting("battery_replacement_date").params[0];
+    if (spec?.type !== "text") throw new Error("battery_replacement_date has no text entry");
+    const typed = new RegExp(textEntryPattern(spec));
+    expect(typed.test("2024-03-15")).toBe(true);
+    expect(typed.test("03/15/24")).toBe(true);
+    for (const event of EVENTS) expect(typed.test(`03/15/2${event.char}`), event.char).toBe(false);
   });
 
   it("take a battery pack count from 0 to 255", () => {
