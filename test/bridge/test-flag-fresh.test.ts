@@ -68,8 +68,11 @@ describe("the test flag of a transfer comes from fresh data", () => {
     h.simulator().control("selftest");
     expect(await lineFail(h, since)).toMatchObject({ test: true });
     // Until `G` is read the `!` looks like an outage (nothing of ours runs); once read, no shutdown.
-    await h.waitFor(`${h.base}/ups/transfer_cause_state`, (p) => p === "command_test", { since });
-    await h.barrier();
-    expect(h.last(`${h.base}/ups/shutdown_recommended`)).toBe("false");
+    const cause = await h.waitFor(`${h.base}/ups/transfer_cause_state`, (p) => p === "command_test", {
+      since,
+    });
+    await h.waitFor(`${h.base}/ups/shutdown_recommended`, (p) => p === "false", {
+      since: h.messages.indexOf(cause),
+    });
   });
 });
