@@ -97,16 +97,31 @@ export class Actions {
 
   /** `W`: the battery test; `X` then holds its result. */
   selfTest(): void {
-    const { state: s, out, timers, clock } = this.#unit;
+    const { state: s, out } = this.#unit;
     if (!s.linePresent || s.onBattery || !s.outputOn || s.bypass) {
       out.reply("NA");
       return;
     }
     out.reply("OK");
+    this.#runSelfTest(false);
+  }
+
+  /**
+   * The unit's own self-test (the front-panel test or the periodic automatic one): no command, and
+   * announced with `!` like an outage, as some units do; only `G` = S tells it from one.
+   */
+  panelSelfTest(): void {
+    const s = this.#unit.state;
+    if (!s.linePresent || s.onBattery || !s.outputOn || s.bypass) return;
+    this.#runSelfTest(true);
+  }
+
+  #runSelfTest(announce: boolean): void {
+    const { state: s, timers, clock } = this.#unit;
     s.selfTestRunning = true;
     s.transferCause = "S";
     // PROTOCOL-NOTES: bit 3 changes during a self-test, and `G` = S tells it from an outage.
-    this.#power.goOnBattery(false);
+    this.#power.goOnBattery(announce);
     timers.schedule("self-test", SELF_TEST_MS, () => {
       s.selfTestRunning = false;
       if (s.linePresent && s.onBattery) this.#power.returnToLine();

@@ -16,6 +16,7 @@ export interface ControlTarget {
   setDip(value: number): void;
   setRegister(name: "8" | "'", value: number): void;
   pressOnButton(): void;
+  startSelfTest(): void;
   setFault<K extends keyof SimFaults>(key: K, value: SimFaults[K]): void;
   garbageOnce(): void;
 }
@@ -31,6 +32,7 @@ export const CONTROL_HELP = [
   "dip HEX                            DIP switch register 7 (non-zero locks edits)",
   "register 8|' HEX                   fault bits of the trip registers (announced by ? and =)",
   "button                             the front-panel ON button",
+  "selftest                           the unit's own self-test (panel or periodic), announced with !",
   "silent on|off                      the unit says nothing at all",
   "fault garbage [on|off]             a burst of random bytes (on: every 5 s)",
   "fault na on|off                    NA to every command but Y",
@@ -206,6 +208,9 @@ export function runControl(target: ControlTarget, line: string): string {
     case "button":
       target.pressOnButton();
       return "ok: ON button pressed";
+    case "selftest":
+      target.startSelfTest();
+      return "ok: self-test started";
     case "silent": {
       const flag = onOff(first);
       if (flag === null) return "error: silent on|off";

@@ -57,6 +57,7 @@ export class SmartUpsSimulator implements ControlTarget {
   readonly #intake: Intake;
   readonly #commands: Commands;
   readonly #power: Power;
+  readonly #actions: Actions;
   readonly #measure: MeasureUps;
   readonly #received: ReceivedByte[] = [];
 
@@ -73,6 +74,7 @@ export class SmartUpsSimulator implements ControlTarget {
     this.#measure = new MeasureUps(this.#unit);
     this.#power = new Power(this.#unit, this.#measure, this.#intake);
     const actions = new Actions(this.#unit, this.#power, this.#intake);
+    this.#actions = actions;
     const edits = new Edits(this.#unit, this.#intake, this.#measure);
     this.#commands = new Commands(this.#unit, {
       intake: this.#intake,
@@ -186,6 +188,10 @@ export class SmartUpsSimulator implements ControlTarget {
     if (name === "8") s.tripFaults = value & 0xe6;
     else s.trip1 = value & 0xff;
     this.#power.setAbnormal("register", s.tripFaults !== 0 || s.trip1 !== 0);
+  }
+
+  startSelfTest(): void {
+    this.#actions.panelSelfTest();
   }
 
   pressOnButton(): void {

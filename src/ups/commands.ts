@@ -302,8 +302,14 @@ export class CommandService {
 
   /** Sends an encoded action; a commanded transfer is noted first, so it is not taken for an outage. */
   private async send(request: EncodedAction): Promise<ActionReply> {
-    if (request.row.effect === "commanded_transfer") this.model.noteTestStarted();
-    return this.link.action(request);
+    const transfer = request.row.effect === "commanded_transfer";
+    if (transfer) this.model.noteTestStarted();
+    try {
+      return await this.link.action(request);
+    } catch (error) {
+      if (transfer) this.model.noteTestFailed();
+      throw error;
+    }
   }
 
   /** Re-reads what an action changes (its row says what), without holding up its response. */

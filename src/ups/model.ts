@@ -40,6 +40,10 @@ import type { ShutdownThresholds } from "./policy.js";
 import { every, rowsOfTier } from "./poll-schedule.js";
 import { RefusalTracker } from "./refusals.js";
 import { StateStore } from "./state.js";
+import { TestTransfers } from "./test-transfer.js";
+
+/** The register whose bits say on battery and on line. */
+const SHUTDOWN_REGISTER = "Q";
 
 export interface UpsModelOptions {
   readonly id: string;
@@ -64,8 +68,22 @@ export interface UpsModelEvents {
   linkState: (state: LinkState) => void;
 }
 
-/** How long after a commanded self-test / simulated failure a transfer counts as test-induced. */
-const TEST_WINDOW_MS = 30_000;
+/**
+ * A transfer alert's event waits at most this long for the `G` read it triggers (the re-read drain
+ * reads it within about a second): its `test` flag comes from that reading, else from whether a
+ * commanded test of ours is running (test-transfer.ts).
+ */
+export const TEST_VERDICT_WAIT_MS = 2500;
+
+/** An event waiting for its `test` verdict, or queued behind one so events keep their order. */
+interface PendingEvent {
+  readonly event: Record<string, Value> & { event_type: string; at: string };
+  /** Alert count at the alert: a `G` read started at or after it decides. Null: decided. */
+  seen: number | null;
+  /** The verdict if no fresh `G` comes in time: a commanded test was running at the alert. */
+  readonly fallback: boolean;
+  cancel: (() => void) | null;
+}
 
 export class UpsModel extends TypedEmitter<UpsModelEvents> {
   readonly store = new StateStore<KeyId>();
@@ -77,7 +95,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
   private online = false;
   private readonly refusals = new RefusalTracker();
   private generation = 0;
-  private testUntil = 0;
+  private readonly transfers = new TestTransfers(SHUTDOWN_INPUTS.testCause);
+  private readonly pendingEvents: PendingEvent[] = [];
   /** Alerts seen so far, and the alert count at which each query was last made stale by one. */
   private alertSeq = 0;
   private readonly staleAt = new Map<QueryId | SettingId, number>();
@@ -135,13 +154,20 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     this.running = false;
     this.generation++;
     this.timers.clearAll();
+    this.flushEvents(true);
     for (const off of this.unsubscribe.splice(0)) off();
     await this.link.stop();
   }
 
   /** Marks a transfer that the bridge itself caused (self-test, simulated failure, calibration). */
   noteTestStarted(): void {
-    this.testUntil = Date.now() + TEST_WINDOW_MS;
+    this.transfers.commandStarted(Date.now());
+  }
+
+  /** The commanded test failed or was refused: no transfer of ours follows. */
+  noteTestFailed(): void {
+    this.transfers.commandFailed();
+    this.updateShutdownRecommended();
   }
 
   /** Re-reads one tier now (after commands and settings). */
@@ -229,6 +255,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
   private clearTimers(): void {
     this.timers.clearAll();
     this.rereads.timersCleared();
+    // Their wait timers are gone: what waits for a verdict goes out on what is known.
+    this.flushEvents(true);
   }
 
   private isSupported(id: QueryId | SettingId): boolean {
@@ -251,6 +279,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     if (row.decode === null) return;
     let text: string;
     const seqAtStart = this.alertSeq;
+    const transferAtStart = this.transfers.epoch;
     try {
       text = await this.link.query(id, priority);
     } catch (error) {
@@ -275,6 +304,10 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       this.log.warn({ query: id, reply: text, reason: decoded.error }, "reply did not decode; value kept");
       return;
     }
+    if (id === SHUTDOWN_INPUTS.transferCauseQuery && typeof decoded.value === "string") {
+      this.transfers.causeRead(decoded.value, transferAtStart);
+      this.settleEvents(decoded.value === SHUTDOWN_INPUTS.testCause, seqAtStart);
+    }
     this.apply(row, decoded.value);
     if (row.register !== null) this.judgeAlerts(row.register, seqAtStart);
   }
@@ -298,18 +331,30 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
 
   /** Applies one decoded query or setting value and everything derived from it. */
   private apply(row: QueryRow | SettingRow, value: Value): void {
+    const wasOnBattery = this.onBattery();
     applyReading(this.store, row, value);
+    if (row.register === SHUTDOWN_REGISTER) {
+      const onBattery = this.onBattery();
+      if (onBattery && !wasOnBattery) this.transfers.newTransfer();
+      this.transfers.observeStatus(
+        onBattery,
+        bitSet(this.store, SHUTDOWN_REGISTER, "on_line_mode"),
+        Date.now(),
+      );
+    }
     this.updateShutdownRecommended();
   }
 
-  private updateShutdownRecommended(): void {
-    updateShutdownRecommended(this.store, this.options.thresholds, this.testInduced());
+  private onBattery(): boolean {
+    return bitSet(this.store, SHUTDOWN_REGISTER, SHUTDOWN_INPUTS.onBattery);
   }
 
-  private testInduced(): boolean {
-    return (
-      Date.now() < this.testUntil ||
-      this.store.get(SHUTDOWN_INPUTS.transferCause) === SHUTDOWN_INPUTS.testCause
+  /** Held false only while on battery because of a test that fresh data shows (test-transfer.ts). */
+  private updateShutdownRecommended(): void {
+    updateShutdownRecommended(
+      this.store,
+      this.options.thresholds,
+      this.transfers.testInduced(this.onBattery(), Date.now()),
     );
   }
 
@@ -345,6 +390,9 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       this.confirmFirst(alert, seen);
       return;
     }
+    // A `!` is a new transfer even when the status already showed battery (a real outage during a
+    // self-test): the cause read before it is the previous transfer's.
+    if (row.patch?.set.includes(SHUTDOWN_INPUTS.onBattery)) this.transfers.newTransfer();
     this.publishAlertEvent(alert);
     if (!this.online) return;
     for (const id of row.reread) this.staleAt.set(id, seen);
@@ -376,9 +424,63 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
    */
   private publishAlertEvent(alert: AlertEvent): void {
     if (!this.limiter.admit(alert.event, this.alertSeq)) return;
-    const extra: Record<string, Value> = { alert: String.fromCharCode(alert.byte) };
-    if (eventById(alert.event).transfer) extra.test = this.testInduced();
-    this.emit("event", { event_type: alert.event, at: alert.at.toISOString(), ...extra });
+    const event = {
+      event_type: alert.event,
+      at: alert.at.toISOString(),
+      alert: String.fromCharCode(alert.byte),
+    };
+    if (!eventById(alert.event).transfer) {
+      this.queueEvent({ event, seen: null, fallback: false, cancel: null });
+      return;
+    }
+    const fallback = this.transfers.running(Date.now());
+    if (!this.online || !this.isSupported(SHUTDOWN_INPUTS.transferCauseQuery)) {
+      this.queueEvent({ event: { ...event, test: fallback }, seen: null, fallback, cancel: null });
+      return;
+    }
+    // The stored `G` is the previous transfer's cause: the flag waits (briefly) for the `G` read
+    // this alert triggers.
+    const pending: PendingEvent = { event, seen: this.alertSeq, fallback, cancel: null };
+    pending.cancel = this.timers.after(TEST_VERDICT_WAIT_MS, () => {
+      pending.cancel = null;
+      this.settle(pending, pending.fallback);
+      this.flushEvents(false);
+    });
+    this.requestRereads([SHUTDOWN_INPUTS.transferCauseQuery]);
+    this.queueEvent(pending);
+  }
+
+  private queueEvent(pending: PendingEvent): void {
+    this.pendingEvents.push(pending);
+    this.flushEvents(false);
+  }
+
+  /** A `G` reading from a read started at alert count `seqAtStart` decides the events it follows. */
+  private settleEvents(test: boolean, seqAtStart: number): void {
+    for (const pending of this.pendingEvents)
+      if (pending.seen !== null && pending.seen <= seqAtStart) this.settle(pending, test);
+    this.flushEvents(false);
+  }
+
+  private settle(pending: PendingEvent, test: boolean): void {
+    if (pending.seen === null) return;
+    pending.cancel?.();
+    pending.cancel = null;
+    pending.event.test = test;
+    pending.seen = null;
+  }
+
+  /** Emits the decided events in order; `all`: decide what still waits on its fallback first. */
+  private flushEvents(all: boolean): void {
+    while (this.pendingEvents.length > 0) {
+      const head = this.pendingEvents[0] as PendingEvent;
+      if (head.seen !== null) {
+        if (!all) return;
+        this.settle(head, head.fallback);
+      }
+      this.pendingEvents.shift();
+      this.emit("event", head.event as UpsEvent);
+    }
   }
 
   /**

@@ -159,6 +159,8 @@ export interface ShutdownInputs {
   readonly runtime: readonly (FeedbackId | QueryId)[];
   /** The transfer cause, and its value when the bridge's own test caused the transfer. */
   readonly transferCause: FeedbackId;
+  /** The query that reads it (`G`): a reading counts only for a transfer begun before the read. */
+  readonly transferCauseQuery: QueryId;
   readonly testCause: string;
 }
 
@@ -168,6 +170,7 @@ export const SHUTDOWN_INPUTS = {
   charge: ["battery_capacity_percent", "battery_capacity"],
   runtime: ["run_time_remaining_minutes", "run_time_remaining"],
   transferCause: "transfer_cause_state",
+  transferCauseQuery: "transfer_cause",
   testCause: TRANSFER_CAUSE_CODES.S,
 } as const satisfies ShutdownInputs;
 
