@@ -18,7 +18,9 @@ import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
 import { EVENT_LIMIT, REPEAT_LIMIT, type RepeatRule, repeatRule } from "../ups/event-limiter.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
+import { TEST_VERDICT_WAIT_MS } from "../ups/model.js";
 import { REFUSAL_CYCLES_OFFLINE } from "../ups/refusals.js";
+import { COMMAND_START_MS } from "../ups/test-transfer.js";
 import { code, GENERATED_NOTE, table } from "./markdown.js";
 
 const BASE = "<base>";
@@ -442,7 +444,7 @@ function alertPublication(): string {
   const returns = EVENTS.flatMap((event) =>
     event.returnFrom === null ? [] : [`${code(event.id)} needs ${code(event.returnFrom.bit)}`],
   );
-  return `Each alert is published at once, except: a return only when the state it returns from is current (${returns.join(", ")}); an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; ${repeats()}, and no kind more than ${EVENT_LIMIT} times a minute. A repeat, or an alert over a limit, still updates the state (the keys it implies, and the re-reads of what it concerns) but is no new event.`;
+  return `Each alert is published at once, except: a return only when the state it returns from is current (${returns.join(", ")}); an alert amid line noise, or of a kind the status register (\`Q\`) has contradicted (until ${DISTRUST_QUIET_MS / 60_000} minutes pass without one), is published only when a fresh \`Q\` read agrees; ${repeats()}, and no kind more than ${EVENT_LIMIT} times a minute. A repeat, or an alert over a limit, still updates the state (the keys it implies, and the re-reads of what it concerns) but is no new event. A transfer event (\`line_fail\`, \`return_from_line_fail\`) carries \`test\`: \`true\` only when fresh data says the transfer is a test — a transfer cause (\`G\`) read after the alert answering \`S\`, or a test of the bridge's own (battery test, simulated power failure, calibration) running now (from its command until the unit is back on line, or ${COMMAND_START_MS / 1000} s if it never went on battery). To decide, the event waits for the \`G\` re-read the alert triggers, at most ${TEST_VERDICT_WAIT_MS / 1000} s; a unit without \`G\` gets it at once. \`shutdown_recommended\` is held false on battery only by such fresh data, never by the cause of an earlier transfer.`;
 }
 
 /** What a repeat is per alert kind (issue 12), from the event rows' \`pair\` and \`patch\`. */
