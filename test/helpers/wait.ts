@@ -33,6 +33,26 @@ export async function waitForValue<T>(
   }
 }
 
+/**
+ * Resolves with the first value of `read` that `ok` accepts; the failure shows the last one read.
+ */
+export async function waitForMatch<T>(
+  what: string,
+  read: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  options: WaitOptions = {},
+): Promise<T> {
+  let last: T | undefined;
+  return waitForValue(
+    what,
+    async () => {
+      last = await read();
+      return ok(last) ? last : undefined;
+    },
+    { ...options, context: () => `last: ${JSON.stringify(last)}${options.context?.() ?? ""}` },
+  );
+}
+
 /** Resolves once `condition` holds; fails after the timeout with `what` and the context. */
 export async function waitUntil(
   what: string,

@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { freePort } from "../helpers/broker.js";
 import { nisConnect, nisExchange, nisFields, nisFrame, nisRequest } from "../helpers/nis.js";
 import { type NutBridge, startNutBridge } from "../helpers/nut.js";
+import { waitForMatch } from "../helpers/wait.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "apcupsd");
 const apcupsdOnline = readFileSync(join(FIXTURES, "status-online.txt"), "latin1")
@@ -31,16 +32,9 @@ const OWN_FIELDS = new Set([
   "END APC",
 ]);
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await read();
-  }
-  return last;
+/** One of the suite's waits: polls `read` every 100 ms until `ok` accepts its value. */
+function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
+  return waitForMatch(what, read, ok, { timeoutMs: ms, intervalMs: 100 });
 }
 
 describe("apcupsd NIS server through the composition root", () => {
@@ -100,15 +94,24 @@ describe("apcupsd NIS server through the composition root", () => {
       (f) => f.get("LASTXFER") === "Low line voltage" && f.get("LINEV") === "0.0 Volts",
       10_000,
     );
-    const events = await nisRequest(port, "events");
-    expect(
-      events.some((line) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} {2}Power failure\.\n$/.test(line)),
-    ).toBe(true);
+    // A transfer event waits (briefly) for the fresh transfer cause that says whether it is a test.
+    await until(
+      "the power failure in events",
+      () => nisRequest(port, "events"),
+      (events) =>
+        events.some((line) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} {2}Power failure\.\n$/.test(line)),
+      10_000,
+    );
     expect(bridge.simulator.control("power restore")).toMatch(/^ok/);
     const back = await until("ONLINE", status, (f) => f.get("STATUS") === "ONLINE ", 5000);
     expect(back.get("XOFFBATT")).toMatch(/^\d{4}-\d\d-\d\d /);
     expect(back.get("TONBATT")).toBe("0 Seconds");
-    expect((await nisRequest(port, "events")).at(-1)).toMatch(/Power is back\. UPS running on mains\.\n$/);
+    await until(
+      "the return in events",
+      () => nisRequest(port, "events"),
+      (events) => /Power is back\. UPS running on mains\.\n$/.test(events.at(-1) ?? ""),
+      10_000,
+    );
   });
 
   it("answers an unknown command with apcupsd's sentence and keeps the connection", async () => {

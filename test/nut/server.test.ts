@@ -9,6 +9,7 @@ import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receivedText } from "../helpers/harness.js";
 import { type NutBridge, nutClient, startNutBridge, textClient, USERS, varValue } from "../helpers/nut.js";
+import { waitForMatch } from "../helpers/wait.js";
 
 const event = (payload: string): Record<string, unknown> => JSON.parse(payload) as Record<string, unknown>;
 
@@ -21,15 +22,9 @@ async function loggedIn(port: number, user: (typeof USERS)[number]) {
 
 const [MONUSER, PRIMARY, ADMIN, VIEWER] = USERS;
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await read();
-  }
-  return last;
+/** One of the suite's waits: polls `read` every 100 ms until `ok` accepts its value. */
+function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
+  return waitForMatch(what, read, ok, { timeoutMs: ms, intervalMs: 100 });
 }
 
 describe("NUT server: reading and the protocol's errors", () => {
