@@ -2,12 +2,8 @@
 // command service. The UPS side and the MQTT side never import each other; they meet here.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import {
-  type DeviceDiscovery,
-  discoverUps,
-  humanize,
-  retainedComponents,
-} from "../homeassistant/discovery.js";
+import { type DeviceDiscovery, discoverUps, retainedComponents } from "../homeassistant/discovery.js";
+import { humanize } from "../homeassistant/names.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { RetainedPublisher } from "../mqtt/retained-publisher.js";

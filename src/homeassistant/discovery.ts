@@ -12,9 +12,6 @@ import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
 import { deviceIdFor, entityName, entityObjectId, humanize, sanitizeId } from "./names.js";
 
-// The bridge (src/bridge/bridge.ts) names a UPS that has no configured name with `humanize` from here.
-export { humanize };
-
 export interface DiscoveryTopics {
   readonly bridgeState: string;
   readonly availability: string;
