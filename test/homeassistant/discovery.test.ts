@@ -5,60 +5,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bridgeTopics } from "../../src/bridge/topics.js";
-import { type DeviceDiscovery, discoverUps } from "../../src/homeassistant/discovery.js";
 import { deviceIdFor } from "../../src/homeassistant/names.js";
-import { LinkSession } from "../../src/link/session.js";
-import { SimTransport } from "../../src/link/sim.js";
-import { silentLogger } from "../../src/log.js";
-import { CATALOGUE, FEEDBACKS, REGISTERS } from "../../src/protocol/catalogue/index.js";
-import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import type { ProfileName } from "../../src/simulator/index.js";
 import type { Capabilities } from "../../src/ups/capabilities.js";
-import { CatalogueLink } from "../../src/ups/catalogue-link.js";
-import { supportedKeys } from "../../src/ups/keys.js";
+import { components, discover, discoveryFor } from "./support.js";
 
 const GOLDEN_DIR = join(import.meta.dirname, "golden");
 
-async function discover(profile: ProfileName): Promise<Capabilities> {
-  const simulator = new SmartUpsSimulator({ profile });
-  const link = new CatalogueLink(
-    new LinkSession({ transport: new SimTransport({ simulator }), logger: silentLogger() }),
-  );
-  try {
-    await link.start();
-    return await link.discover();
-  } finally {
-    await link.stop();
-    simulator.stop();
-  }
-}
-
-function discoveryFor(caps: Capabilities, allowDestructive: boolean): DeviceDiscovery {
-  const keys = supportedKeys({
-    rows: CATALOGUE,
-    feedbacks: FEEDBACKS,
-    registers: REGISTERS,
-    supported: caps.supported,
-    settingValues: caps.settingValues,
-  });
-  // The bridge's own path from capabilities to the device discovery.
-  return discoverUps({
-    upsId: "ups",
-    name: caps.identity.model ?? "ups",
-    caps,
-    keys,
-    allowDestructive,
-    topics: bridgeTopics("upslink2mqtt", "ups", "homeassistant").discoveryTopics,
-    origin: {
-      name: "upslink2mqtt",
-      swVersion: "0.0.0-test",
-      supportUrl: "https://example.invalid/upslink2mqtt",
-    },
-  });
-}
-
-type Components = Record<string, Record<string, unknown>>;
-const components = (d: DeviceDiscovery) => d.payload.components as unknown as Components;
+/** The unit's capabilities, discovered by the real link from the simulator. */
+const capsOf = async (profile: ProfileName): Promise<Capabilities> => (await discover(profile)).caps;
 
 // Home Assistant rejects a sensor whose unit does not fit its device class.
 const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
@@ -74,7 +29,7 @@ const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
 describe("Home Assistant discovery", () => {
   for (const profile of ["smartups-3g-120", "matrix-ups"] as const) {
     it(`matches the golden payload for ${profile}`, async (ctx) => {
-      const discovery = discoveryFor(await discover(profile), true);
+      const discovery = discoveryFor(await capsOf(profile), true);
       const text = `${JSON.stringify({ topic: `homeassistant/device/${discovery.deviceId}/config`, payload: discovery.payload }, null, 2)}\n`;
       const file = join(GOLDEN_DIR, `${profile}.golden.json`);
       if (process.env.UPDATE_GOLDEN === "1") {
@@ -97,7 +52,7 @@ describe("Home Assistant discovery", () => {
       "smartups-3g-measure",
       "smt-ap9620",
     ] as const) {
-      const caps = await discover(profile);
+      const caps = await capsOf(profile);
       const discovery = discoveryFor(caps, true);
       expect(discovery.deviceId).toBe(deviceIdFor({ serial: caps.identity.serial, upsId: "ups" }));
       const ids = new Set<string>();
@@ -125,9 +80,9 @@ describe("Home Assistant discovery", () => {
   });
 
   it("discovers only what the unit supports", async () => {
-    const g3 = components(discoveryFor(await discover("smartups-3g-120"), true));
-    const matrix = components(discoveryFor(await discover("matrix-ups"), true));
-    const measure = components(discoveryFor(await discover("smartups-3g-measure"), true));
+    const g3 = components(discoveryFor(await capsOf("smartups-3g-120"), true));
+    const matrix = components(discoveryFor(await capsOf("matrix-ups"), true));
+    const measure = components(discoveryFor(await capsOf("smartups-3g-measure"), true));
     // A nominal rating is a constant: no state class, so no long-term statistics (issue 14).
     expect(g3.nominal_battery_voltage).not.toHaveProperty("state_class");
     expect(g3.line_voltage_vac).toMatchObject({ state_class: "measurement" });
@@ -144,7 +99,7 @@ describe("Home Assistant discovery", () => {
   });
 
   it("offers destructive actions only when allowed, as config request/confirm buttons", async () => {
-    const caps = await discover("smartups-3g-120");
+    const caps = await capsOf("smartups-3g-120");
     const off = components(discoveryFor(caps, false));
     const on = components(discoveryFor(caps, true));
     for (const id of ["turn_off_after_delay", "turn_off_immediate", "reset_eeprom", "shutdown_return"]) {
@@ -167,7 +122,7 @@ describe("Home Assistant discovery", () => {
       command_topic: "upslink2mqtt/ups/command/cancel",
     });
     // The most dangerous are discovered disabled, request and confirmation alike (issue 14).
-    const matrix = components(discoveryFor(await discover("matrix-ups"), true));
+    const matrix = components(discoveryFor(await capsOf("matrix-ups"), true));
     for (const id of ["reset_eeprom", "ups_to_bypass_toggle", "simulate_power_failure"]) {
       expect(matrix[id]?.enabled_by_default, id).toBe(false);
       expect(matrix[`${id}_confirm`]?.enabled_by_default, id).toBe(false);
@@ -180,17 +135,17 @@ describe("Home Assistant discovery", () => {
   });
 
   it("adds a firmware update entity only when the firmware string names a known UPS ID", async () => {
-    const ap9620 = await discover("smt-ap9620");
+    const ap9620 = await capsOf("smt-ap9620");
     expect(ap9620.identity.upsFirmwareId).toBe(18);
     expect(components(discoveryFor(ap9620, false)).firmware).toMatchObject({
       platform: "update",
       device_class: "firmware",
     });
-    expect(components(discoveryFor(await discover("smartups-3g-120"), false))).not.toHaveProperty("firmware");
+    expect(components(discoveryFor(await capsOf("smartups-3g-120"), false))).not.toHaveProperty("firmware");
   });
 
   it("offers a link sensor that follows the bridge only, ON while the UPS answers (issue 14)", async () => {
-    const discovery = discoveryFor(await discover("smartups-3g-120"), false);
+    const discovery = discoveryFor(await capsOf("smartups-3g-120"), false);
     // The device's availability needs the UPS too: the link sensor replaces it with the bridge's alone.
     expect(discovery.payload.availability).toEqual([
       { topic: "upslink2mqtt/bridge/state" },
@@ -212,7 +167,7 @@ describe("Home Assistant discovery", () => {
   });
 
   it("keeps two identical models apart by serial", async () => {
-    const a = await discover("smartups-3g-120");
+    const a = await capsOf("smartups-3g-120");
     const b = { ...a, identity: { ...a.identity, serial: "AS0931234999" } };
     expect(discoveryFor(a, false).deviceId).not.toBe(discoveryFor(b, false).deviceId);
   });
