@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../log.js";
 import type { UpsModel } from "../ups/model.js";
+import { boundAddress, listen } from "../util/listen.js";
 import { encodeAnswer, FrameReader, INVALID_COMMAND, parseRequest } from "./protocol.js";
 import {
   apcDate,
@@ -90,23 +91,13 @@ export class NisServer {
   }
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error) => reject(error);
-      this.server.once("error", failed);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", failed);
-        resolve();
-      });
-    });
+    await listen(this.server, this.options.port, this.options.host);
     const { address, port } = this.address();
     this.log.info({ address, port, ups: this.identity.upsName }, "apcupsd NIS server listening");
   }
 
   address(): { address: string; port: number } {
-    const bound = this.server.address();
-    if (bound === null || typeof bound === "string")
-      return { address: this.options.host, port: this.options.port };
-    return { address: bound.address, port: bound.port };
+    return boundAddress(this.server, this.options.host, this.options.port);
   }
 
   async stop(): Promise<void> {

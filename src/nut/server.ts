@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
 import type { Logger } from "../log.js";
 import { TypedEmitter } from "../util/emitter.js";
+import { boundAddress, listen } from "../util/listen.js";
 import type { Reply } from "./protocol.js";
 import { errorLine, LineSplitter, MAX_LINE_BYTES, parseLine } from "./protocol.js";
 import { type NutClientEvent, Session, type SessionContext } from "./session.js";
@@ -75,14 +76,7 @@ export class NutServer extends TypedEmitter<NutServerEvents> {
   }
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error) => reject(error);
-      this.server.once("error", failed);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", failed);
-        resolve();
-      });
-    });
+    await listen(this.server, this.options.port, this.options.host);
     const { address, port } = this.address();
     this.log.info(
       { address, port, upses: this.options.upses.map((u) => u.name), tls: this.secureContext !== null },
@@ -91,10 +85,7 @@ export class NutServer extends TypedEmitter<NutServerEvents> {
   }
 
   address(): { address: string; port: number } {
-    const bound = this.server.address();
-    if (bound === null || typeof bound === "string")
-      return { address: this.options.host, port: this.options.port };
-    return { address: bound.address, port: bound.port };
+    return boundAddress(this.server, this.options.host, this.options.port);
   }
 
   /** Sessions logged into a UPS (upsmon clients), for NUMLOGINS and shutdown orchestration. */
