@@ -2,7 +2,14 @@
 // writable settings with their choices) and its instant commands, computed from the UPS model's live
 // state on every request, so an alert that changed the state is visible to the next GET.
 // Pure: no I/O; the server hands it a snapshot.
-import { findRow, type RowId, type SettingId } from "../protocol/catalogue/index.js";
+import {
+  findRow,
+  REGISTER_MAP,
+  type RowId,
+  type SettingId,
+  SHUTDOWN_METHODS,
+  type ShutdownMethod,
+} from "../protocol/catalogue/index.js";
 import type { ParamSpec, Value } from "../protocol/types.js";
 import type { Capabilities as UpsCapabilities } from "../ups/link.js";
 import {
@@ -96,7 +103,7 @@ export function nutVariables(snapshot: UpsSnapshot, driver: DriverInfo): Map<str
  * while the latch is raised (upsd writes it so). Null while `Q` is unknown.
  */
 export function statusText(values: Readonly<Record<string, Value>>, fsd: boolean): string | null {
-  const q = values.ups_status_register;
+  const q = values[REGISTER_MAP.Q.query];
   if (typeof q !== "string") return null;
   const words: string[] = [];
   for (const { key, word } of STATUS_WORDS) {
@@ -128,16 +135,18 @@ function isDestructive(action: string): boolean {
   return action === "shutdown_return" || findRow(action)?.destructive === true;
 }
 
+/**
+ * The shutdown methods that turn the load off in one step (soft and hard hibernate, delayed
+ * poweroff): shutdown-and-return is offered when the UPS has one of them.
+ */
+const RETURN_METHODS: readonly ShutdownMethod[] = ["S", "@", "K"];
+
 /** Shutdown-and-return needs one of the methods it tries; other actions their own row. */
 function supports(supported: ReadonlySet<RowId>, action: RowId | "shutdown_return"): boolean {
-  if (action === "shutdown_return") {
-    const methods: readonly RowId[] = [
-      "shutdown_on_battery",
-      "shutdown_delayed_wake",
-      "turn_off_after_delay",
-    ];
-    return methods.some((id) => supported.has(id));
-  }
+  if (action === "shutdown_return")
+    return RETURN_METHODS.some((method) =>
+      SHUTDOWN_METHODS[method].steps.every((s) => supported.has(s.action)),
+    );
   return supported.has(action);
 }
 
