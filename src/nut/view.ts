@@ -12,6 +12,7 @@ import {
 } from "../protocol/catalogue/index.js";
 import type { ParamSpec, Value } from "../protocol/types.js";
 import type { Capabilities as UpsCapabilities } from "../ups/link.js";
+import { offeredOptions } from "../ups/settings.js";
 import {
   DERIVED_DESCRIPTIONS,
   formatNut,
@@ -77,7 +78,7 @@ export function nutVariables(snapshot: UpsSnapshot, driver: DriverInfo): Map<str
     const value = formatNut(row.form, values[row.source]);
     if (value === null || (row.accept !== undefined && !row.accept.test(value))) continue;
     const ring = row.source in caps.settingValues ? caps.settingValues[row.source as SettingId] : undefined;
-    put(row.nut, value, writable(row.source, row.form, ring));
+    put(row.nut, value, writable(row.source, row.form, ring, values[row.source]));
   }
   put("ups.status", status);
   put("ups.mfr", "APC");
@@ -150,10 +151,16 @@ function supports(supported: ReadonlySet<RowId>, action: RowId | "shutdown_retur
   return supported.has(action);
 }
 
+/**
+ * How a setting can be written: text entry, or the choices of its ring. The choices are the unit's
+ * ring when its Ctrl-Z dump gave one, else the catalogue's (`caps.settingValues` holds whichever is
+ * known), and always the value it holds now: real units hold values no listed ring has (issue 13).
+ */
 function writable(
   source: string,
   form: (typeof NUT_VARIABLES)[number]["form"],
   ring: readonly string[] | undefined,
+  current: Value | undefined,
 ): Writable | null {
   const row = findRow(source);
   if (row === undefined || row.kind !== "setting") return null;
@@ -162,7 +169,7 @@ function writable(
     return { kind: "string", setting: source, length: text.length };
   if (ring === undefined || ring.length === 0) return null;
   const options: SettingOption[] = [];
-  for (const ups of ring) {
+  for (const ups of offeredOptions(ring, current) ?? []) {
     const nut = formatNut(form, ups.trim());
     // apcsmart adds each choice once (`ON` and `OFF` both read as 0 seconds).
     if (nut !== null && !options.some((o) => o.nut === nut)) options.push({ nut, ups: ups.trim() });
