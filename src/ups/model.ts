@@ -18,6 +18,8 @@ import {
   eventById,
   FEEDBACKS,
   type KeyId,
+  POWER_SOURCE_BITS,
+  POWER_STATE,
   type QueryId,
   REGISTER_MAP,
   REGISTERS,
@@ -320,7 +322,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
    */
   private countRefusals(answered: boolean): void {
     if (answered || rowsOfTier("fast", (id) => this.isSupported(id)).length === 0) return;
-    const power = this.store.get("power_state");
+    const power = this.store.get(POWER_STATE);
     if (!this.refusals.noteSilentCycle(power === "sleep" || power === "off")) return;
     this.log.warn(
       { cycles: this.refusals.refusalCycles },
@@ -338,7 +340,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       if (onBattery && !wasOnBattery) this.transfers.newTransfer();
       this.transfers.observeStatus(
         onBattery,
-        bitSet(this.store, SHUTDOWN_REGISTER, "on_line_mode"),
+        bitSet(this.store, SHUTDOWN_REGISTER, POWER_SOURCE_BITS.onLine),
         Date.now(),
       );
     }
