@@ -5,6 +5,7 @@
 // are dropped. Read-only: nothing a client sends reaches the UPS. Knows nothing of MQTT.
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../log.js";
+import { EVENTS, POWER_SOURCE_BITS } from "../protocol/catalogue/index.js";
 import type { UpsModel } from "../ups/model.js";
 import { boundAddress, listen } from "../util/listen.js";
 import { encodeAnswer, FrameReader, INVALID_COMMAND, parseRequest } from "./protocol.js";
@@ -33,13 +34,23 @@ export interface NisServerOptions {
 /** Event lines kept for `events` (apcupsd trims its events file to about 10 kB). */
 export const MAX_EVENT_LINES = 100;
 
-// apcupsd's event messages for the alerts the bridge sees.
-const EVENT_MESSAGES: Readonly<Record<string, string>> = {
-  line_fail: "Power failure.",
-  return_from_line_fail: "Power is back. UPS running on mains.",
-  low_battery: "Battery power exhausted.",
-  replace_battery: "UPS battery must be replaced.",
+/**
+ * apcupsd's event messages for the alerts the bridge sees, by alert character; a transfer the
+ * bridge's own test caused is apcupsd's self-test starting (`!`) and completed (`$`).
+ */
+const EVENT_MESSAGES: Readonly<Record<string, { readonly message: string; readonly test?: string }>> = {
+  "!": { message: "Power failure.", test: "Self-test starting." },
+  $: { message: "Power is back. UPS running on mains.", test: "Self-test completed." },
+  "%": { message: "Battery power exhausted." },
+  "#": { message: "UPS battery must be replaced." },
 };
+
+/** The message of an event the model published, by its alert row's character. */
+function eventMessage(eventType: string, test: boolean): string | undefined {
+  const row = EVENTS.find((event) => event.id === eventType);
+  const messages = row === undefined ? undefined : EVENT_MESSAGES[row.char];
+  return test ? (messages?.test ?? messages?.message) : messages?.message;
+}
 
 export class NisServer {
   private readonly server: Server;
@@ -63,15 +74,10 @@ export class NisServer {
     this.identity = { ...options.identity, startTime: this.now() };
     const model = options.model;
     const onChange = (key: string, value: unknown) => {
-      if (key === "on_battery_mode") this.onBattery(value === true);
+      if (key === POWER_SOURCE_BITS.onBattery) this.onBattery(value === true);
     };
     const onEvent = (event: { event_type: string; test?: unknown }) => {
-      const message =
-        event.test === true && event.event_type === "line_fail"
-          ? "Self-test starting."
-          : event.test === true && event.event_type === "return_from_line_fail"
-            ? "Self-test completed."
-            : EVENT_MESSAGES[event.event_type];
+      const message = eventMessage(event.event_type, event.test === true);
       if (message !== undefined) this.note(message);
     };
     const onAvailability = (online: boolean) =>
@@ -84,7 +90,7 @@ export class NisServer {
       () => model.off("event", onEvent),
       () => model.off("availability", onAvailability),
     );
-    const current = model.store.get("on_battery_mode");
+    const current = model.store.get(POWER_SOURCE_BITS.onBattery);
     if (current === true) this.onBattery(true);
     this.server = createServer((socket) => this.accept(socket));
     this.server.on("error", (error) => this.log.error({ err: error.message }, "NIS server error"));

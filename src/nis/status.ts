@@ -1,7 +1,10 @@
 // What apcupsd's `status` answer says of one UPS at this instant, in apcupsd's field names, order and
 // text forms (apcupsd 3.14's output for the same simulated unit is test/fixtures/apcupsd/), computed
 // from the UPS model's live state. Fields the bridge cannot know are left out rather than invented
-// (docs/NIS.md lists them). Pure: no I/O; the caller hands in the state, the clock and the counters.
+// (docs/NIS.md lists them). Which row shows in which record is the rows' `apcupsd` column; the
+// record order and text forms are apcupsd's, here. Pure: no I/O; the caller hands in the state, the
+// clock and the counters.
+import { CATALOGUE, type QueryId, REGISTER_MAP, type SettingId } from "../protocol/catalogue/index.js";
 import type { Value } from "../protocol/types.js";
 
 export interface NisIdentity {
@@ -51,17 +54,53 @@ export function record(name: string, value: string): string {
   return `${name.padEnd(9)}: ${value}\n`;
 }
 
-// apcupsd's words for the `Q` bits, in its order; each is followed by a blank, as apcupsd writes them.
-const STATUS_WORDS: readonly (readonly [string, string])[] = [
-  ["run_time_calibration_running", "CAL"],
-  ["smart_trim_mode", "TRIM"],
-  ["smart_boost_mode", "BOOST"],
-  ["on_line_mode", "ONLINE"],
-  ["on_battery_mode", "ONBATT"],
-  ["overloaded_output", "OVERLOAD"],
-  ["low_battery_condition", "LOWBATT"],
-  ["replace_battery_condition", "REPLACEBATT"],
+// apcupsd's words for the `Q` bits, by bit number (its STATFLAG's low byte is the `Q` byte), in its
+// order; each is followed by a blank, as apcupsd writes them.
+const STATUS_WORDS: readonly (readonly [number, string])[] = [
+  [0, "CAL"],
+  [1, "TRIM"],
+  [2, "BOOST"],
+  [3, "ONLINE"],
+  [4, "ONBATT"],
+  [5, "OVERLOAD"],
+  [6, "LOWBATT"],
+  [7, "REPLACEBATT"],
 ];
+const STATUS_BITS = STATUS_WORDS.flatMap(([number, word]) => {
+  const bit = REGISTER_MAP.Q.bits.find((b) => b.bit === number);
+  return bit === undefined ? [] : [[bit.id, word] as const];
+});
+const STATUS_QUERY = REGISTER_MAP.Q.query;
+
+/**
+ * The rows each record shows, from the rows' `apcupsd` column; where two rows give one record, the
+ * firmware's fallback (`V`, for `FIRMWARE`) comes after the row it stands in for.
+ */
+const RECORD_SOURCES: ReadonlyMap<string, readonly (QueryId | SettingId)[]> = (() => {
+  const sources = new Map<string, (QueryId | SettingId)[]>();
+  const rows = CATALOGUE.flatMap((row) => (row.kind === "query" || row.kind === "setting" ? [row] : []));
+  const fallbackLast = [...rows].sort(
+    (a, b) =>
+      Number(a.kind === "query" && a.reveals === "firmware_fallback") -
+      Number(b.kind === "query" && b.reveals === "firmware_fallback"),
+  );
+  for (const row of fallbackLast)
+    for (const record of row.apcupsd) sources.set(record, [...(sources.get(record) ?? []), row.id]);
+  return sources;
+})();
+
+/** A record's value read by `parse` from the first of its rows that gives one. */
+function read<T>(
+  values: Readonly<Record<string, Value>>,
+  record: string,
+  parse: (value: Value | undefined) => T | null,
+): T | null {
+  for (const id of RECORD_SOURCES.get(record) ?? []) {
+    const parsed = parse(values[id]);
+    if (parsed !== null) return parsed;
+  }
+  return null;
+}
 
 // apcupsd's STATFLAG bits beyond the `Q` byte (its UPS_* flags).
 const FLAG_COMMLOST = 0x100;
@@ -114,8 +153,8 @@ function unitDate(value: Value | undefined): string | null {
 /** `STATUS`: apcupsd's words, or COMMLOST while the link is down; null while `Q` is not read yet. */
 export function statusWords(snapshot: NisSnapshot): string | null {
   if (!snapshot.online) return "COMMLOST ";
-  if (typeof snapshot.values.ups_status_register !== "string") return null;
-  return STATUS_WORDS.filter(([key]) => snapshot.values[key] === true)
+  if (typeof snapshot.values[STATUS_QUERY] !== "string") return null;
+  return STATUS_BITS.filter(([key]) => snapshot.values[key] === true)
     .map(([, word]) => `${word} `)
     .join("");
 }
@@ -134,16 +173,16 @@ export function statusRecords(
   const put = (name: string, value: string | null) => {
     if (value !== null) lines.push(record(name, value));
   };
-  const fixed = (key: string, digits: number, unit: string) => {
-    const n = live ? num(v[key]) : null;
+  const fixed = (record: string, digits: number, unit: string) => {
+    const n = live ? read(v, record, num) : null;
     return n === null ? null : `${n.toFixed(digits)} ${unit}`.trimEnd();
   };
-  const whole = (key: string, unit: string) => {
-    const n = live ? num(v[key]) : null;
+  const whole = (record: string, unit: string) => {
+    const n = live ? read(v, record, num) : null;
     return n === null ? null : `${Math.round(n)} ${unit}`.trimEnd();
   };
-  const word = (key: string, words: Readonly<Record<string, string>>) => {
-    const raw = live ? text(v[key]) : null;
+  const word = (record: string, words: Readonly<Record<string, string>>) => {
+    const raw = live ? read(v, record, text) : null;
     return raw === null ? null : (words[raw] ?? null);
   };
   const seconds = (ms: number) => `${Math.max(0, Math.floor(ms / 1000))} Seconds`;
@@ -156,12 +195,12 @@ export function statusRecords(
   put("DRIVER", "upslink2mqtt (UPS-Link)");
   put("UPSMODE", "Stand Alone");
   put("STARTTIME", apcDate(identity.startTime));
-  put("MODEL", text(v.ups_model_name) ?? snapshot.model);
+  put("MODEL", read(v, "MODEL", text) ?? snapshot.model);
   put("STATUS", statusWords(snapshot));
-  put("LINEV", fixed("line_voltage", 1, "Volts"));
-  put("LOADPCT", fixed("load_power", 1, "Percent"));
-  put("BCHARGE", fixed("battery_capacity", 1, "Percent"));
-  put("TIMELEFT", fixed("run_time_remaining", 1, "Minutes"));
+  put("LINEV", fixed("LINEV", 1, "Volts"));
+  put("LOADPCT", fixed("LOADPCT", 1, "Percent"));
+  put("BCHARGE", fixed("BCHARGE", 1, "Percent"));
+  put("TIMELEFT", fixed("TIMELEFT", 1, "Minutes"));
   put("MBATTCHG", thresholds.chargeBelowPercent === null ? null : `${thresholds.chargeBelowPercent} Percent`);
   put(
     "MINTIMEL",
@@ -169,51 +208,51 @@ export function statusRecords(
   );
   // apcupsd's TIMEOUT: 0 is "no limit on time on battery", which is the bridge's rule.
   put("MAXTIME", "0 Seconds");
-  put("MAXLINEV", fixed("max_line_voltage", 1, "Volts"));
-  put("MINLINEV", fixed("min_line_voltage", 1, "Volts"));
-  put("OUTPUTV", fixed("output_voltage", 1, "Volts"));
-  put("SENSE", word("utility_failure_sensitivity", SENSE));
-  put("DWAKE", whole("turn_on_delay", "Seconds"));
-  put("DSHUTD", whole("shutdown_delay", "Seconds"));
-  put("DLOWBATT", whole("low_battery_warning", "Minutes"));
-  put("LOTRANS", fixed("lower_transfer_voltage", 1, "Volts"));
-  put("HITRANS", fixed("upper_transfer_voltage", 1, "Volts"));
-  put("RETPCT", fixed("min_battery_capacity_restart", 1, "Percent"));
-  put("ITEMP", fixed("ups_internal_temperature", 1, "C"));
-  put("ALARMDEL", word("audible_alarm", ALARM_DELAY));
-  put("BATTV", fixed("battery_voltage", 1, "Volts"));
-  put("LINEFREQ", fixed("operating_frequency", 1, "Hz"));
-  put("LASTXFER", word("transfer_cause", LAST_TRANSFER));
+  put("MAXLINEV", fixed("MAXLINEV", 1, "Volts"));
+  put("MINLINEV", fixed("MINLINEV", 1, "Volts"));
+  put("OUTPUTV", fixed("OUTPUTV", 1, "Volts"));
+  put("SENSE", word("SENSE", SENSE));
+  put("DWAKE", whole("DWAKE", "Seconds"));
+  put("DSHUTD", whole("DSHUTD", "Seconds"));
+  put("DLOWBATT", whole("DLOWBATT", "Minutes"));
+  put("LOTRANS", fixed("LOTRANS", 1, "Volts"));
+  put("HITRANS", fixed("HITRANS", 1, "Volts"));
+  put("RETPCT", fixed("RETPCT", 1, "Percent"));
+  put("ITEMP", fixed("ITEMP", 1, "C"));
+  put("ALARMDEL", word("ALARMDEL", ALARM_DELAY));
+  put("BATTV", fixed("BATTV", 1, "Volts"));
+  put("LINEFREQ", fixed("LINEFREQ", 1, "Hz"));
+  put("LASTXFER", word("LASTXFER", LAST_TRANSFER));
   put("NUMXFERS", String(transfers.count));
   if (transfers.lastOnBattery !== null) put("XONBATT", apcDate(transfers.lastOnBattery));
   const current = transfers.onBatterySince === null ? 0 : now.getTime() - transfers.onBatterySince.getTime();
   put("TONBATT", seconds(current));
   put("CUMONBATT", seconds(transfers.finishedSeconds * 1000 + current));
   put("XOFFBATT", transfers.lastOffBattery === null ? "N/A" : apcDate(transfers.lastOffBattery));
-  put("SELFTEST", word("battery_test_result", SELF_TEST));
-  put("STESTI", live ? text(v.auto_battery_test_setting) : null);
+  put("SELFTEST", word("SELFTEST", SELF_TEST));
+  put("STESTI", live ? read(v, "STESTI", text) : null);
   // While the link is down the stale `Q` byte is dropped: Home Assistant reads 0x08 as "online".
-  const q = live ? hexByte(v.ups_status_register) : null;
+  const q = live ? read(v, "STATFLAG", hexByte) : null;
   if (q !== null || !live) {
     const flags = (q ?? 0) | (live ? FLAG_PLUGGED : FLAG_COMMLOST) | FLAG_BATTPRESENT;
     put("STATFLAG", `0x${flags.toString(16).toUpperCase().padStart(8, "0")}`);
   }
-  const register = (key: string) => {
-    const byte = live ? hexByte(v[key]) : null;
+  const register = (record: string) => {
+    const byte = live ? read(v, record, hexByte) : null;
     return byte === null ? null : `0x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   };
-  put("DIPSW", register("dip_switch_position"));
-  put("REG1", register("state_register"));
-  put("REG2", register("trip1_register"));
-  put("REG3", register("trip_register"));
-  put("MANDATE", unitDate(v.ups_manufacture_date));
-  put("SERIALNO", text(v.ups_serial_number));
-  put("BATTDATE", unitDate(v.battery_replacement_date));
-  put("NOMOUTV", whole("output_voltage_setting", "Volts"));
-  put("NOMBATTV", fixed("nominal_battery_voltage", 1, "Volts"));
-  put("EXTBATTS", whole("num_battery_packs", ""));
-  put("BADBATTS", whole("num_bad_battery_packs", ""));
-  put("FIRMWARE", text(v.version_in_decimal) ?? text(v.firmware_version));
+  put("DIPSW", register("DIPSW"));
+  put("REG1", register("REG1"));
+  put("REG2", register("REG2"));
+  put("REG3", register("REG3"));
+  put("MANDATE", read(v, "MANDATE", unitDate));
+  put("SERIALNO", read(v, "SERIALNO", text));
+  put("BATTDATE", read(v, "BATTDATE", unitDate));
+  put("NOMOUTV", whole("NOMOUTV", "Volts"));
+  put("NOMBATTV", fixed("NOMBATTV", 1, "Volts"));
+  put("EXTBATTS", whole("EXTBATTS", ""));
+  put("BADBATTS", whole("BADBATTS", ""));
+  put("FIRMWARE", read(v, "FIRMWARE", text));
   put("END APC", apcDate(now));
   // apcupsd's first record counts the records and bytes after it.
   const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line, "latin1"), 0);

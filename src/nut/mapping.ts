@@ -1,15 +1,33 @@
-// The NUT column of the catalogue: which NUT variable and instant command each catalogue row is,
-// under the names, units and text forms NUT's `apcsmart` driver publishes for the same unit
-// (NUT drivers/apcsmart_tabs.c, seeds/002), keyed by the catalogue's ids. Pure data and pure
-// formatting; the server reads the live values through it.
+// NUT's view of the catalogue: its variables and instant commands are derived from the rows' `nut`
+// names (apcsmart's, NUT drivers/apcsmart_tabs.c, seeds/002); what stays here is NUT's own
+// vocabulary, keyed by NUT's names: descriptions, the forms apcsmart writes values in, and how its
+// commands map onto the bridge's. Pure data and pure formatting; the server reads live values
+// through it.
 //
 // Forms: apcsmart passes most replies through as the unit sends them (`023.0`, `024`, `020`), turns
 // minutes and hours into seconds, the transfer cause into words, and keeps the raw codes of `X` and
-// `9`. The bridge stores decoded values, so each row says how to write its value back in that form.
-import type { ActionId, BitId, QueryId, SettingId } from "../protocol/catalogue/index.js";
-import { TRANSFER_CAUSE_CODES } from "../protocol/decoders.js";
-import { formatUpsDate } from "../protocol/identity.js";
-import type { Value } from "../protocol/types.js";
+// `9`. The bridge stores decoded values, so each variable says how to write its value back in that
+// form: the row's decoder and unit give it, NUT's own conversions are named below.
+import {
+  type ActionId,
+  type BitId,
+  CATALOGUE,
+  type CatalogueRow,
+  type QueryId,
+  REGISTERS,
+  type SettingId,
+} from "../protocol/catalogue/index.js";
+import {
+  BATTERY_TEST_CODES,
+  decodeCount,
+  decodeDdDd,
+  decodeDdd,
+  decodeDddD,
+  LINE_QUALITY_CODES,
+  TRANSFER_CAUSE_CODES,
+} from "../protocol/decoders.js";
+import { decodeUpsDate, formatUpsDate } from "../protocol/identity.js";
+import type { Decoder, Value } from "../protocol/types.js";
 
 export type NutForm =
   /** A number written as the seed's fixed-width reply (`ddd.d` → `023.0`). */
@@ -50,220 +68,120 @@ const TRANSFER_REASON_WORDS: Readonly<Record<string, string>> = {
   [TRANSFER_CAUSE_CODES.S]: "simulated power failure or UPS test",
 };
 
-/** `X` and `9` as the unit sends them: apcsmart publishes the raw code. */
-const TEST_RESULT_CODES: Readonly<Record<string, string>> = {
-  ok: "OK",
-  failed: "BT",
-  invalid_overload: "NG",
-  no_result: "NO",
-};
-const LINE_QUALITY_CODES: Readonly<Record<string, string>> = { acceptable: "FF", unacceptable: "00" };
+/** Our enum value back to the unit's own code (`X`, `9`): apcsmart publishes the raw reply. */
+function unitCodes(codes: Readonly<Record<string, string>>): NutForm {
+  return {
+    kind: "words",
+    words: Object.fromEntries(Object.entries(codes).map(([code, ours]) => [ours, code])),
+  };
+}
 
-const FIXED = {
-  "ddd.d": { kind: "fixed", int: 3, dec: 1 },
-  "dd.dd": { kind: "fixed", int: 2, dec: 2 },
-  ddd: { kind: "fixed", int: 3, dec: 0 },
-} as const satisfies Record<string, NutForm>;
-const TEXT = { kind: "text" } as const satisfies NutForm;
+/** The fixed widths the unit writes a number decoder's reply in. */
+const FIXED_BY_DECODER: ReadonlyMap<Decoder, NutForm> = new Map<Decoder, NutForm>([
+  [decodeDddD, { kind: "fixed", int: 3, dec: 1 }],
+  [decodeDdDd, { kind: "fixed", int: 2, dec: 2 }],
+  [decodeDdd, { kind: "fixed", int: 3, dec: 0 }],
+  [decodeCount, { kind: "fixed", int: 3, dec: 0 }],
+]);
 
-/** Every variable apcsmart maps, in its table's order (NUT drivers/apcsmart_tabs.c, apc_vartab). */
-export const NUT_VARIABLES: readonly NutVariableRow[] = [
-  {
-    nut: "ups.temperature",
-    source: "ups_internal_temperature",
-    form: FIXED["ddd.d"],
-    desc: "UPS temperature (degrees C)",
-  },
-  { nut: "ups.load", source: "load_power", form: FIXED["ddd.d"], desc: "Load on UPS (percent of full)" },
-  {
-    nut: "ups.test.interval",
-    source: "auto_battery_test_setting",
-    form: { kind: "hours" },
-    desc: "Interval between self tests (seconds)",
-  },
-  {
-    nut: "ups.test.result",
-    source: "battery_test_result",
-    form: { kind: "words", words: TEST_RESULT_CODES },
-    desc: "Results of last self test",
-  },
-  {
-    nut: "ups.delay.start",
-    source: "turn_on_delay",
-    form: TEXT,
-    desc: "Interval to wait before (re)starting the load (seconds)",
-  },
-  {
-    nut: "ups.delay.shutdown",
-    source: "shutdown_delay",
-    form: TEXT,
-    desc: "Interval to wait after shutdown with delay command (seconds)",
-  },
-  { nut: "ups.id", source: "ups_id", form: TEXT, desc: "UPS system identifier" },
-  {
-    nut: "ups.contacts",
-    source: "dip_external_contact_status",
-    form: TEXT,
-    desc: "UPS external contact sensors",
-  },
-  {
-    nut: "ups.display.language",
-    source: "front_panel_language",
-    form: TEXT,
-    desc: "Language to use on front panel",
-  },
-  { nut: "input.voltage", source: "line_voltage", form: FIXED["ddd.d"], desc: "Input voltage (V)" },
-  {
-    nut: "input.frequency",
-    source: "operating_frequency",
-    form: FIXED["dd.dd"],
-    desc: "Input line frequency (Hz)",
-  },
-  {
-    nut: "input.sensitivity",
-    source: "utility_failure_sensitivity",
-    form: TEXT,
-    desc: "Input power sensitivity",
-  },
-  {
-    nut: "input.quality",
-    source: "acceptable_line_quality",
-    form: { kind: "words", words: LINE_QUALITY_CODES },
-    desc: "Input power quality",
-  },
-  {
-    nut: "input.transfer.low",
-    source: "lower_transfer_voltage",
-    form: TEXT,
-    desc: "Low voltage transfer point (V)",
-  },
-  {
-    nut: "input.transfer.high",
-    source: "upper_transfer_voltage",
-    form: TEXT,
-    desc: "High voltage transfer point (V)",
-  },
-  {
-    nut: "input.transfer.reason",
-    source: "transfer_cause",
-    form: { kind: "words", words: TRANSFER_REASON_WORDS },
+/**
+ * NUT's description of each variable apcsmart maps (`GET DESC`, upsrw), in its table's order, with
+ * the conversions apcsmart applies beyond the row's own form (hours, words, raw codes).
+ */
+const VARIABLES: Readonly<Record<string, { readonly desc: string; readonly form?: NutForm }>> = {
+  "ups.temperature": { desc: "UPS temperature (degrees C)" },
+  "ups.load": { desc: "Load on UPS (percent of full)" },
+  "ups.test.interval": { desc: "Interval between self tests (seconds)", form: { kind: "hours" } },
+  "ups.test.result": { desc: "Results of last self test", form: unitCodes(BATTERY_TEST_CODES) },
+  "ups.delay.start": { desc: "Interval to wait before (re)starting the load (seconds)" },
+  "ups.delay.shutdown": { desc: "Interval to wait after shutdown with delay command (seconds)" },
+  "ups.id": { desc: "UPS system identifier" },
+  "ups.contacts": { desc: "UPS external contact sensors" },
+  "ups.display.language": { desc: "Language to use on front panel" },
+  "input.voltage": { desc: "Input voltage (V)" },
+  "input.frequency": { desc: "Input line frequency (Hz)" },
+  "input.sensitivity": { desc: "Input power sensitivity" },
+  "input.quality": { desc: "Input power quality", form: unitCodes(LINE_QUALITY_CODES) },
+  "input.transfer.low": { desc: "Low voltage transfer point (V)" },
+  "input.transfer.high": { desc: "High voltage transfer point (V)" },
+  "input.transfer.reason": {
     desc: "Reason for last transfer to battery",
+    form: { kind: "words", words: TRANSFER_REASON_WORDS },
   },
-  {
-    nut: "input.voltage.maximum",
-    source: "max_line_voltage",
-    form: FIXED["ddd.d"],
-    desc: "Maximum incoming voltage seen (V)",
-  },
-  {
-    nut: "input.voltage.minimum",
-    source: "min_line_voltage",
-    form: FIXED["ddd.d"],
-    desc: "Minimum incoming voltage seen (V)",
-  },
-  { nut: "output.current", source: "load_current", form: FIXED["dd.dd"], desc: "Output current (A)" },
-  { nut: "output.voltage", source: "output_voltage", form: FIXED["ddd.d"], desc: "Output voltage (V)" },
-  {
-    nut: "output.voltage.nominal",
-    source: "output_voltage_setting",
-    form: TEXT,
-    desc: "Nominal output voltage (V)",
-  },
-  { nut: "ambient.humidity", source: "humidity", form: FIXED["ddd.d"], desc: "Ambient humidity (percent)" },
-  // apcsmart reads `{ } [ ]` as packed lists and numbers each item from 1 (its apc_dstate_setinfo).
-  {
-    nut: "ambient.1.humidity.high",
-    source: "upper_rh_alarm_limit",
-    form: TEXT,
-    desc: "Ambient humidity threshold high (percent)",
-  },
-  {
-    nut: "ambient.1.humidity.low",
-    source: "lower_rh_alarm_limit",
-    form: TEXT,
-    desc: "Ambient humidity threshold low (percent)",
-  },
-  {
-    nut: "ambient.temperature",
-    source: "ambient_temperature",
-    form: FIXED["dd.dd"],
-    desc: "Ambient temperature (degrees C)",
-  },
-  {
-    nut: "ambient.1.temperature.high",
-    source: "upper_temp_alarm_limit",
-    form: TEXT,
-    desc: "Temperature threshold high (degrees C)",
-  },
-  {
-    nut: "ambient.1.temperature.low",
-    source: "lower_temp_alarm_limit",
-    form: TEXT,
-    desc: "Temperature threshold low (degrees C)",
-  },
-  {
-    nut: "battery.date",
-    source: "battery_replacement_date",
-    form: { kind: "date" },
-    desc: "Battery change date",
-  },
-  {
-    nut: "battery.charge",
-    source: "battery_capacity",
-    form: FIXED["ddd.d"],
-    desc: "Battery charge (percent of full)",
-  },
-  {
-    nut: "battery.charge.restart",
-    source: "min_battery_capacity_restart",
-    form: TEXT,
-    desc: "Minimum battery level for restart after power off (percent)",
-  },
-  { nut: "battery.voltage", source: "battery_voltage", form: FIXED["dd.dd"], desc: "Battery voltage (V)" },
-  {
-    nut: "battery.voltage.nominal",
-    source: "nominal_battery_voltage",
-    form: FIXED.ddd,
-    desc: "Nominal battery voltage (V)",
-  },
-  {
-    nut: "battery.runtime",
-    source: "run_time_remaining",
-    form: { kind: "minutes" },
-    desc: "Battery runtime (seconds)",
-  },
-  {
-    nut: "battery.runtime.low",
-    source: "low_battery_warning",
-    form: { kind: "minutes" },
-    desc: "Remaining battery runtime when UPS switches to LB (seconds)",
-  },
-  { nut: "battery.packs", source: "num_battery_packs", form: FIXED.ddd, desc: "Number of battery packs" },
-  {
-    nut: "battery.packs.bad",
-    source: "num_bad_battery_packs",
-    form: FIXED.ddd,
-    desc: "Number of bad battery packs",
-  },
-  { nut: "battery.alarm.threshold", source: "audible_alarm", form: TEXT, desc: "Battery alarm threshold" },
-  { nut: "ups.serial", source: "ups_serial_number", form: TEXT, desc: "UPS serial number" },
-  {
-    nut: "ups.mfr.date",
-    source: "ups_manufacture_date",
-    form: { kind: "date" },
-    desc: "UPS manufacturing date",
-  },
-  { nut: "ups.model", source: "ups_model_name", form: TEXT, desc: "UPS model" },
-  { nut: "ups.firmware.aux", source: "measureups_firmware", form: TEXT, desc: "Auxiliary device firmware" },
-  {
-    nut: "ups.firmware",
-    source: "version_in_decimal",
-    form: TEXT,
-    desc: "UPS firmware",
-    accept: /^[A-Za-z0-9]+\.[A-Za-z0-9]+\.[A-Za-z0-9]+$/,
-  },
-  { nut: "ups.firmware", source: "firmware_version", form: TEXT, desc: "UPS firmware" },
-];
+  "input.voltage.maximum": { desc: "Maximum incoming voltage seen (V)" },
+  "input.voltage.minimum": { desc: "Minimum incoming voltage seen (V)" },
+  "output.current": { desc: "Output current (A)" },
+  "output.voltage": { desc: "Output voltage (V)" },
+  "output.voltage.nominal": { desc: "Nominal output voltage (V)" },
+  "ambient.humidity": { desc: "Ambient humidity (percent)" },
+  "ambient.1.humidity.high": { desc: "Ambient humidity threshold high (percent)" },
+  "ambient.1.humidity.low": { desc: "Ambient humidity threshold low (percent)" },
+  "ambient.temperature": { desc: "Ambient temperature (degrees C)" },
+  "ambient.1.temperature.high": { desc: "Temperature threshold high (degrees C)" },
+  "ambient.1.temperature.low": { desc: "Temperature threshold low (degrees C)" },
+  "battery.date": { desc: "Battery change date" },
+  "battery.charge": { desc: "Battery charge (percent of full)" },
+  "battery.charge.restart": { desc: "Minimum battery level for restart after power off (percent)" },
+  "battery.voltage": { desc: "Battery voltage (V)" },
+  "battery.voltage.nominal": { desc: "Nominal battery voltage (V)" },
+  "battery.runtime": { desc: "Battery runtime (seconds)" },
+  "battery.runtime.low": { desc: "Remaining battery runtime when UPS switches to LB (seconds)" },
+  "battery.packs": { desc: "Number of battery packs" },
+  "battery.packs.bad": { desc: "Number of bad battery packs" },
+  "battery.alarm.threshold": { desc: "Battery alarm threshold" },
+  "ups.serial": { desc: "UPS serial number" },
+  "ups.mfr.date": { desc: "UPS manufacturing date" },
+  "ups.model": { desc: "UPS model" },
+  "ups.firmware.aux": { desc: "Auxiliary device firmware" },
+  "ups.firmware": { desc: "UPS firmware" },
+};
+
+const VARIABLE_NAMES = Object.keys(VARIABLES);
+
+/** What upsd answers for a variable it has no description of. */
+export const UNDESCRIBED = "Description unavailable";
+
+/**
+ * apcsmart keeps `b` as `ups.firmware` only in its SKU.firmware.locale form (its APC_MULTI regex);
+ * otherwise the row that is the firmware's fallback (`V`) gives it.
+ */
+const FIRMWARE_FORM = /^[A-Za-z0-9]+\.[A-Za-z0-9]+\.[A-Za-z0-9]+$/;
+
+/**
+ * The name NUT publishes: apcsmart's table writes packed Measure-UPS values as `ambient.0.…` and its
+ * apc_dstate_setinfo numbers the items from 1 (seen on NUT 2.8's driver against the simulator).
+ */
+export function publishedName(name: string): string {
+  return name.replace(/^ambient\.0\./, "ambient.1.");
+}
+
+/** How a row's value is written in NUT: NUT's own conversion, else the row's date, minutes or width. */
+function formOf(row: CatalogueRow, name: string): NutForm {
+  const own = VARIABLES[name]?.form;
+  if (own !== undefined) return own;
+  if (row.decode === decodeUpsDate) return { kind: "date" };
+  if (row.unit === "minutes") return { kind: "minutes" };
+  return (row.decode === null ? undefined : FIXED_BY_DECODER.get(row.decode)) ?? { kind: "text" };
+}
+
+/**
+ * Every variable the catalogue's rows name, in apcsmart's table order; where two rows give one name,
+ * the one with a condition comes first and the fallback (`V` for `ups.firmware`) after it.
+ */
+export const NUT_VARIABLES: readonly NutVariableRow[] = CATALOGUE.flatMap((row): NutVariableRow[] => {
+  if (row.kind !== "query" && row.kind !== "setting") return [];
+  return row.nut.map((tableName) => {
+    const nut = publishedName(tableName);
+    const accept = row.kind === "query" && row.reveals === "firmware" ? { accept: FIRMWARE_FORM } : {};
+    const desc = VARIABLES[nut]?.desc ?? UNDESCRIBED;
+    return { nut, source: row.id, form: formOf(row, nut), desc, ...accept };
+  });
+}).sort((a, b) => order(a) - order(b));
+
+function order(row: NutVariableRow): number {
+  const index = VARIABLE_NAMES.indexOf(row.nut);
+  return (index === -1 ? VARIABLE_NAMES.length : index) * 2 + (row.accept === undefined ? 1 : 0);
+}
 
 /** Descriptions of the variables the server makes itself (status, identity mirrors, driver). */
 export const DERIVED_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -280,22 +198,15 @@ export const DERIVED_DESCRIPTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * `ups.status` words from the status register's bits, in apcsmart's order (its ups_status_set), and
- * BYPASS from the state register (`~`), which apcsmart does not read.
+ * `ups.status` words from the register bits that carry one (the rows' `nut`), in apcsmart's order:
+ * the `Q` bits from the lowest (its ups_status_set), then BYPASS from `~`.
  */
-export const STATUS_WORDS: readonly { readonly key: BitId; readonly word: string }[] = [
-  { key: "run_time_calibration_running", word: "CAL" },
-  { key: "smart_trim_mode", word: "TRIM" },
-  { key: "smart_boost_mode", word: "BOOST" },
-  { key: "on_line_mode", word: "OL" },
-  { key: "on_battery_mode", word: "OB" },
-  { key: "overloaded_output", word: "OVER" },
-  { key: "low_battery_condition", word: "LB" },
-  { key: "replace_battery_condition", word: "RB" },
-  { key: "bypass_manual", word: "BYPASS" },
-  { key: "bypass_by_command", word: "BYPASS" },
-  { key: "bypass_internal_fault", word: "BYPASS" },
-];
+export const STATUS_WORDS: readonly { readonly key: BitId; readonly word: string }[] = REGISTERS.flatMap(
+  (map) =>
+    [...map.bits]
+      .sort((a, b) => a.bit - b.bit)
+      .flatMap((bit) => (bit.nut === null ? [] : [{ key: bit.id, word: bit.nut }])),
+);
 
 export interface NutCommandRow {
   /** NUT's instant command name. */
@@ -310,49 +221,47 @@ export interface NutCommandRow {
   readonly doneWhen?: { readonly keys: readonly BitId[]; readonly value: boolean };
 }
 
+/** The bridge's composite that runs a NUT command several rows share (`S` and `@` are both `shutdown.return`). */
+const COMPOSITE_COMMANDS: Readonly<Record<string, "shutdown_return">> = {
+  "shutdown.return": "shutdown_return",
+};
+
 /**
- * Instant commands, NUT's names (apcsmart's apc_cmdtab, plus `shutdown.stop` for DEL, a NUT
- * standard name apcsmart does not map). `test.battery.stop` is not offered: `W` starts a self-test
- * and a Smart-UPS refuses it while one runs (seed: battery_test).
+ * NUT names a row carries that the bridge does not offer: `W` starts a self-test and a Smart-UPS
+ * refuses it while one runs (seed: battery_test), so it cannot stop one.
  */
-export const NUT_COMMANDS: readonly NutCommandRow[] = [
-  { nut: "test.panel.start", action: "test_lights_beeper", desc: "Start testing the UPS panel" },
-  { nut: "test.battery.start", action: "battery_test", desc: "Start a battery test" },
-  { nut: "test.failure.start", action: "simulate_power_failure", desc: "Start a simulated power failure" },
-  {
-    nut: "calibrate.start",
-    action: "run_time_calibration",
-    desc: "Start run time calibration",
-    doneWhen: { keys: ["run_time_calibration_running"], value: true },
-  },
-  {
-    nut: "calibrate.stop",
-    action: "run_time_calibration",
-    desc: "Stop run time calibration",
-    doneWhen: { keys: ["run_time_calibration_running"], value: false },
-  },
-  {
-    nut: "bypass.start",
-    action: "ups_to_bypass_toggle",
-    desc: "Put the UPS in bypass mode",
-    doneWhen: { keys: ["bypass_manual", "bypass_by_command", "bypass_internal_fault"], value: true },
-  },
-  {
-    nut: "bypass.stop",
-    action: "ups_to_bypass_toggle",
-    desc: "Take the UPS out of bypass mode",
-    doneWhen: { keys: ["bypass_manual", "bypass_by_command", "bypass_internal_fault"], value: false },
-  },
-  {
-    nut: "shutdown.return",
-    action: "shutdown_return",
-    desc: "Turn off the load and return when power is back",
-  },
-  { nut: "shutdown.stayoff", action: "turn_off_after_delay", desc: "Turn off the load and remain off" },
-  { nut: "shutdown.stop", action: "abort_shutdown", desc: "Stop a shutdown in progress" },
-  { nut: "load.off", action: "turn_off_immediate", desc: "Turn off the load immediately" },
-  { nut: "load.on", action: "turn_ups_on", desc: "Turn on the load immediately" },
-];
+const NOT_OFFERED: ReadonlySet<string> = new Set(["test.battery.stop"]);
+
+/** NUT's descriptions of the instant commands (`GET CMDDESC`). */
+const COMMAND_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  "test.panel.start": "Start testing the UPS panel",
+  "test.battery.start": "Start a battery test",
+  "test.failure.start": "Start a simulated power failure",
+  "calibrate.start": "Start run time calibration",
+  "calibrate.stop": "Stop run time calibration",
+  "bypass.start": "Put the UPS in bypass mode",
+  "bypass.stop": "Take the UPS out of bypass mode",
+  "shutdown.return": "Turn off the load and return when power is back",
+  "shutdown.stayoff": "Turn off the load and remain off",
+  "shutdown.stop": "Stop a shutdown in progress",
+  "load.off": "Turn off the load immediately",
+  "load.on": "Turn on the load immediately",
+};
+
+/**
+ * Instant commands, from the action rows' NUT names (apcsmart's apc_cmdtab, and `shutdown.stop` for
+ * DEL, a NUT standard name apcsmart does not map). A toggle's first name turns it on, its second off.
+ */
+export const NUT_COMMANDS: readonly NutCommandRow[] = CATALOGUE.flatMap((row): NutCommandRow[] => {
+  if (row.kind !== "action") return [];
+  return row.nut.flatMap((nut, index): NutCommandRow[] => {
+    if (NOT_OFFERED.has(nut)) return [];
+    const desc = COMMAND_DESCRIPTIONS[nut] ?? UNDESCRIBED;
+    const toggles: readonly BitId[] | null = row.toggles;
+    const doneWhen = toggles === null ? {} : { doneWhen: { keys: toggles, value: index === 0 } };
+    return [{ nut, action: COMPOSITE_COMMANDS[nut] ?? row.id, desc, ...doneWhen }];
+  });
+}).filter((command, index, all) => all.findIndex((c) => c.nut === command.nut) === index);
 
 /**
  * `shutdown.return at:<n>`: apcsmart's hard hibernate with n × 6 minutes of extra wake delay, which

@@ -1,6 +1,7 @@
 // One configured UPS as a NUT UPS: named by its id, described by its model, its variables read from
 // the UPS model's live state, SET VAR and INSTCMD carried out by its command service (which owns the
 // interlocks and the refusal of destructive actions when they are disabled). Holds NUT's FSD latch.
+import { SHUTDOWN_METHODS } from "../protocol/catalogue/index.js";
 import type { ErrorCode } from "../protocol/errors.js";
 import type { Value } from "../protocol/types.js";
 import type { CommandService, Outcome } from "../ups/commands.js";
@@ -102,8 +103,10 @@ export class NutUps {
       const at = SHUTDOWN_RETURN_AT.exec(param);
       if (at?.[1] === undefined)
         return { ok: false, error: "INVALID-ARGUMENT", detail: "shutdown.return takes nothing or at:<n>" };
-      action = "shutdown_delayed_wake";
-      params = { tenths: Number.parseInt(at[1], 10) };
+      // apcsmart's hard hibernate: `@` with n tenths of an hour of extra wake delay.
+      const [step] = SHUTDOWN_METHODS["@"].steps;
+      action = step.action;
+      params = { [step.wakeDelayParam]: Number.parseInt(at[1], 10) };
     } else if (param !== null) {
       return { ok: false, error: "INVALID-ARGUMENT", detail: `${command.nut} takes no value` };
     }

@@ -2,9 +2,17 @@
 // writable settings with their choices) and its instant commands, computed from the UPS model's live
 // state on every request, so an alert that changed the state is visible to the next GET.
 // Pure: no I/O; the server hands it a snapshot.
-import { findRow, type RowId, type SettingId } from "../protocol/catalogue/index.js";
+import {
+  findRow,
+  REGISTER_MAP,
+  type RowId,
+  type SettingId,
+  SHUTDOWN_METHODS,
+  type ShutdownMethod,
+} from "../protocol/catalogue/index.js";
 import type { ParamSpec, Value } from "../protocol/types.js";
 import type { Capabilities as UpsCapabilities } from "../ups/link.js";
+import { offeredOptions } from "../ups/settings.js";
 import {
   DERIVED_DESCRIPTIONS,
   formatNut,
@@ -70,7 +78,7 @@ export function nutVariables(snapshot: UpsSnapshot, driver: DriverInfo): Map<str
     const value = formatNut(row.form, values[row.source]);
     if (value === null || (row.accept !== undefined && !row.accept.test(value))) continue;
     const ring = row.source in caps.settingValues ? caps.settingValues[row.source as SettingId] : undefined;
-    put(row.nut, value, writable(row.source, row.form, ring));
+    put(row.nut, value, writable(row.source, row.form, ring, values[row.source]));
   }
   put("ups.status", status);
   put("ups.mfr", "APC");
@@ -96,7 +104,7 @@ export function nutVariables(snapshot: UpsSnapshot, driver: DriverInfo): Map<str
  * while the latch is raised (upsd writes it so). Null while `Q` is unknown.
  */
 export function statusText(values: Readonly<Record<string, Value>>, fsd: boolean): string | null {
-  const q = values.ups_status_register;
+  const q = values[REGISTER_MAP.Q.query];
   if (typeof q !== "string") return null;
   const words: string[] = [];
   for (const { key, word } of STATUS_WORDS) {
@@ -128,23 +136,31 @@ function isDestructive(action: string): boolean {
   return action === "shutdown_return" || findRow(action)?.destructive === true;
 }
 
+/**
+ * The shutdown methods that turn the load off in one step (soft and hard hibernate, delayed
+ * poweroff): shutdown-and-return is offered when the UPS has one of them.
+ */
+const RETURN_METHODS: readonly ShutdownMethod[] = ["S", "@", "K"];
+
 /** Shutdown-and-return needs one of the methods it tries; other actions their own row. */
 function supports(supported: ReadonlySet<RowId>, action: RowId | "shutdown_return"): boolean {
-  if (action === "shutdown_return") {
-    const methods: readonly RowId[] = [
-      "shutdown_on_battery",
-      "shutdown_delayed_wake",
-      "turn_off_after_delay",
-    ];
-    return methods.some((id) => supported.has(id));
-  }
+  if (action === "shutdown_return")
+    return RETURN_METHODS.some((method) =>
+      SHUTDOWN_METHODS[method].steps.every((s) => supported.has(s.action)),
+    );
   return supported.has(action);
 }
 
+/**
+ * How a setting can be written: text entry, or the choices of its ring. The choices are the unit's
+ * ring when its Ctrl-Z dump gave one, else the catalogue's (`caps.settingValues` holds whichever is
+ * known), and always the value it holds now: real units hold values no listed ring has (issue 13).
+ */
 function writable(
   source: string,
   form: (typeof NUT_VARIABLES)[number]["form"],
   ring: readonly string[] | undefined,
+  current: Value | undefined,
 ): Writable | null {
   const row = findRow(source);
   if (row === undefined || row.kind !== "setting") return null;
@@ -153,7 +169,7 @@ function writable(
     return { kind: "string", setting: source, length: text.length };
   if (ring === undefined || ring.length === 0) return null;
   const options: SettingOption[] = [];
-  for (const ups of ring) {
+  for (const ups of offeredOptions(ring, current) ?? []) {
     const nut = formatNut(form, ups.trim());
     // apcsmart adds each choice once (`ON` and `OFF` both read as 0 seconds).
     if (nut !== null && !options.some((o) => o.nut === nut)) options.push({ nut, ups: ups.trim() });

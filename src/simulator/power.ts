@@ -180,12 +180,12 @@ export class Power {
     s.onBattery = false;
     s.calibrating = false;
     this.#unit.timers.cancel("line-fail-repeat");
-    if (reason === "low_battery") this.setAbnormal("low_battery_shutdown", true);
+    if (reason === "battery_exhausted") this.setAbnormal("low_battery_shutdown", true);
     if (!s.linePresent) {
       this.#die();
       return;
     }
-    if (reason === "S" || reason === "@" || reason === "low_battery") this.scheduleRestart();
+    if (reason === "S" || reason === "@" || reason === "battery_exhausted") this.scheduleRestart();
   }
 
   outputOn(): void {
@@ -291,7 +291,7 @@ export class Power {
         unit.out.alert("+");
       }
     }
-    if (s.outputOn && s.onBattery && s.charge <= 0) this.outputOff("low_battery");
+    if (s.outputOn && s.onBattery && s.charge <= 0) this.outputOff("battery_exhausted");
     this.#measure.evaluate();
   }
 

@@ -53,7 +53,7 @@ export function stateRegister(ctx: QueryContext): number {
 export function tripRegister(ctx: QueryContext): number {
   const { state } = ctx;
   let value = state.tripFaults & 0xe6;
-  if (state.offReason === "low_battery") value |= 0x01;
+  if (state.offReason === "battery_exhausted") value |= 0x01;
   if (state.offReason === "S") value |= 0x10;
   if (state.sleeping) value |= 0x08;
   return value;

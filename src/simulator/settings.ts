@@ -1,6 +1,6 @@
 // The EEPROM settings of a simulated unit, taken from the catalogue: which opcodes it has, the ring
 // its `-` edit steps through for its voltage version, its factory value, and its Ctrl-Z items.
-import { CATALOGUE, type SettingId } from "../protocol/catalogue/index.js";
+import { CATALOGUE, SETTING_ROLE, type SettingId } from "../protocol/catalogue/index.js";
 import type { DumpItem } from "../protocol/dump-format.js";
 import { NOMINAL } from "./physics.js";
 import { type Profile, supports } from "./profiles.js";
@@ -21,26 +21,8 @@ export interface SimSetting {
   readonly dumpItems: readonly DumpItem[];
 }
 
-/**
- * The settings whose values the simulated unit acts on or gives a factory value: the unit's own
- * physics, keyed by catalogue id (a misspelt id does not compile).
- */
-export const SETTING = {
-  upperTransfer: "upper_transfer_voltage",
-  lowerTransfer: "lower_transfer_voltage",
-  turnOnDelay: "turn_on_delay",
-  shutdownDelay: "shutdown_delay",
-  lowBatteryWarning: "low_battery_warning",
-  minRestartCapacity: "min_battery_capacity_restart",
-  outputVoltage: "output_voltage_setting",
-  upperTempAlarm: "upper_temp_alarm_limit",
-  lowerTempAlarm: "lower_temp_alarm_limit",
-  upperRhAlarm: "upper_rh_alarm_limit",
-  lowerRhAlarm: "lower_rh_alarm_limit",
-  alarmEnable: "alarm_enable",
-  upsId: "ups_id",
-  batteryReplacementDate: "battery_replacement_date",
-} as const satisfies Readonly<Record<string, SettingId>>;
+/** The settings whose values the simulated unit acts on or gives a factory value: its own physics. */
+export const SETTING = SETTING_ROLE;
 
 function factoryValue(id: SettingId, ring: readonly string[], profile: Profile): string {
   if (id === SETTING.upsId) return "UPS_IDEN";

@@ -9,7 +9,7 @@ export type TestResult = "OK" | "BT" | "NG" | "NO";
 export type PendingShutdown = "S" | "K" | "@" | null;
 
 /** K and Z keep the output off until Ctrl-N; S, @ddd and a low-battery shutdown end when line returns. */
-export type OffReason = "S" | "K" | "Z" | "@" | "low_battery" | null;
+export type OffReason = "S" | "K" | "Z" | "@" | "battery_exhausted" | null;
 
 export interface SimFaults {
   /** The unit says nothing at all (unplugged cable). */

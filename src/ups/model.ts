@@ -18,6 +18,8 @@ import {
   eventById,
   FEEDBACKS,
   type KeyId,
+  POWER_SOURCE_BITS,
+  POWER_STATE,
   type QueryId,
   REGISTER_MAP,
   REGISTERS,
@@ -34,6 +36,7 @@ import { AlertRereads } from "./alert-rereads.js";
 import { AlertTrust } from "./alert-trust.js";
 import { applyReading, bitSet, registerByte, updateShutdownRecommended } from "./derive.js";
 import { EventLimiter } from "./event-limiter.js";
+import { EventQueue } from "./event-queue.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
 import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import type { ShutdownThresholds } from "./policy.js";
@@ -75,16 +78,6 @@ export interface UpsModelEvents {
  */
 export const TEST_VERDICT_WAIT_MS = 2500;
 
-/** An event waiting for its `test` verdict, or queued behind one so events keep their order. */
-interface PendingEvent {
-  readonly event: Record<string, Value> & { event_type: string; at: string };
-  /** Alert count at the alert: a `G` read started at or after it decides. Null: decided. */
-  seen: number | null;
-  /** The verdict if no fresh `G` comes in time: a commanded test was running at the alert. */
-  readonly fallback: boolean;
-  cancel: (() => void) | null;
-}
-
 export class UpsModel extends TypedEmitter<UpsModelEvents> {
   readonly store = new StateStore<KeyId>();
   private capabilities: Capabilities | null = null;
@@ -96,7 +89,10 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
   private readonly refusals = new RefusalTracker();
   private generation = 0;
   private readonly transfers = new TestTransfers(SHUTDOWN_INPUTS.testCause);
-  private readonly pendingEvents: PendingEvent[] = [];
+  private readonly events = new EventQueue(
+    (event) => this.emit("event", event as UpsEvent),
+    (ms, fn) => this.timers.after(ms, fn),
+  );
   /** Alerts seen so far, and the alert count at which each query was last made stale by one. */
   private alertSeq = 0;
   private readonly staleAt = new Map<QueryId | SettingId, number>();
@@ -154,7 +150,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     this.running = false;
     this.generation++;
     this.timers.clearAll();
-    this.flushEvents(true);
+    this.events.flush(true);
     for (const off of this.unsubscribe.splice(0)) off();
     await this.link.stop();
   }
@@ -256,7 +252,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     this.timers.clearAll();
     this.rereads.timersCleared();
     // Their wait timers are gone: what waits for a verdict goes out on what is known.
-    this.flushEvents(true);
+    this.events.flush(true);
   }
 
   private isSupported(id: QueryId | SettingId): boolean {
@@ -306,7 +302,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     }
     if (id === SHUTDOWN_INPUTS.transferCauseQuery && typeof decoded.value === "string") {
       this.transfers.causeRead(decoded.value, transferAtStart);
-      this.settleEvents(decoded.value === SHUTDOWN_INPUTS.testCause, seqAtStart);
+      this.events.settleUpTo(decoded.value === SHUTDOWN_INPUTS.testCause, seqAtStart);
     }
     this.apply(row, decoded.value);
     if (row.register !== null) this.judgeAlerts(row.register, seqAtStart);
@@ -320,7 +316,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
    */
   private countRefusals(answered: boolean): void {
     if (answered || rowsOfTier("fast", (id) => this.isSupported(id)).length === 0) return;
-    const power = this.store.get("power_state");
+    const power = this.store.get(POWER_STATE);
     if (!this.refusals.noteSilentCycle(power === "sleep" || power === "off")) return;
     this.log.warn(
       { cycles: this.refusals.refusalCycles },
@@ -338,7 +334,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       if (onBattery && !wasOnBattery) this.transfers.newTransfer();
       this.transfers.observeStatus(
         onBattery,
-        bitSet(this.store, SHUTDOWN_REGISTER, "on_line_mode"),
+        bitSet(this.store, SHUTDOWN_REGISTER, POWER_SOURCE_BITS.onLine),
         Date.now(),
       );
     }
@@ -430,57 +426,18 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       alert: String.fromCharCode(alert.byte),
     };
     if (!eventById(alert.event).transfer) {
-      this.queueEvent({ event, seen: null, fallback: false, cancel: null });
+      this.events.decided(event);
       return;
     }
     const fallback = this.transfers.running(Date.now());
     if (!this.online || !this.isSupported(SHUTDOWN_INPUTS.transferCauseQuery)) {
-      this.queueEvent({ event: { ...event, test: fallback }, seen: null, fallback, cancel: null });
+      this.events.decided({ ...event, test: fallback });
       return;
     }
     // The stored `G` is the previous transfer's cause: the flag waits (briefly) for the `G` read
     // this alert triggers.
-    const pending: PendingEvent = { event, seen: this.alertSeq, fallback, cancel: null };
-    pending.cancel = this.timers.after(TEST_VERDICT_WAIT_MS, () => {
-      pending.cancel = null;
-      this.settle(pending, pending.fallback);
-      this.flushEvents(false);
-    });
+    this.events.awaitVerdict(event, this.alertSeq, fallback, TEST_VERDICT_WAIT_MS);
     this.requestRereads([SHUTDOWN_INPUTS.transferCauseQuery]);
-    this.queueEvent(pending);
-  }
-
-  private queueEvent(pending: PendingEvent): void {
-    this.pendingEvents.push(pending);
-    this.flushEvents(false);
-  }
-
-  /** A `G` reading from a read started at alert count `seqAtStart` decides the events it follows. */
-  private settleEvents(test: boolean, seqAtStart: number): void {
-    for (const pending of this.pendingEvents)
-      if (pending.seen !== null && pending.seen <= seqAtStart) this.settle(pending, test);
-    this.flushEvents(false);
-  }
-
-  private settle(pending: PendingEvent, test: boolean): void {
-    if (pending.seen === null) return;
-    pending.cancel?.();
-    pending.cancel = null;
-    pending.event.test = test;
-    pending.seen = null;
-  }
-
-  /** Emits the decided events in order; `all`: decide what still waits on its fallback first. */
-  private flushEvents(all: boolean): void {
-    while (this.pendingEvents.length > 0) {
-      const head = this.pendingEvents[0] as PendingEvent;
-      if (head.seen !== null) {
-        if (!all) return;
-        this.settle(head, head.fallback);
-      }
-      this.pendingEvents.shift();
-      this.emit("event", head.event as UpsEvent);
-    }
   }
 
   /**

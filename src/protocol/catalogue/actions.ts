@@ -29,6 +29,7 @@ const ACTION = {
   values: null,
   register: null,
   nut: [],
+  apcupsd: [],
   ha: HA_BUTTON,
   effect: "none",
   reread: [],
@@ -36,6 +37,7 @@ const ACTION = {
   rereadLater: null,
   refusal: null,
   interlock: null,
+  toggles: null,
 } as const;
 
 // What a transfer the bridge commanded changes (PROTOCOL-NOTES "Commands").
@@ -171,6 +173,8 @@ export const CONTROL_ACTIONS = [
     replies: ["OK", "NO"],
     lackedBy: ["smart_ups_old", "smart_ups_250_400_370ci"],
     notes: "Aborts @ddd, S, and K (K only during the delay). Valid on Matrix-UPS and newer Smart-UPS.",
+    // NUT's standard name; apcsmart maps no command to DEL.
+    nut: ["shutdown.stop"],
     reread: ["ups_status_register", "trip_register"],
     refusal: {
       code: "refused_by_ups",
@@ -188,6 +192,7 @@ export const CONTROL_ACTIONS = [
     notes:
       "Discharges to <25% capacity. Begins only at 100% charge, else NO. D again aborts. Not on v/s or Back-UPS Pro.",
     nut: ["calibrate.start", "calibrate.stop"],
+    toggles: ["run_time_calibration_running"],
     effect: "commanded_transfer",
     reread: ["ups_status_register"],
     refusal: {
@@ -206,6 +211,7 @@ export const CONTROL_ACTIONS = [
     destructive: true,
     notes: "BYP = transferring to bypass; INV = returning to inverter; ERR = unable. Matrix-UPS only.",
     nut: ["bypass.start", "bypass.stop"],
+    toggles: ["bypass_manual", "bypass_by_command", "bypass_internal_fault"],
     ha: HA_BUTTON_HIDDEN,
     reread: ["ups_status_register", "state_register"],
     refusal: {

@@ -147,6 +147,9 @@ export const FEEDBACKS = [
 
 export type FeedbackId = (typeof FEEDBACKS)[number]["id"];
 
+/** The feedback that weighs the registers into one word (on_line, on_battery, bypass, sleep, off). */
+export const POWER_STATE = "power_state" as const satisfies FeedbackId;
+
 /**
  * The keys `shutdown_recommended` weighs (NUT's `ups.status` OB and LB, `battery.charge`,
  * `battery.runtime`; seeds/002 "ignorelb"). A reading is taken from its feedback, else from the query

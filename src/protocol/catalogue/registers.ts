@@ -13,6 +13,8 @@ interface BitOptions {
   readonly deviceClass?: string | null;
   readonly enabled?: boolean;
   readonly category?: HaCategory;
+  /** NUT's `ups.status` word while the bit is set. */
+  readonly nut?: string;
 }
 
 function bit<const Id extends string>(bitNumber: number, id: Id, label: string, options: BitOptions = {}) {
@@ -24,8 +26,11 @@ function bit<const Id extends string>(bitNumber: number, id: Id, label: string, 
     category: options.category ?? null,
     enabledByDefault: options.enabled ?? fault,
   };
-  return { bit: bitNumber, id, label, problem, fault, ha };
+  return { bit: bitNumber, id, label, problem, fault, ha, nut: options.nut ?? null };
 }
+
+// `nut`: NUT's `ups.status` words, from `Q` as apcsmart's ups_status_set writes them, and BYPASS from
+// `~`, which apcsmart does not read.
 
 // Option switches and Measure-UPS wiring: configuration facts, for troubleshooting.
 const DIAGNOSTIC = { category: "diagnostic" } as const;
@@ -38,19 +43,23 @@ export const REGISTER_MAP = {
     name: "Q",
     query: "ups_status_register",
     bits: [
-      bit(7, "replace_battery_condition", "Replace battery", { problem: true, enabled: true }),
+      bit(7, "replace_battery_condition", "Replace battery", { problem: true, enabled: true, nut: "RB" }),
       bit(6, "low_battery_condition", "Low battery", {
         problem: true,
         deviceClass: "battery",
         enabled: true,
+        nut: "LB",
       }),
-      bit(5, "overloaded_output", "Overloaded output", { problem: true, enabled: true }),
-      bit(4, "on_battery_mode", "On battery", { enabled: true }),
-      bit(3, "on_line_mode", "On line", { deviceClass: "power" }),
+      bit(5, "overloaded_output", "Overloaded output", { problem: true, enabled: true, nut: "OVER" }),
+      bit(4, "on_battery_mode", "On battery", { enabled: true, nut: "OB" }),
+      bit(3, "on_line_mode", "On line", { deviceClass: "power", nut: "OL" }),
       // Enabled: NUT users see BOOST and TRIM in their status (issue 14).
-      bit(2, "smart_boost_mode", "SmartBoost", { enabled: true }),
-      bit(1, "smart_trim_mode", "SmartTrim", { enabled: true }),
-      bit(0, "run_time_calibration_running", "Run time calibration running", { deviceClass: "running" }),
+      bit(2, "smart_boost_mode", "SmartBoost", { enabled: true, nut: "BOOST" }),
+      bit(1, "smart_trim_mode", "SmartTrim", { enabled: true, nut: "TRIM" }),
+      bit(0, "run_time_calibration_running", "Run time calibration running", {
+        deviceClass: "running",
+        nut: "CAL",
+      }),
     ],
   },
   // Full only on Matrix-UPS; 3G Smart-UPS report bits 7 and 6.
@@ -60,11 +69,14 @@ export const REGISTER_MAP = {
     bits: [
       bit(7, "ready_to_power_on_command_or_line", "Ready to power the load on command or return of line"),
       bit(6, "ready_to_power_on_command", "Ready to power the load on command"),
-      bit(5, "bypass_manual", "In bypass by manual control"),
+      bit(5, "bypass_manual", "In bypass by manual control", { nut: "BYPASS" }),
       bit(4, "bypass_returning", "Returning from bypass"),
-      bit(3, "bypass_by_command", "In bypass by UPS-Link or key command"),
+      bit(3, "bypass_by_command", "In bypass by UPS-Link or key command", { nut: "BYPASS" }),
       bit(2, "bypass_going_by_command", "Going to bypass by UPS-Link or key command"),
-      bit(1, "bypass_internal_fault", "In bypass because of an internal fault", { problem: true }),
+      bit(1, "bypass_internal_fault", "In bypass because of an internal fault", {
+        problem: true,
+        nut: "BYPASS",
+      }),
       bit(0, "wake_up_startup_test", "Wake-up startup test"),
     ],
   },
@@ -160,3 +172,12 @@ export const REGISTERS: readonly RegisterMap[] = REGISTER_NAMES.map((name) => RE
 export const ALL_REGISTER_BITS: readonly (RegisterMap["bits"][number] & {
   readonly register: RegisterName;
 })[] = REGISTERS.flatMap((map) => map.bits.map((b) => ({ ...b, register: map.name })));
+
+/**
+ * The `Q` bits that say where the load is powered from, for the layers that follow transfers (the
+ * model's transfer tracking, the NIS server's counters).
+ */
+export const POWER_SOURCE_BITS = {
+  onLine: "on_line_mode",
+  onBattery: "on_battery_mode",
+} as const satisfies Readonly<Record<string, BitId>>;

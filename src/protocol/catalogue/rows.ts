@@ -92,10 +92,16 @@ interface RowFields<Kind extends ActionKind> {
   readonly register: RegisterName | null;
   readonly notes: string;
   /**
-   * NUT's names for it (apcsmart's variable or instant commands; seeds/002), empty when NUT has
-   * none. A toggle has two (`calibrate.start`, `calibrate.stop`).
+   * NUT's names for it (apcsmart's variable or instant commands, as its tables write them; seeds/002),
+   * or NUT's standard name where apcsmart has none; empty when NUT has none. A toggle has two
+   * (`calibrate.start`, `calibrate.stop`). src/nut derives its variables and commands from these.
    */
   readonly nut: readonly string[];
+  /**
+   * apcupsd's names for it: the records of its NIS `status` answer that show this row's value
+   * (`LINEV`), empty when apcupsd shows none.
+   */
+  readonly apcupsd: readonly string[];
   /** Its Home Assistant entity; null when it has none (an action the bridge keeps to itself, a
    * query whose feedback is the entity, a reply shown in `info`). */
   readonly ha: HaEntity | null;
@@ -143,6 +149,11 @@ export interface ActionShape extends RowFields<"action"> {
   /** What `NO`/`ERR` mean for it; null: the generic sentence. */
   readonly refusal: Refusal | null;
   readonly interlock: Interlock | null;
+  /**
+   * A toggle (`D`, `^`): the register bits that show its state is on (any of them); its `nut` names
+   * are then the name that turns it on, and the one that turns it off. Null for other actions.
+   */
+  readonly toggles: readonly BitId[] | null;
 }
 
 /** What capability discovery learns from a query. */
@@ -232,6 +243,8 @@ export interface RegisterBitShape {
    */
   readonly fault: boolean;
   readonly ha: HaEntity;
+  /** NUT's `ups.status` word while the bit is set (apcsmart's, and BYPASS from `~`); null for none. */
+  readonly nut: string | null;
 }
 
 export interface RegisterBit extends RegisterBitShape {

@@ -32,6 +32,7 @@ const SETTING = {
   register: null,
   notes: "",
   nut: [],
+  apcupsd: [],
   ha: HA_SELECT,
   entry: "ring",
 } as const;
@@ -60,6 +61,7 @@ export const MODIFIERS = [
       "Sent right after a setting's opcode to advance its ring (NO when a DIP switch forbids edits). " +
       "After c or x, allows direct entry. A stray '-' edits whatever setting was queried last.",
     nut: [],
+    apcupsd: [],
     ha: null,
     refusal: {
       code: "edit_locked",
@@ -94,6 +96,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "auto_battery_test_setting",
     label: "Automatic Battery Test",
+    apcupsd: ["STESTI"],
     wire: once("E"),
     values: { "4": ["336", "168", "ON ", "OFF"] },
     notes: "336=every 14 days, 168=every 7 days, ON=upon startup, OFF=none. 'ON ' has a trailing space.",
@@ -124,6 +127,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "battery_replacement_date",
     label: "Battery Replacement Date",
+    apcupsd: ["BATTDATE"],
     wire: once("x"),
     params: [
       {
@@ -148,6 +152,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "upper_transfer_voltage",
     label: "Upper Transfer Voltage",
+    apcupsd: ["HITRANS"],
     wire: once("u"),
     unit: "Vac",
     values: {
@@ -163,6 +168,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "lower_transfer_voltage",
     label: "Lower Transfer Voltage",
+    apcupsd: ["LOTRANS"],
     wire: once("l"),
     unit: "Vac",
     lackedBy: ["matrix_ups"],
@@ -179,6 +185,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "min_battery_capacity_restart",
     label: "Minimum Battery Capacity to Restart",
+    apcupsd: ["RETPCT"],
     wire: once("e"),
     unit: "percent",
     lackedBy: ["matrix_ups"],
@@ -190,6 +197,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "output_voltage_setting",
     label: "Output Voltage",
+    apcupsd: ["NOMOUTV"],
     wire: once("o"),
     unit: "Vac",
     values: { D: ["115"], M: ["208"], I: ["225", "230", "240", "220"], A: ["100"] },
@@ -200,6 +208,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "utility_failure_sensitivity",
     label: "Utility Failure Sensitivity",
+    apcupsd: ["SENSE"],
     wire: once("s"),
     // The ring repeats L (PROTOCOL-NOTES "Editing a setting"); A (auto) exists on Matrix-UPS only.
     values: { "4": ["H", "M", "L", "L"] },
@@ -210,6 +219,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "low_battery_warning",
     label: "Low Battery Warning Interval",
+    apcupsd: ["DLOWBATT"],
     wire: once("q"),
     unit: "minutes",
     values: { "4": ["02", "05", "07", "10"] },
@@ -219,6 +229,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "audible_alarm",
     label: "Audible Alarm",
+    apcupsd: ["ALARMDEL"],
     wire: once("k"),
     values: { "4": ["0", "T", "L", "N"] },
     notes: "0=immediate, T=delayed 30 s on utility fail, L=low-battery only, N=disabled.",
@@ -228,6 +239,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "shutdown_delay",
     label: "Shutdown Delay",
+    apcupsd: ["DSHUTD"],
     wire: once("p"),
     unit: "seconds",
     values: { "4": ["020", "180", "300", "600"] },
@@ -237,6 +249,7 @@ export const UPS_SETTINGS = [
     ...SETTING,
     id: "turn_on_delay",
     label: "Turn On Delay",
+    apcupsd: ["DWAKE"],
     wire: once("r"),
     unit: "seconds",
     values: { "4": ["000", "060", "180", "300"] },
@@ -339,6 +352,27 @@ export type ModifierId = (typeof MODIFIERS)[number]["id"];
 export const SETTINGS = [...UPS_SETTINGS, ...MEASURE_UPS_SETTINGS];
 
 export const SETTING_IDS: readonly SettingId[] = SETTINGS.map((row) => row.id);
+
+/**
+ * Settings by what they do to the unit, for code that acts on one in particular (the simulator's
+ * physics and factory values): a misspelt id does not compile, and a renamed row is renamed here.
+ */
+export const SETTING_ROLE = {
+  upperTransfer: "upper_transfer_voltage",
+  lowerTransfer: "lower_transfer_voltage",
+  turnOnDelay: "turn_on_delay",
+  shutdownDelay: "shutdown_delay",
+  lowBatteryWarning: "low_battery_warning",
+  minRestartCapacity: "min_battery_capacity_restart",
+  outputVoltage: "output_voltage_setting",
+  upperTempAlarm: "upper_temp_alarm_limit",
+  lowerTempAlarm: "lower_temp_alarm_limit",
+  upperRhAlarm: "upper_rh_alarm_limit",
+  lowerRhAlarm: "lower_rh_alarm_limit",
+  alarmEnable: "alarm_enable",
+  upsId: "ups_id",
+  batteryReplacementDate: "battery_replacement_date",
+} as const satisfies Readonly<Record<string, SettingId>>;
 
 /** The setting whose opcode is this byte (`>` is a setting only on the 3G Smart-UPS XL). */
 export function settingByByte(byte: number): (typeof SETTINGS)[number] | undefined {
