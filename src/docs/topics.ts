@@ -47,6 +47,13 @@ const TOPIC_DOCS = {
     retained: "yes",
     payload: "`{version, upses: [...], config}` (no secrets)",
   },
+  bridgeReadBack: {
+    topic: topics.bridgeReadBack(BASE),
+    direction: "out",
+    retained: "no",
+    payload:
+      "a random token, ignore it: the bridge reads its retained topics back after connecting and stops when this comes back",
+  },
   availability: {
     topic: topics.availability(BASE, UPS),
     direction: "out",
