@@ -358,6 +358,8 @@ export function topicReference(): string {
     "",
     "A key is published when its value changes, and every key again every `mqtt.refresh_interval_s`. Alerts (power failure, low battery, …) update the keys they concern at once, not at the next poll. MQTT 5 requests that carry a response topic and correlation data are answered there as well.",
     "",
+    "Leftovers of an earlier run (another unit on the same id, keys this UPS lacks): after every connect to the broker the bridge reads its retained topics under `<base>/<ups>/` back (until its marker on `<base>/bridge/readback` returns), and once the UPS's first full read is over it clears, with an empty retained message, the per-key topics of keys this UPS does not have, and publishes the current value (`null` when unknown) on those of keys it has that got no value yet. Never touched: `state`, `availability`, `info`, `pending`, `event`, anything under `command/`, `set/` or `response/`, other UPS ids, and any topic the bridge has already published in this run.",
+    "",
     `A request whose MQTT 5 response topic is unusable is refused whole (nothing is done) with \`error\`, code \`invalid_response_topic\`, on \`<base>/<ups>/response/<id>\` only: a response topic that is empty, not valid UTF-8, has control characters or a wildcard (\`+\`, \`#\`), starts with \`$\`, is longer than ${MAX_RESPONSE_TOPIC_BYTES} bytes, or lies under \`<base>/\` or \`<discovery prefix>/\` (an answer there would overwrite state or discovery).`,
     "",
     "## State keys",

@@ -65,6 +65,8 @@ export interface UpsModelEvents {
   event: (event: UpsEvent) => void;
   availability: (online: boolean) => void;
   capabilities: (capabilities: Capabilities, keys: readonly KeySpec[]) => void;
+  /** The read of every tier after `capabilities` is over: every key that answered has its value. */
+  firstRead: () => void;
   linkState: (state: LinkState) => void;
 }
 
@@ -230,6 +232,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       this.emit("capabilities", caps, this.keySpecs);
       for (const tier of ["identity", "slow", "minmax", "fast"] as const)
         await this.readTier(tier, generation, "poll");
+      if (generation === this.generation && this.running) this.emit("firstRead");
     } catch (error) {
       this.log.warn({ err: describe(error) }, "reading the UPS after connecting failed; polling continues");
     }
