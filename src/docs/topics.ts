@@ -19,6 +19,7 @@ import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
 import { EVENT_LIMIT, REPEAT_LIMIT, type RepeatRule, repeatRule } from "../ups/event-limiter.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
 import { TEST_VERDICT_WAIT_MS } from "../ups/model.js";
+import { DEAD_QUERY_NA_COUNT } from "../ups/poll-schedule.js";
 import { REFUSAL_CYCLES_OFFLINE } from "../ups/refusals.js";
 import { COMMAND_START_MS } from "../ups/test-transfer.js";
 import { code, GENERATED_NOTE, table } from "./markdown.js";
@@ -365,6 +366,8 @@ export function topicReference(): string {
     "## State keys",
     "",
     "`read`: `fast` every `poll_interval_ms`; `minmax` once a minute (`M`/`N` reset when read); `slow` and `identity` at start, every `slow_poll_interval_s` and (settings) after a `|` alert.",
+    "",
+    `Dead queries: a \`fast\` or \`minmax\` query that answers \`NA\` ${DEAD_QUERY_NA_COUNT} times in a row, without ever giving a value on this connection, while the UPS answers other queries (a unit that lists it in \`a\` but never answers it) is read with the \`slow\` tier from then on, and the bridge says so once at \`info\`. As soon as it gives a value it is read in its own tier again; after a reconnect every query starts in its own tier. An \`NA\` from a query that has answered before (asleep, after \`S\`, calibrating), or while the UPS refuses every query or is asleep or off, does not count.`,
     "",
     "### Readings (feedbacks)",
     "",
