@@ -8,6 +8,7 @@ import { bridgeTopics } from "../../src/bridge/topics.js";
 import { silentLogger } from "../../src/log.js";
 import { connectClient, retainedNow, startTestBroker, type TestBroker } from "../helpers/broker.js";
 import { type Harness, startHarness, waitReady } from "../helpers/harness.js";
+import { startTcpProxy } from "../helpers/tcp-proxy.js";
 
 let cleanup: (() => Promise<void>) | null = null;
 afterEach(async () => {
@@ -71,6 +72,37 @@ describe("retained topics an earlier run left", () => {
       (m) => m.payload === "" && m.topic.startsWith(`${ups}/`) && keys.has(m.topic.slice(ups.length + 1)),
     );
     expect(clearedOwn).toEqual([]);
+  });
+});
+
+describe("retained topics left while the bridge was away from the broker", () => {
+  it("are read back and cleared after a reconnect", async () => {
+    const broker: TestBroker = await startTestBroker();
+    const proxy = await startTcpProxy(broker.host, broker.port);
+    const base = `lr${Math.random().toString(16).slice(2, 8)}`;
+    const ups = `${base}/ups`;
+    let harness: Harness | null = null;
+    cleanup = async () => {
+      await harness?.stop();
+      await proxy.close();
+      await broker.stop();
+    };
+    harness = await startHarness({
+      broker,
+      baseTopic: base,
+      env: { UPSLINK_MQTT_URL: proxy.url, UPSLINK_MQTT_RECONNECT_PERIOD_MS: "100" },
+    });
+    const h = harness;
+    await waitReady(h);
+    await h.barrier();
+    // Another process (an older bridge, a restored broker snapshot) leaves a key this UPS lacks.
+    const other = await connectClient(broker.url);
+    await other.publishAsync(`${ups}/humidity`, "55", { qos: 1, retain: true });
+    await other.endAsync();
+    const since = h.messages.length;
+    proxy.drop();
+    await h.waitFor(`${ups}/humidity`, (p) => p === "", { since });
+    expect((await retainedNow(broker.url, [`${ups}/+`])).has(`${ups}/humidity`)).toBe(false);
   });
 });
 
