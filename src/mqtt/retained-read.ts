@@ -93,7 +93,9 @@ export class RetainedReader {
     try {
       await connection.subscribe(markerTopic, marker);
       await connection.subscribe(filter, collect);
-      await connection.publish(markerTopic, token, { retain: false });
+      // Not awaited on its own: a publication made while the broker is away waits for the next
+      // connect, and the bound below must hold whatever happens.
+      connection.publish(markerTopic, token, { retain: false }).catch(() => undefined);
       const complete = await this.timers.within(back, this.timeoutMs);
       return { messages, complete: complete && connection.connected };
     } catch {
