@@ -5,8 +5,9 @@ import { redactConfig } from "../config/index.js";
 import { type DeviceDiscovery, discoverUps, retainedComponents } from "../homeassistant/discovery.js";
 import { humanize } from "../homeassistant/names.js";
 import type { Logger } from "../log.js";
-import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
+import type { MqttConnection } from "../mqtt/connection.js";
 import { RetainedPublisher } from "../mqtt/retained-publisher.js";
+import { RetainedReader } from "../mqtt/retained-read.js";
 import { bridgeInfo } from "../mqtt/topics.js";
 import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
@@ -17,9 +18,10 @@ import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
 import { Timers } from "../util/timers.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
 import type { HealthStatus } from "./health.js";
+import { Leftovers } from "./leftovers.js";
 import { valuePayload } from "./payload.js";
 import { RequestHandler } from "./request-handler.js";
-import { type BridgeTopics, bridgeTopics } from "./topics.js";
+import { type BridgeTopics, bridgeTopics, FIRMWARE_UPDATE_KEY } from "./topics.js";
 
 export interface BridgeDeps {
   readonly config: Config;
@@ -71,7 +73,15 @@ export class Bridge {
    */
   private readonly retained: RetainedPublisher;
   private readonly requests: RequestHandler;
-  private readonly onMqttConnect = (): void => void this.republishAll("mqtt connected");
+  /** Reads retained topics back after every connect: discovery configs, per-key leftovers. */
+  private readonly reader: RetainedReader;
+  private readonly leftovers: Leftovers;
+  /** The read-back of device configs in progress; discovery waits for it. */
+  private discoveryRead: Promise<void> | null = null;
+  private readonly onMqttConnect = (): void => {
+    void this.republishAll("mqtt connected");
+    this.readBack();
+  };
 
   constructor(private readonly deps: BridgeDeps) {
     this.log = deps.logger.child({ module: "bridge" });
@@ -80,6 +90,19 @@ export class Bridge {
       (topic, payload) => deps.mqtt.publish(topic, payload, { retain: true, qos: deps.config.mqtt.qos }),
       (topic, error) => this.publishFailed(topic, error),
     );
+    this.reader = new RetainedReader(deps.mqtt);
+    this.leftovers = new Leftovers({
+      reader: this.reader,
+      clear: (topic) => void this.publish(topic, "", true),
+      refresh: (id, key) => {
+        const runtime = this.upses.get(id);
+        const values: Record<string, Value> | undefined = runtime?.model.store.snapshot();
+        const value = values?.[key];
+        if (runtime !== undefined && value !== undefined)
+          void this.publish(runtime.topics.key(key), valuePayload(value), true);
+      },
+      log: this.log,
+    });
     for (const ups of deps.config.upses) this.upses.set(ups.id, this.createRuntime(ups));
   }
 
@@ -99,12 +122,6 @@ export class Bridge {
       );
     }
     if (config.homeassistant.enabled) {
-      // What an earlier run left retained: its components are cleared when no longer offered (a
-      // restart with allow_destructive switched off). The broker sends retained configs right after
-      // the subscription, long before capability discovery of a UPS ends.
-      await mqtt.subscribe(`${config.homeassistant.discovery_prefix}/device/+/config`, (m) =>
-        this.onDeviceConfig(m),
-      );
       await mqtt.subscribe(config.homeassistant.birth_topic, (m) => {
         if (m.payload.toString("utf8").trim() === "online") this.onHomeAssistantBirth();
       });
@@ -123,6 +140,8 @@ export class Bridge {
         () => void this.republishAll("periodic refresh", false),
       );
     }
+    // What an earlier run left retained is read back now, and again after every reconnect.
+    if (mqtt.connected) this.readBack();
     // Links start in the background: a UPS that is not there yet is retried by its link.
     for (const runtime of this.upses.values()) {
       runtime.model.start().catch((error: unknown) => {
@@ -139,6 +158,8 @@ export class Bridge {
     this.stopped = true;
     this.timers.clearAll();
     this.deps.mqtt.off("connect", this.onMqttConnect);
+    this.leftovers.stop();
+    this.reader.close();
     for (const runtime of this.upses.values()) {
       runtime.commands.dispose();
       if (runtime.stateTimer !== null) clearImmediate(runtime.stateTimer);
@@ -178,6 +199,7 @@ export class Bridge {
     const { config, logger } = this.deps;
     const topics = bridgeTopics(config.mqtt.base_topic, ups.id, config.homeassistant.discovery_prefix);
     const link = this.deps.createLink(ups);
+    this.leftovers.add(ups.id, topics);
     const model = new UpsModel(link, {
       id: ups.id,
       pollIntervalMs: ups.poll_interval_ms,
@@ -241,6 +263,7 @@ export class Bridge {
       void this.publishInfo();
     });
     model.on("capabilities", (_caps, keys) => void this.onCapabilities(runtime, keys));
+    model.on("firstRead", () => this.leftovers.firstReadDone(ups.id));
     return runtime;
   }
 
@@ -317,6 +340,12 @@ export class Bridge {
 
   private async onCapabilities(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
     const current = new Set(keys.map((k) => k.key));
+    const caps = runtime.model.caps;
+    const firmwareTopic =
+      this.deps.config.homeassistant.enabled &&
+      caps !== null &&
+      findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware) !== null;
+    this.leftovers.keysKnown(runtime.config.id, firmwareTopic ? [...current, FIRMWARE_UPDATE_KEY] : current);
     // Keys this UPS no longer has: clear their retained topics.
     for (const key of runtime.publishedKeys) {
       if (!current.has(key)) await this.publish(runtime.topics.key(key), "", true);
@@ -365,6 +394,8 @@ export class Bridge {
       qos: config.mqtt.qos,
     });
     const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
+    // The configs an earlier run left (a read-back in progress is bounded in time).
+    if (runtime.discovery === null) await this.discoveryRead;
     const previous = runtime.discovery;
     const topic = runtime.topics.discovery(discovery.deviceId);
     // What was offered before, in this run or (retained on the broker) an earlier one.
@@ -402,18 +433,43 @@ export class Bridge {
     }
   }
 
+  /**
+   * Reads back what an earlier run left retained: device configs (their components are cleared when
+   * no longer offered, as after a restart with allow_destructive switched off) while a UPS has not
+   * published its discovery yet, and every UPS's per-key topics (leftovers.ts).
+   */
+  private readBack(): void {
+    if (this.stopped) return;
+    const { homeassistant } = this.deps.config;
+    if (homeassistant.enabled && [...this.upses.values()].some((r) => r.discovery === null)) {
+      const read: Promise<void> = this.reader
+        .read(`${homeassistant.discovery_prefix}/device/+/config`)
+        .then((snapshot) => {
+          for (const [topic, payload] of snapshot.messages) this.onDeviceConfig(topic, payload);
+        })
+        .catch((error: unknown) =>
+          this.log.warn({ err: String(error) }, "reading device configs back failed"),
+        )
+        .then(() => {
+          if (this.discoveryRead === read) this.discoveryRead = null;
+        });
+      this.discoveryRead = read;
+    }
+    this.leftovers.readBackAll();
+  }
+
   /** A device config on the broker: remembered when it is one of our UPSes', until discovery runs. */
-  private onDeviceConfig(message: IncomingMessage): void {
-    const text = message.payload.toString("utf8");
+  private onDeviceConfig(topic: string, payload: Buffer): void {
+    const text = payload.toString("utf8");
     for (const runtime of this.upses.values()) {
       // Once this run published its own discovery, the broker only echoes it back.
       if (runtime.discovery !== null) continue;
       if (text === "") {
-        runtime.retainedDiscovery.delete(message.topic);
+        runtime.retainedDiscovery.delete(topic);
         continue;
       }
       const components = retainedComponents(text, runtime.topics.availability);
-      if (components !== null) runtime.retainedDiscovery.set(message.topic, components);
+      if (components !== null) runtime.retainedDiscovery.set(topic, components);
     }
   }
 
@@ -445,6 +501,7 @@ export class Bridge {
    */
   private async publish(topic: string, payload: string, retain: boolean, force = false): Promise<void> {
     if (retain) {
+      this.leftovers.noteRetained(topic);
       await this.retained.set(topic, payload, force);
       return;
     }

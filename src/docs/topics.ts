@@ -19,6 +19,7 @@ import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
 import { EVENT_LIMIT, REPEAT_LIMIT, type RepeatRule, repeatRule } from "../ups/event-limiter.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
 import { TEST_VERDICT_WAIT_MS } from "../ups/model.js";
+import { DEAD_QUERY_NA_COUNT } from "../ups/poll-schedule.js";
 import { REFUSAL_CYCLES_OFFLINE } from "../ups/refusals.js";
 import { COMMAND_START_MS } from "../ups/test-transfer.js";
 import { code, GENERATED_NOTE, table } from "./markdown.js";
@@ -46,6 +47,13 @@ const TOPIC_DOCS = {
     direction: "out",
     retained: "yes",
     payload: "`{version, upses: [...], config}` (no secrets)",
+  },
+  bridgeReadBack: {
+    topic: topics.bridgeReadBack(BASE),
+    direction: "out",
+    retained: "no",
+    payload:
+      "a random token, ignore it: the bridge reads its retained topics back after connecting and stops when this comes back",
   },
   availability: {
     topic: topics.availability(BASE, UPS),
@@ -351,11 +359,15 @@ export function topicReference(): string {
     "",
     "A key is published when its value changes, and every key again every `mqtt.refresh_interval_s`. Alerts (power failure, low battery, …) update the keys they concern at once, not at the next poll. MQTT 5 requests that carry a response topic and correlation data are answered there as well.",
     "",
+    "Leftovers of an earlier run (another unit on the same id, keys this UPS lacks): after every connect to the broker the bridge reads its retained topics under `<base>/<ups>/` back (until its marker on `<base>/bridge/readback` returns), and once the UPS's first full read is over it clears, with an empty retained message, the per-key topics of keys this UPS does not have, and publishes the current value (`null` when unknown) on those of keys it has that got no value yet. Never touched: `state`, `availability`, `info`, `pending`, `event`, anything under `command/`, `set/` or `response/`, other UPS ids, and any topic the bridge has already published in this run.",
+    "",
     `A request whose MQTT 5 response topic is unusable is refused whole (nothing is done) with \`error\`, code \`invalid_response_topic\`, on \`<base>/<ups>/response/<id>\` only: a response topic that is empty, not valid UTF-8, has control characters or a wildcard (\`+\`, \`#\`), starts with \`$\`, is longer than ${MAX_RESPONSE_TOPIC_BYTES} bytes, or lies under \`<base>/\` or \`<discovery prefix>/\` (an answer there would overwrite state or discovery).`,
     "",
     "## State keys",
     "",
     "`read`: `fast` every `poll_interval_ms`; `minmax` once a minute (`M`/`N` reset when read); `slow` and `identity` at start, every `slow_poll_interval_s` and (settings) after a `|` alert.",
+    "",
+    `Dead queries: a \`fast\` or \`minmax\` query that answers \`NA\` ${DEAD_QUERY_NA_COUNT} times in a row, without ever giving a value on this connection, while the UPS answers other queries (a unit that lists it in \`a\` but never answers it) is read with the \`slow\` tier from then on, and the bridge says so once at \`info\`. As soon as it gives a value it is read in its own tier again; after a reconnect every query starts in its own tier. An \`NA\` from a query that has answered before (asleep, after \`S\`, calibrating), or while the UPS refuses every query or is asleep or off, does not count.`,
     "",
     "### Readings (feedbacks)",
     "",

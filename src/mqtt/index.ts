@@ -20,4 +20,10 @@ export {
   startEmbeddedBroker,
 } from "./embedded-broker.js";
 export * from "./envelope.js";
+export {
+  DEFAULT_READ_BACK_TIMEOUT_MS,
+  type ReadBackConnection,
+  RetainedReader,
+  type RetainedSnapshot,
+} from "./retained-read.js";
 export * from "./topics.js";

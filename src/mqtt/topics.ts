@@ -22,6 +22,8 @@ export const BRIDGE_LEVEL = "bridge";
 export const topics = {
   bridgeState: (base: string) => `${base}/${BRIDGE_LEVEL}/state`,
   bridgeInfo: (base: string) => `${base}/${BRIDGE_LEVEL}/info`,
+  /** Not retained: the marker of a read-back of retained topics comes back here (retained-read.ts). */
+  bridgeReadBack: (base: string) => `${base}/${BRIDGE_LEVEL}/readback`,
   availability: (base: string, ups: string) => `${base}/${ups}/availability`,
   key: (base: string, ups: string, key: string) => `${base}/${ups}/${key}`,
   state: (base: string, ups: string) => `${base}/${ups}/state`,
@@ -40,6 +42,7 @@ export const topics = {
 export const {
   bridgeState,
   bridgeInfo,
+  bridgeReadBack,
   availability,
   key,
   state,

@@ -57,7 +57,7 @@ export class Commands {
         this.#parts.edits.hexEntered(frame.setting, frame.chars);
         return;
       case "command":
-        if (s.faults.na && frame.byte !== Y) {
+        if ((s.faults.na && frame.byte !== Y) || s.faults.naTo.includes(String.fromCharCode(frame.byte))) {
           out.reply("NA");
           return;
         }

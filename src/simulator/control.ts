@@ -36,6 +36,7 @@ export const CONTROL_HELP = [
   "silent on|off                      the unit says nothing at all",
   "fault garbage [on|off]             a burst of random bytes (on: every 5 s)",
   "fault na on|off                    NA to every command but Y",
+  "fault na-to CHARS|off              NA to these commands only (a query listed in a that never answers)",
   "fault sm-to-q on|off               SM to Q",
   "fault alert-mid-reply on [CHAR]|off  an alert byte (default |) inside every reply",
   "fault slow MS                      each reply MS milliseconds late (0: off)",
@@ -97,6 +98,15 @@ function fault(target: ControlTarget, args: readonly string[]): string {
       ];
       target.setFault(key, flag);
       return `ok: ${name} ${arg}`;
+    }
+    case "na-to": {
+      if (arg === undefined) return "error: fault na-to CHARS|off";
+      // `off`, or printable command characters (Y stays the handshake: it always answers).
+      if (arg !== "off" && !/^[!-~]+$/.test(arg))
+        return "error: fault na-to CHARS|off (printable characters)";
+      const chars = arg === "off" ? "" : arg.replaceAll("Y", "");
+      target.setFault("naTo", chars);
+      return `ok: na-to ${chars === "" ? "off" : chars}`;
     }
     case "alert-mid-reply": {
       if (flag === null) return "error: fault alert-mid-reply on [CHAR]|off";

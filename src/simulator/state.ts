@@ -18,6 +18,11 @@ export interface SimFaults {
   garbage: boolean;
   /** `NA` to every command but `Y`. */
   na: boolean;
+  /**
+   * `NA` to these command characters only, every time: a query a unit lists in `a` but never
+   * answers (issue 12: `~`, `V`, `y` on one unit; `n` on another).
+   */
+  naTo: string;
   /** `SM` to `Q` (PROTOCOL-NOTES: status not valid yet). */
   smToQ: boolean;
   /** An alert byte inside each reply (PROTOCOL-NOTES "Wire"); the character injected. */
@@ -123,6 +128,7 @@ export function initialState(profile: Profile, settings: readonly SimSetting[], 
       silent: false,
       garbage: false,
       na: false,
+      naTo: "",
       smToQ: false,
       alertMidReply: null,
       slowMs: 0,

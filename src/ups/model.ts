@@ -40,7 +40,7 @@ import { EventQueue } from "./event-queue.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
 import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import type { ShutdownThresholds } from "./policy.js";
-import { every, rowsOfTier } from "./poll-schedule.js";
+import { DEAD_QUERY_NA_COUNT, DeadQueries, every, rowsOfTier } from "./poll-schedule.js";
 import { RefusalTracker } from "./refusals.js";
 import { StateStore } from "./state.js";
 import { TestTransfers } from "./test-transfer.js";
@@ -68,6 +68,8 @@ export interface UpsModelEvents {
   event: (event: UpsEvent) => void;
   availability: (online: boolean) => void;
   capabilities: (capabilities: Capabilities, keys: readonly KeySpec[]) => void;
+  /** The read of every tier after `capabilities` is over: every key that answered has its value. */
+  firstRead: () => void;
   linkState: (state: LinkState) => void;
 }
 
@@ -87,6 +89,10 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
   private running = false;
   private online = false;
   private readonly refusals = new RefusalTracker();
+  /** Fast and minmax queries that only answer `NA`, read with the slow tier (poll-schedule.ts). */
+  private readonly deadQueries = new DeadQueries();
+  /** Dead queries already reported at `info` (later reconnects report them at `debug`). */
+  private readonly reportedDead = new Set<QueryId | SettingId>();
   private generation = 0;
   private readonly transfers = new TestTransfers(SHUTDOWN_INPUTS.testCause);
   private readonly events = new EventQueue(
@@ -213,6 +219,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       const caps = await this.link.discover();
       if (generation !== this.generation) return;
       this.capabilities = caps;
+      // Perhaps another unit: every query gets its own tier back until it proves dead again.
+      this.deadQueries.reset();
       this.keySpecs = supportedKeys({
         rows: CATALOGUE,
         feedbacks: FEEDBACKS,
@@ -226,6 +234,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       this.emit("capabilities", caps, this.keySpecs);
       for (const tier of ["identity", "slow", "minmax", "fast"] as const)
         await this.readTier(tier, generation, "poll");
+      if (generation === this.generation && this.running) this.emit("firstRead");
     } catch (error) {
       this.log.warn({ err: describe(error) }, "reading the UPS after connecting failed; polling continues");
     }
@@ -260,7 +269,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
   }
 
   private async readTier(tier: PollTier, generation: number, priority: "user" | "poll"): Promise<void> {
-    for (const row of rowsOfTier(tier, (id) => this.isSupported(id))) {
+    const tierOf = (row: QueryRow | SettingRow) => this.deadQueries.tierOf(row);
+    for (const row of rowsOfTier(tier, (id) => this.isSupported(id), tierOf)) {
       if (generation !== this.generation || !this.running) return;
       await this.readQuery(row.id, generation, priority);
     }
@@ -282,10 +292,18 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       // Not supported right now (sleeping, calibrating) or a timeout: keep the last good value; the
       // link counts failures and reports a lost link.
       this.log.debug({ query: id, err: describe(error) }, "query failed");
+      if (generation === this.generation && isUpsLinkError(error) && error.code === "not_supported")
+        this.noteNotAvailable(row);
       return;
     }
     if (generation !== this.generation) return;
     // The link returns only replies in the query's format (`NA` and `SM` are thrown).
+    if (this.deadQueries.noteValue(row)) {
+      this.log.info(
+        { query: id, opcode: row.wire.opcode, tier: row.tier },
+        `query ${id} (${row.wire.opcode}) answered again: read with its own tier again`,
+      );
+    }
     if (this.refusals.noteAnswer()) {
       this.log.info("the UPS answers queries again; availability online");
       this.emit("availability", true);
@@ -306,6 +324,23 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     }
     this.apply(row, decoded.value);
     if (row.register !== null) this.judgeAlerts(row.register, seqAtStart);
+  }
+
+  /** An `NA` to a query: after DEAD_QUERY_NA_COUNT in a row, a fast or minmax one is read slowly. */
+  private noteNotAvailable(row: QueryRow | SettingRow): void {
+    const power = this.store.get("power_state");
+    if (!this.deadQueries.noteNotAvailable(row, power !== "sleep" && power !== "off")) return;
+    const first = !this.reportedDead.has(row.id);
+    this.reportedDead.add(row.id);
+    this.log[first ? "info" : "debug"](
+      {
+        query: row.id,
+        opcode: row.wire.opcode,
+        tier: row.kind === "query" ? row.tier : "slow",
+        na: DEAD_QUERY_NA_COUNT,
+      },
+      `query ${row.id} (${row.wire.opcode}) answered NA ${DEAD_QUERY_NA_COUNT} times in a row while the UPS answered others: now read with the slow tier (every slow_poll_interval_s) instead; it returns to its own tier when it gives a value`,
+    );
   }
 
   /**

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   readonly simulatorClock?: Clock;
   /** Link options over the harness's short test timings (e.g. `{}` values from DEFAULT_LINK_OPTIONS). */
   readonly link?: Partial<LinkOptions>;
+  /** Called with each simulator as soon as it is made, before the bridge sends it anything. */
+  readonly onSimulator?: (ups: string, simulator: SmartUpsSimulator) => void;
 }
 
 export interface Harness {
@@ -129,6 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...(clock === undefined ? {} : { clock }),
       });
       simulators.set(ups.id, simulator);
+      options.onSimulator?.(ups.id, simulator);
       const transport =
         options.upsOnBeforeConnect === true
           ? new DeferredSimTransport(simulator, powerOnAlert(simulator))

@@ -508,6 +508,19 @@ describe("faults", () => {
     expect(t.ask("Q")).toBe("08\r\n");
   });
 
+  it("fault na-to answers NA to the listed commands only, every time", () => {
+    const t = start();
+    expect(t.sim.control("fault na-to ~n")).toBe("ok: na-to ~n");
+    for (let round = 0; round < 3; round++) {
+      expect(t.ask("~")).toBe("NA\r\n");
+      expect(t.ask("n")).toBe("NA\r\n");
+      expect(t.ask("Q")).toBe("08\r\n");
+    }
+    expect(t.sim.control("fault na-to")).toMatch(/^error/);
+    expect(t.sim.control("fault na-to off")).toBe("ok: na-to off");
+    expect(t.ask("~")).toMatch(/^[0-9A-F]{2}\r\n$/);
+  });
+
   it("fault slow delays replies", () => {
     const t = start();
     t.sim.control("fault slow 500");
