@@ -328,7 +328,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
 
   /** An `NA` to a query: after DEAD_QUERY_NA_COUNT in a row, a fast or minmax one is read slowly. */
   private noteNotAvailable(row: QueryRow | SettingRow): void {
-    const power = this.store.get("power_state");
+    const power = this.store.get(POWER_STATE);
     if (!this.deadQueries.noteNotAvailable(row, power !== "sleep" && power !== "off")) return;
     const first = !this.reportedDead.has(row.id);
     this.reportedDead.add(row.id);
