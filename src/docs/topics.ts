@@ -407,10 +407,12 @@ export function topicReference(): string {
     table(
       ["event_type", "alert byte", "meaning"],
       [
-        ...EVENTS.map((event) => [code(event.id), code(event.char), event.description]),
+        ...EVENTS.map((event) => [code(event.id), alertText(event.char), event.description]),
         ...BRIDGE_EVENTS.map(([id, meaning]) => [code(id), "—", meaning]),
       ],
     ),
+    "",
+    "An alert's event carries `alert`, the byte it came as (escaped when not printable: `\\x04`). Every byte a UPS lists in the alert field of its `a` reply is an alert of that UPS: one the catalogue does not know (an RT 1000 XL declares 0x04) is taken out of the reply it arrives in, wherever it arrives, and published as `unknown_alert`; it is never part of a value.",
     "",
     alertPublication(),
     "",
@@ -439,6 +441,11 @@ export function topicReference(): string {
   return parts.join("\n");
 }
 
+/** An event's alert byte as the reference shows it; `unknown_alert` has none of its own. */
+function alertText(char: string | null): string {
+  return char === null ? "any other byte `a` declares" : code(char);
+}
+
 /** When an alert is published and when not (issue 17), from the event rows and the model's limits. */
 function alertPublication(): string {
   const returns = EVENTS.flatMap((event) =>
@@ -451,7 +458,9 @@ function alertPublication(): string {
 function repeats(): string {
   const chars = (rule: RepeatRule): string =>
     EVENTS.filter((event) => repeatRule(event) === rule)
-      .map((event) => code(event.char))
+      .map((event) =>
+        event.char === null ? `${code(event.id)} (any other byte \`a\` declares)` : code(event.char),
+      )
       .join(", ");
   return `one event per transition (a unit repeats \`!\` every 30 s of an outage and \`#\` every 5 hours): an alert of a paired kind (${chars("pair")}) that is the last published of its pair is a repeat, until its opposite is published or, for one that changes bits of \`Q\`, a \`Q\` read shows them gone (its opposite was lost); ${chars("condition")} is published once per condition, again only after a \`Q\` read shows its bit cleared; every ${chars("change")} is a change and an event, at most ${REPEAT_LIMIT} of a kind a minute`;
 }
