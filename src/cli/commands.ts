@@ -98,7 +98,7 @@ export const commandsCommand: Command = async (args, io) => {
   out.push(
     ...table(
       ["id", "alert", "description"],
-      EVENTS.map((e) => [e.id, byteName(e.byte), e.description]),
+      EVENTS.map((e) => [e.id, e.byte === null ? "(declared by a)" : byteName(e.byte), e.description]),
     ),
   );
   writeLine(io.stdout, out.join("\n"));

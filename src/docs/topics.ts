@@ -408,6 +408,8 @@ export function topicReference(): string {
       byKind("setting").map((spec) => keyRow(spec, components)),
     ),
     "",
+    "Measure-UPS alarm limits (`upper_temp_alarm_limit`, `lower_temp_alarm_limit`, `upper_rh_alarm_limit`, `lower_rh_alarm_limit`) are published as the unit writes them: one value (`32.13`) or, as real units answer, one value per side separated by a comma (`55,50`), `NO` for a side with no limit (`NO,NO`). Set one in the same form (`60,50`): the bridge steps the unit's ring with `-` and reads back until every side is the wanted one, and stops with the original value back when the ring comes round. `alarm_status` (`J`) answered per side (`0F,00`) is published combined (`0F`): each bit is set when any side has that alarm, so the alarm states stay one per alarm.",
+    "",
     "## Actions (`<base>/<ups>/command/<action id>`)",
     "",
     "Destructive actions are discovered and accepted only with `commands.allow_destructive`, and always need the two-step confirmation (README, “Confirming destructive commands”).",
@@ -419,10 +421,12 @@ export function topicReference(): string {
     table(
       ["event_type", "alert byte", "meaning"],
       [
-        ...EVENTS.map((event) => [code(event.id), code(event.char), event.description]),
+        ...EVENTS.map((event) => [code(event.id), alertText(event.char), event.description]),
         ...BRIDGE_EVENTS.map(([id, meaning]) => [code(id), "—", meaning]),
       ],
     ),
+    "",
+    "An alert's event carries `alert`, the byte it came as (escaped when not printable: `\\x04`). Every byte a UPS lists in the alert field of its `a` reply is an alert of that UPS: one the catalogue does not know (an RT 1000 XL declares 0x04) is taken out of the reply it arrives in, wherever it arrives, and published as `unknown_alert`; it is never part of a value.",
     "",
     alertPublication(),
     "",
@@ -451,6 +455,11 @@ export function topicReference(): string {
   return parts.join("\n");
 }
 
+/** An event's alert byte as the reference shows it; `unknown_alert` has none of its own. */
+function alertText(char: string | null): string {
+  return char === null ? "any other byte `a` declares" : code(char);
+}
+
 /** When an alert is published and when not (issue 17), from the event rows and the model's limits. */
 function alertPublication(): string {
   const returns = EVENTS.flatMap((event) =>
@@ -463,7 +472,9 @@ function alertPublication(): string {
 function repeats(): string {
   const chars = (rule: RepeatRule): string =>
     EVENTS.filter((event) => repeatRule(event) === rule)
-      .map((event) => code(event.char))
+      .map((event) =>
+        event.char === null ? `${code(event.id)} (any other byte \`a\` declares)` : code(event.char),
+      )
       .join(", ");
   return `one event per transition (a unit repeats \`!\` every 30 s of an outage and \`#\` every 5 hours): an alert of a paired kind (${chars("pair")}) that is the last published of its pair is a repeat, until its opposite is published or, for one that changes bits of \`Q\`, a \`Q\` read shows them gone (its opposite was lost); ${chars("condition")} is published once per condition, again only after a \`Q\` read shows its bit cleared; every ${chars("change")} is a change and an event, at most ${REPEAT_LIMIT} of a kind a minute`;
 }

@@ -193,6 +193,15 @@ export class LinkSession extends TypedEmitter<LinkSessionEvents> {
   }
 
   /**
+   * The alert bytes the unit lists in the alert field of its `a` reply, parsed by the caller: each
+   * is an alert of this session from now on, taken out of replies wherever it arrives (the
+   * catalogue's alerts always are). Kept across reconnects until the next `a` replaces it.
+   */
+  declareAlerts(bytes: readonly number[]): void {
+    this.#wire.declareAlerts(bytes);
+  }
+
+  /**
    * The UPS said it is about to turn its load off (an alert the caller knows to mean so): silence
    * from now on is expected, not a lost link, until it answers again.
    */

@@ -105,8 +105,20 @@ export class Wire {
     this.#init.log.trace({ dir: "rx", bytes: escapeBytes(chunk) }, "wire");
     // Control characters and high bytes are data only inside `a` and Ctrl-Z (verbatim replies);
     // anywhere else they are line noise, and alert characters near them are not to be trusted.
-    if (this.#parser.expecting !== "verbatim" && chunk.some(isNoiseByte)) this.#lastNoiseAt = Date.now();
+    if (
+      this.#parser.expecting !== "verbatim" &&
+      chunk.some((b) => isNoiseByte(b) && !this.#parser.isAlert(b))
+    )
+      this.#lastNoiseAt = Date.now();
     for (const frame of this.#parser.push(chunk)) this.#frame(frame);
+  }
+
+  /**
+   * The alert bytes the unit declared in its `a` reply: each is taken out of replies as an alert
+   * from now on, and is not line noise (an RT 1000 XL declares 0x04).
+   */
+  declareAlerts(bytes: readonly number[]): void {
+    this.#parser.declareAlerts(bytes);
   }
 
   /** A new connection: whatever is still buffered belonged to the old one. */

@@ -240,6 +240,13 @@ function matchOption(options: readonly string[], value: Value): string | null {
 
 /** Whether a read-back setting value is the wanted one (case and zero padding aside: `020` is 20). */
 export function sameSettingValue(reply: string, target: string): boolean {
+  // Measure-UPS limits come one per side (`55,50`, `NO,NO`): the same when every side is.
+  const a = reply.trim().split(",");
+  const b = target.trim().split(",");
+  return a.length === b.length && a.every((side, i) => sameSide(side, b[i] ?? ""));
+}
+
+function sameSide(reply: string, target: string): boolean {
   const a = reply.trim();
   const b = target.trim();
   if (a.toUpperCase() === b.toUpperCase()) return true;

@@ -149,6 +149,46 @@ export function decodeSettingText(text: string): DecodeResult {
   return ok(value);
 }
 
+/** Sides of a Measure-UPS pair reply: `55,50`, `NO,NO`, `0F,00`; one side for the seed's form. */
+const MAX_SIDES = 4;
+
+function sides(text: string): string[] | null {
+  const parts = stripEol(text)
+    .split(",")
+    .map((part) => sanitizeText(part));
+  return parts.length > MAX_SIDES || parts.some((part) => part === "") ? null : parts;
+}
+
+/**
+ * A Measure-UPS alarm limit (`[ ] { }`). The seed shows one value (`32.13`); real units answer one
+ * per side, comma separated (PROTOCOL-NOTES "Real units": `NO,NO`, `55,50`), `NO` being a side
+ * with no limit. Published as the unit writes it, each side checked (a number or `NO`), so the
+ * value reads back and is set in the same form.
+ */
+export function decodeMeasureLimit(text: string): DecodeResult {
+  const parts = sides(text);
+  if (parts === null)
+    return fail(`expected a limit like 32.13 or one per side like 55,50, got '${shown(text)}'`);
+  if (parts.length === 1 && parts[0] === "NA") return fail("NA is a status reply, not a value");
+  for (const part of parts) {
+    if (part.toUpperCase() !== "NO" && !DECIMAL.test(part))
+      return fail(`expected each side of a limit to be a number or NO, got '${shown(text)}'`);
+  }
+  return ok(parts.map((part) => (part.toUpperCase() === "NO" ? "NO" : part)).join(","));
+}
+
+/**
+ * Measure-UPS `J`: one alarm byte, or one per side (`0F,00` from a real unit). The bits mean the
+ * same alarm on every side, so the sides are combined: a bit is set when any side has it.
+ */
+export function decodeAlarmRegister(text: string): DecodeResult {
+  const parts = sides(text);
+  const bytes = parts?.map(parseHexByte) ?? [];
+  if (parts === null || bytes.some((byte) => byte === null))
+    return fail(`expected two hex digits, or one pair per side like 0F,00, got '${shown(text)}'`);
+  return ok(formatHexByte(bytes.reduce<number>((all, byte) => all | (byte ?? 0), 0)));
+}
+
 /** Free text (copyright, Measure-UPS version): printable and trimmed, may not be empty. */
 export function decodeText(text: string): DecodeResult {
   const value = sanitizeText(text);

@@ -5,7 +5,10 @@
 // Why a hand-written state machine rather than a readline parser: alert bytes carry no CR LF and
 // can arrive in the middle of a reply (PROTOCOL-NOTES "Wire"), `j` ends with `:` and old units
 // answer K/Z/@ with a bare `*`, while `a` and the Ctrl-Z dump contain alert characters as data.
-import { ALERT_BYTES, eventByByte } from "./catalogue/events.js";
+//
+// The alert bytes are the catalogue's plus whatever the unit declares in its `a` reply (an RT 1000 XL
+// declares 0x04): the session's set, passed in by the link once `a` is parsed (`declareAlerts`).
+import { ALERT_BYTES, alertEventId } from "./catalogue/events.js";
 import type { Frame, ReplyMode } from "./types.js";
 
 /** The longest line we hold before giving up on it (the Ctrl-Z dump of a real unit is ~300 bytes). */
@@ -21,6 +24,22 @@ export function isAlertByte(byte: number): boolean {
   return ALERT_BYTES.has(byte);
 }
 
+/**
+ * Bytes that stay framing or data whatever a unit declares: CR and LF end replies, NUL pads `n`
+ * (`NS9847001053\0\0`). Taking one of them as an alert would break every reply after it.
+ */
+const NEVER_ALERTS: ReadonlySet<number> = new Set([0x00, 0x0d, 0x0a]);
+
+/**
+ * A session's alert bytes: the catalogue's, plus those the unit declared (the alert field of `a`),
+ * less the bytes that can only be framing.
+ */
+export function sessionAlertBytes(declared: Iterable<number>): ReadonlySet<number> {
+  const bytes = new Set(ALERT_BYTES);
+  for (const byte of declared) if (!NEVER_ALERTS.has(byte) && byte >= 0 && byte <= 0xff) bytes.add(byte);
+  return bytes;
+}
+
 /** What the parser swallows after a reply ended by something other than CR. */
 type Swallow =
   | "none"
@@ -30,6 +49,8 @@ type Swallow =
   | "crlf";
 
 export class FrameParser {
+  /** The alert bytes of this session: the catalogue's until the unit's `a` reply adds its own. */
+  #alerts: ReadonlySet<number> = ALERT_BYTES;
   #mode: ReplyMode | null = null;
   #line: number[] = [];
   /** The current line overran MAX_LINE_BYTES: its remaining bytes are discarded up to its end. */
@@ -55,6 +76,20 @@ export class FrameParser {
       this.#held = abandoned;
     }
     this.#mode = mode;
+  }
+
+  /**
+   * The alert bytes the unit declared in its `a` reply (its alert field): from now on each is taken
+   * out of the stream as an alert wherever it arrives, a reply's middle included. Replaces what an
+   * earlier `a` declared; the catalogue's alerts stay alerts whatever is declared.
+   */
+  declareAlerts(declared: Iterable<number>): void {
+    this.#alerts = sessionAlertBytes(declared);
+  }
+
+  /** Whether a byte is an alert of this session (the catalogue's, or one the unit declared). */
+  isAlert(byte: number): boolean {
+    return this.#alerts.has(byte);
   }
 
   /** The reply framing currently expected (null when no request is outstanding). */
@@ -108,10 +143,10 @@ export class FrameParser {
         return;
       }
       // Alerts may sit between `:` and its CR LF; they do not end the wait for the terminator.
-      if (!(isAlertByte(byte) && !verbatim)) this.#swallow = "none";
+      if (!(this.#alerts.has(byte) && !verbatim)) this.#swallow = "none";
     }
 
-    if (!verbatim && isAlertByte(byte)) {
+    if (!verbatim && this.#alerts.has(byte)) {
       // Old units answer K/Z/@ with a bare `*` (PROTOCOL-NOTES "Wire"): a reply, not an alert.
       if (byte === STAR && this.#mode === "star_or_line" && this.#line.length === 0 && !this.#overrun) {
         this.#emitNoise(frames);
@@ -120,8 +155,7 @@ export class FrameParser {
         return;
       }
       this.#emitNoise(frames);
-      const event = eventByByte(byte);
-      if (event !== undefined) frames.push({ type: "alert", byte, event: event.id });
+      frames.push({ type: "alert", byte, event: alertEventId(byte) });
       return;
     }
 

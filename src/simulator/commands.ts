@@ -6,7 +6,7 @@ import type { Actions } from "./actions.js";
 import type { Edits } from "./edits.js";
 import type { Frame, Intake } from "./intake.js";
 import type { MeasureUps } from "./measure.js";
-import { hex2, NOMINAL } from "./physics.js";
+import { NOMINAL } from "./physics.js";
 import type { Power } from "./power.js";
 import { supports } from "./profiles.js";
 import { answerQuery, type QueryContext } from "./queries.js";
@@ -125,7 +125,7 @@ export class Commands {
         out.replyBytes(this.#commandSet(), COMMAND_SET_LATENCY_MS, false);
         return;
       case "J":
-        out.reply(hex2(measure.alarms()));
+        out.reply(measure.alarmReply());
         return;
       case "\x7f": // DEL
         actions.abort();

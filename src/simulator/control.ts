@@ -19,6 +19,8 @@ export interface ControlTarget {
   startSelfTest(): void;
   setFault<K extends keyof SimFaults>(key: K, value: SimFaults[K]): void;
   garbageOnce(): void;
+  /** One alert byte now, if the profile lists it among its alerts; false otherwise. */
+  sendAlert(byte: number): boolean;
 }
 
 export const CONTROL_HELP = [
@@ -33,12 +35,13 @@ export const CONTROL_HELP = [
   "register 8|' HEX                   fault bits of the trip registers (announced by ? and =)",
   "button                             the front-panel ON button",
   "selftest                           the unit's own self-test (panel or periodic), announced with !",
+  "alert CHAR|0xHH                    one alert byte now, any the profile's a lists (0x04 on an RT)",
   "silent on|off                      the unit says nothing at all",
   "fault garbage [on|off]             a burst of random bytes (on: every 5 s)",
   "fault na on|off                    NA to every command but Y",
   "fault na-to CHARS|off              NA to these commands only (a query listed in a that never answers)",
   "fault sm-to-q on|off               SM to Q",
-  "fault alert-mid-reply on [CHAR]|off  an alert byte (default |) inside every reply",
+  "fault alert-mid-reply on [CHAR|0xHH]|off  an alert byte (default |) inside every reply",
   "fault slow MS                      each reply MS milliseconds late (0: off)",
   "fault pacing on|off                true 2400 baud, realistic latency",
   "fault bad-battery on|off           the next self-test fails (BT) and # follows",
@@ -69,6 +72,13 @@ function number(word: string | undefined, min: number, max: number): number | nu
   if (word === undefined || !/^-?\d+(\.\d+)?$/.test(word)) return null;
   const value = Number.parseFloat(word);
   return value >= min && value <= max ? value : null;
+}
+
+/** An alert byte as written on a control line: one character, or `0xHH` for any byte (0x04). */
+function alertByte(word: string | undefined): number | null {
+  if (word === undefined) return null;
+  if (/^0x[0-9a-fA-F]{1,2}$/.test(word)) return Number.parseInt(word.slice(2), 16);
+  return word.length === 1 ? word.charCodeAt(0) : null;
 }
 
 function hexByte(word: string | undefined): number | null {
@@ -109,11 +119,14 @@ function fault(target: ControlTarget, args: readonly string[]): string {
       return `ok: na-to ${chars === "" ? "off" : chars}`;
     }
     case "alert-mid-reply": {
-      if (flag === null) return "error: fault alert-mid-reply on [CHAR]|off";
-      const char = extra ?? "|";
-      if (flag && !"!$%+?=*#|&".includes(char)) return "error: the alert must be one of ! $ % + ? = * # | &";
-      target.setFault("alertMidReply", flag ? char : null);
-      return `ok: alert-mid-reply ${flag ? char : "off"}`;
+      if (flag === null) return "error: fault alert-mid-reply on [CHAR|0xHH]|off";
+      const byte = alertByte(extra ?? "|");
+      // A catalogue alert, or any byte written as 0xHH (a unit may declare its own, as an RT 0x04).
+      const known = byte !== null && "!$%+?=*#|&".includes(String.fromCharCode(byte));
+      if (flag && (byte === null || (!known && !/^0x/i.test(extra ?? ""))))
+        return "error: the alert must be one of ! $ % + ? = * # | & or a byte as 0xHH";
+      target.setFault("alertMidReply", flag && byte !== null ? String.fromCharCode(byte) : null);
+      return `ok: alert-mid-reply ${flag ? (extra ?? "|") : "off"}`;
     }
     case "slow": {
       const ms = number(arg, 0, 60_000);
@@ -221,6 +234,12 @@ export function runControl(target: ControlTarget, line: string): string {
     case "selftest":
       target.startSelfTest();
       return "ok: self-test started";
+    case "alert": {
+      const byte = alertByte(first);
+      if (byte === null) return "error: alert CHAR|0xHH";
+      if (!target.sendAlert(byte)) return `error: this unit does not list ${first} among its alerts`;
+      return `ok: alert ${first} sent`;
+    }
     case "silent": {
       const flag = onOff(first);
       if (flag === null) return "error: silent on|off";

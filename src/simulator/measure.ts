@@ -1,5 +1,6 @@
 // The Measure-UPS accessory: ambient temperature, humidity and contact alarms against their limits,
 // `J` (which alarm) and the `&` alert, repeated while an alarm lasts (seed).
+import { hex2 } from "./physics.js";
 import { SETTING } from "./settings.js";
 import { MEASURE_REPEAT_MS } from "./timing.js";
 import { numberSetting, type Unit } from "./unit.js";
@@ -27,6 +28,14 @@ export class MeasureUps {
     // Contacts are normally open here: a closed contact disagrees with its DIP switch.
     value |= s.contacts & 0x0f;
     return value;
+  }
+
+  /**
+   * `J` as real units answer it: one byte per side (`0F,00` from a real unit). This Measure-UPS has
+   * one side with sensors and contacts; the other reports no alarm.
+   */
+  alarmReply(): string {
+    return `${hex2(this.alarms())},00`;
   }
 
   /** Starts `&` when an enabled alarm appears, stops repeating it when none is left. */

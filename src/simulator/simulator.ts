@@ -211,4 +211,16 @@ export class SmartUpsSimulator implements ControlTarget {
   garbageOnce(): void {
     this.#unit.out.garbage();
   }
+
+  /**
+   * Sends one alert byte now, as the unit would: any byte the profile lists among its alerts (and
+   * so in its `a` reply), a control byte such as an RT's 0x04 included. False when the profile does
+   * not list it.
+   */
+  sendAlert(byte: number): boolean {
+    const char = String.fromCharCode(byte);
+    if (!this.profile.alerts.includes(char)) return false;
+    this.#unit.out.alert(char);
+    return true;
+  }
 }

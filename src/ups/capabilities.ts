@@ -5,10 +5,10 @@
 
 import type { ProbeOptions } from "../link/session.js";
 import {
+  alertEventId,
   CATALOGUE,
   EVENTS,
   type EventId,
-  eventByByte,
   type QueryId,
   queryRevealing,
   type RowId,
@@ -41,8 +41,13 @@ export interface Capabilities {
   readonly identity: UpsIdentity;
   /** Catalogue row ids the UPS implements. */
   readonly supported: ReadonlySet<RowId>;
-  /** Alert event ids the UPS can send. */
+  /** Alert event ids the UPS can send (`unknown_alert` when `a` declares a byte no row knows). */
   readonly alerts: ReadonlySet<EventId>;
+  /**
+   * The bytes in the alert field of the unit's `a` reply, every one an alert of this unit (the link
+   * takes them out of replies); empty when the unit has no `a`.
+   */
+  readonly alertBytes: readonly number[];
   /** Allowed values per setting id (Ctrl-Z when the unit has it, else the catalogue's ring). */
   readonly settingValues: Readonly<Partial<Record<SettingId, readonly string[]>>>;
   /**
@@ -137,7 +142,8 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
       const opcode = row.wire.bytes[0];
       if (opcode !== undefined && commands.has(opcode)) supported.add(row.id);
     }
-    alerts = new Set(listed.alerts.flatMap((byte) => eventByByte(byte)?.id ?? []));
+    // Every byte of the alert field is an alert of this unit; one no row knows is `unknown_alert`.
+    alerts = new Set(listed.alerts.map(alertEventId));
   } else {
     source = "probe";
     // The handshake itself proves `Y`.
@@ -155,7 +161,10 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     for (const row of CATALOGUE) {
       if ((row.kind === "action" || row.kind === "modifier") && !lacks(row, family)) supported.add(row.id);
     }
-    alerts = new Set(EVENTS.filter((event) => !event.needsMeasureUps).map((event) => event.id));
+    // Without `a` only the catalogue's alerts are known: no byte can be an unknown one.
+    alerts = new Set(
+      EVENTS.filter((event) => !event.needsMeasureUps && event.byte !== null).map((event) => event.id),
+    );
   }
   // A parsed `a` is the whole truth: nothing it does not list is marked supported (a Smart-UPS v/s
   // answers some identity queries it does not list, and is silent on the rest).
@@ -197,6 +206,7 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     identity,
     supported,
     alerts,
+    alertBytes: source === "a" ? [...(listed?.alerts ?? [])] : [],
     settingValues,
     ringsFromUnit,
     protocolLevel: listed?.level ?? null,

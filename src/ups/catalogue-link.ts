@@ -121,6 +121,8 @@ export class CatalogueLink implements UpsLink {
       if ((row.kind === "query" || row.kind === "setting") && !caps.supported.has(row.id))
         this.#unsupported.add(row.id);
     }
+    // The unit's own alert bytes (an RT's 0x04) are alerts from now on, taken out of its replies.
+    this.session.declareAlerts(caps.alertBytes);
     this.#capabilities = caps;
     return caps;
   }

@@ -29,6 +29,7 @@ import {
 } from "../protocol/catalogue/index.js";
 import { formatHexByte, patchMasks } from "../protocol/decoders.js";
 import { isUpsLinkError } from "../protocol/errors.js";
+import { escapeBytes } from "../protocol/escape.js";
 import type { PollTier, QueryRow, RegisterName, SettingRow, Value } from "../protocol/types.js";
 import { TypedEmitter } from "../util/emitter.js";
 import { Timers } from "../util/timers.js";
@@ -458,7 +459,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     const event = {
       event_type: alert.event,
       at: alert.at.toISOString(),
-      alert: String.fromCharCode(alert.byte),
+      // Escaped: a declared alert can be a control byte (an RT's 0x04 is `\x04`), never raw in JSON.
+      alert: escapeBytes([alert.byte]),
     };
     if (!eventById(alert.event).transfer) {
       this.events.decided(event);

@@ -4,6 +4,7 @@
 // is skipped: the EEPROM wears. `c` and `x` take `-` then exactly 8 characters, sent slowly.
 import { EDIT } from "../protocol/catalogue/index.js";
 import { checkEditReply, encodeSettingValue, sameSettingValue } from "../protocol/codec.js";
+import { decodeMeasureLimit } from "../protocol/decoders.js";
 import { UpsLinkError } from "../protocol/errors.js";
 import type { SettingRow, Value } from "../protocol/types.js";
 import type { ExclusiveLine, UpsLink } from "./link.js";
@@ -38,6 +39,8 @@ export function settingOptions(
  * 8 choices). A short printable word without `-` is worth stepping for; anything else is refused.
  */
 const RING_WORD = /^[0-9A-Za-z. ]{1,5}$/;
+/** A Measure-UPS limit in the unit's per-side form (`55,45`, `NO,50`): stepped for like a word. */
+const SIDES = /^[0-9A-Za-z. ]{1,5}(,[0-9A-Za-z. ]{1,5}){1,3}$/;
 
 /**
  * The options to offer for a ring setting (probe, HA select): the unit's ring when known, else the
@@ -85,7 +88,8 @@ export function planEdit(
   if (row.entry === "ring" && !ringFromUnit) {
     const wanted = typeof value === "number" || typeof value === "string" ? String(value).trim() : "";
     const known = options.some((option) => sameSettingValue(option, wanted));
-    if (known || RING_WORD.test(wanted)) return (line) => stepRingUntilRound(line, row, wanted);
+    if (known || RING_WORD.test(wanted) || (row.decode === decodeMeasureLimit && SIDES.test(wanted)))
+      return (line) => stepRingUntilRound(line, row, wanted);
   }
   const target = encodeSettingValue(row, value, options);
   switch (target.entry) {

@@ -17,7 +17,7 @@ import type { MqttConnection } from "../../src/mqtt/connection.js";
 import { EVENTS, rowById } from "../../src/protocol/catalogue/index.js";
 import { UpsLinkError } from "../../src/protocol/errors.js";
 import type { Value } from "../../src/protocol/types.js";
-import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { type Profile, type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import {
   collect,
@@ -91,7 +91,8 @@ export class VanishingTransport extends SimTransport {
 }
 
 export interface FaultHarnessOptions {
-  readonly profile?: ProfileName;
+  /** A named profile, or one built by the test (a unit with its own quirks). */
+  readonly profile?: ProfileName | Profile;
   /** Extra UPSLINK_* environment. */
   readonly env?: Readonly<Record<string, string>>;
   readonly link?: Partial<LinkOptions>;
@@ -154,7 +155,8 @@ export async function startFaultHarness(options: FaultHarnessOptions = {}): Prom
       UPSLINK_MQTT_RECONNECT_MAX_MS: "1000",
       UPSLINK_POLL_INTERVAL_MS: "250",
       UPSLINK_UPS_ID: "ups",
-      UPSLINK_UPS_PORT: `sim://${options.profile ?? "smartups-3g-120"}`,
+      // The bridge's link is built below; the port names a profile only for the configuration.
+      UPSLINK_UPS_PORT: `sim://${typeof options.profile === "string" ? options.profile : "smartups-3g-120"}`,
       UPSLINK_LOG_LEVEL: "silent",
       ...options.env,
     },

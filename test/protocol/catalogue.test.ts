@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ALERT_BYTES,
+  alertEventId,
   CATALOGUE,
   DESTRUCTIVE_IDS,
   EVENTS,
@@ -296,13 +297,21 @@ describe("feedbacks and events against the seed", () => {
     }
   });
 
-  it("has the seed's 10 events with their alert characters", () => {
-    expect(EVENTS.map((e) => [e.id, e.char])).toEqual(seed.events.map((e) => [e.id, e.opcode]));
-    for (const e of EVENTS) {
-      expect(e.byte).toBe(e.char.charCodeAt(0));
-      expect(eventByByte(e.byte)?.id).toBe(e.id);
-      expect(ALERT_BYTES.has(e.byte)).toBe(true);
+  it("has the seed's 10 events with their alert characters, and unknown_alert for declared bytes", () => {
+    const seeded = EVENTS.filter((e) => e.char !== null);
+    expect(seeded.map((e) => [e.id, e.char])).toEqual(seed.events.map((e) => [e.id, e.opcode]));
+    for (const e of seeded) {
+      const byte = e.char?.charCodeAt(0) ?? -1;
+      expect(e.byte).toBe(byte);
+      expect(eventByByte(byte)?.id).toBe(e.id);
+      expect(alertEventId(byte)).toBe(e.id);
+      expect(ALERT_BYTES.has(byte)).toBe(true);
     }
+    // Issue 13: a byte a unit declares in `a` that no row knows is still an alert, of its own kind.
+    expect(EVENTS.filter((e) => e.char === null).map((e) => [e.id, e.byte])).toEqual([
+      ["unknown_alert", null],
+    ]);
+    expect(alertEventId(0x04)).toBe("unknown_alert");
     expect(ALERT_BYTES.size).toBe(10);
     expect(eventByByte(0x51)).toBeUndefined();
   });

@@ -37,14 +37,14 @@ interface ActionJson {
 }
 
 describe("upslink2mqtt commands", () => {
-  it("--json lists the 72 rows, 16 feedbacks and 10 events", async () => {
+  it("--json lists the 72 rows, 16 feedbacks and 11 events (the seed's 10 and unknown_alert)", async () => {
     const { code, stdout, stderr } = await run(["--json"]);
     expect(code).toBe(0);
     expect(stderr).toBe("");
     const parsed = JSON.parse(stdout) as { actions: ActionJson[]; feedbacks: unknown[]; events: unknown[] };
     expect(parsed.actions).toHaveLength(72);
     expect(parsed.feedbacks).toHaveLength(16);
-    expect(parsed.events).toHaveLength(10);
+    expect(parsed.events).toHaveLength(11);
     expect(parsed.actions.map((a) => a.id)).toEqual(CATALOGUE.map((row) => row.id));
     const on = parsed.actions.find((a) => a.id === "turn_ups_on");
     expect(on).toMatchObject({
@@ -74,7 +74,7 @@ describe("upslink2mqtt commands", () => {
     expect(turnOn).toMatch(/action\s+Ctrl-N \(1\.7 s\) Ctrl-N\s+yes/);
     expect(lines.find((line) => line.startsWith("ups_model_name "))).toMatch(/query\s+Ctrl-A\s+no/);
     expect(stdout).toContain("Feedbacks (16):");
-    expect(stdout).toContain("Events (10):");
+    expect(stdout).toContain("Events (11):");
     expect(lines.find((line) => line.startsWith("eeprom_variable_change "))).toMatch(/\|/);
   });
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  decodeAlarmRegister,
   decodeBatteryTest,
   decodeDdDd,
   decodeDddD,
   decodeHexByte,
   decodeLineQuality,
+  decodeMeasureLimit,
   decodeRunTime,
   decodeSettingText,
   decodeTransferCause,
@@ -122,5 +124,27 @@ describe("settings and text", () => {
     expect(sanitizeText("NS9847001053\0\0")).toBe("NS9847001053");
     expect(sanitizeText("  Smart-UPS 700  ")).toBe("Smart-UPS 700");
     expect(sanitizeText("A\x01B\x7fC\x8fD\u00e9")).toBe("ABCD");
+  });
+});
+
+// Issue 13 item 6: real Measure-UPS replies (PROTOCOL-NOTES "Real units"; a Matrix-UPS 5000 with a
+// Measure-UPS 4Kx answered `NO,NO` to `[ ] { }`, NUT's device report).
+describe("Measure-UPS per-side replies", () => {
+  it("reads limits one per side, NO for a side without a limit, and the seed's single value", () => {
+    expect(decodeMeasureLimit("NO,NO")).toEqual({ ok: true, value: "NO,NO" });
+    expect(decodeMeasureLimit("55,50")).toEqual({ ok: true, value: "55,50" });
+    expect(decodeMeasureLimit("32.13")).toEqual({ ok: true, value: "32.13" });
+    expect(decodeMeasureLimit("045.5,no\r\n")).toEqual({ ok: true, value: "045.5,NO" });
+    for (const bad of ["", "NA", "55,", ",50", "55;50", "HOT,50", "1,2,3,4,5"]) {
+      expect(decodeMeasureLimit(bad).ok, bad).toBe(false);
+    }
+  });
+
+  it("reads J one byte per side, combined (0F,00 has contacts 1-4 in alarm)", () => {
+    expect(decodeAlarmRegister("0F,00")).toEqual({ ok: true, value: "0F" });
+    expect(decodeAlarmRegister("80,01")).toEqual({ ok: true, value: "81" });
+    expect(decodeAlarmRegister("80")).toEqual({ ok: true, value: "80" });
+    for (const bad of ["0F,", "0F,0", "NO,NO", "0F;00", ""])
+      expect(decodeAlarmRegister(bad).ok, bad).toBe(false);
   });
 });

@@ -32,8 +32,13 @@ function flatten(frames: readonly Frame[]): Flat[] {
   return out;
 }
 
-function run(mode: ReplyMode | null, chunks: readonly Uint8Array[]): Flat[] {
+function run(
+  mode: ReplyMode | null,
+  chunks: readonly Uint8Array[],
+  declared: readonly number[] = [],
+): Flat[] {
   const parser = new FrameParser();
+  parser.declareAlerts(declared);
   parser.expect(mode);
   const frames: Frame[] = [];
   for (const chunk of chunks) frames.push(...parser.push(chunk));
@@ -42,13 +47,19 @@ function run(mode: ReplyMode | null, chunks: readonly Uint8Array[]): Flat[] {
 }
 
 /** Every way of cutting the stream in two, plus byte by byte: all must give the same frames. */
-function expectSameAtEverySplit(mode: ReplyMode | null, stream: Uint8Array): Flat[] {
-  const whole = run(mode, [stream]);
+function expectSameAtEverySplit(
+  mode: ReplyMode | null,
+  stream: Uint8Array,
+  declared: readonly number[] = [],
+): Flat[] {
+  const whole = run(mode, [stream], declared);
   for (let cut = 1; cut < stream.length; cut++) {
-    expect(run(mode, [stream.subarray(0, cut), stream.subarray(cut)]), `cut at ${cut}`).toEqual(whole);
+    expect(run(mode, [stream.subarray(0, cut), stream.subarray(cut)], declared), `cut at ${cut}`).toEqual(
+      whole,
+    );
   }
   const single = Array.from(stream, (byte) => Uint8Array.of(byte));
-  expect(run(mode, single), "byte by byte").toEqual(whole);
+  expect(run(mode, single, declared), "byte by byte").toEqual(whole);
   return whole;
 }
 
@@ -187,6 +198,71 @@ describe("FrameParser: realistic streams at every split point", () => {
     expect(parser.expecting).toBe("runtime");
     parser.push(enc("0042:\r\n"));
     expect(parser.expecting).toBeNull();
+  });
+});
+
+// ---- alerts the unit declares (issue 13 item 5) ----
+
+/** The alert field of an RT 1000 XL's `a` reply (test/fixtures/real/rt1000xl.json). */
+const RT_DECLARED = [...enc("!$%+?=*#|\x04")];
+const UNKNOWN_04 = { type: "alert", byte: 0x04, event: "unknown_alert" } as const;
+
+describe("FrameParser: alerts the unit declares in `a`", () => {
+  it("takes a declared 0x04 out of the middle of a reply, as unknown_alert, at every split", () => {
+    const frames = expectSameAtEverySplit("line", enc("54\x04.27\r\n"), RT_DECLARED);
+    expect(frames).toEqual([UNKNOWN_04, { type: "reply", text: "54.27" }]);
+  });
+
+  it("left 0x04 inside the reply before the unit declared it (the bug this guards)", () => {
+    expect(expectSameAtEverySplit("line", enc("54\x04.27\r\n"))).toEqual([
+      { type: "reply", text: "54\x04.27" },
+    ]);
+  });
+
+  it("takes a declared byte out wherever it arrives: first, last, between `:` and CR LF, with nothing asked", () => {
+    expect(expectSameAtEverySplit("line", enc("\x04216.0\x04\r\n"), RT_DECLARED)).toEqual([
+      UNKNOWN_04,
+      UNKNOWN_04,
+      { type: "reply", text: "216.0" },
+    ]);
+    expect(expectSameAtEverySplit("runtime", enc("00\x0464:\x04\r\n"), RT_DECLARED)).toEqual([
+      UNKNOWN_04,
+      { type: "reply", text: "0064:" },
+      UNKNOWN_04,
+    ]);
+    // With nothing outstanding a control byte is line noise, unless the unit declared it.
+    expect(expectSameAtEverySplit(null, enc("\x04"), RT_DECLARED)).toEqual([UNKNOWN_04]);
+    expect(expectSameAtEverySplit(null, enc("\x04"))).toEqual([
+      { type: "discarded", bytes: "\x04", reason: "no request outstanding" },
+    ]);
+  });
+
+  it("keeps declared bytes as data inside verbatim replies (the `a` reply lists them)", () => {
+    const a = "4.!$%+?=*#|\x04.\x01\x05\t\f\x0e\x14\x16\x1a')+-/789<>@ABC";
+    expect(expectSameAtEverySplit("verbatim", enc(`${a}\r\n`), RT_DECLARED)).toEqual([
+      { type: "reply", text: a },
+    ]);
+  });
+
+  it("still knows the catalogue's alerts, and never takes CR, LF or NUL padding as alerts", () => {
+    expect(
+      expectSameAtEverySplit("line", enc("NS98\x04470!01053\0\0\r\n"), [0x00, 0x0d, 0x0a, 0x04]),
+    ).toEqual([
+      UNKNOWN_04,
+      { type: "alert", byte: 0x21, event: "line_fail" },
+      { type: "reply", text: "NS9847001053\0\0" },
+    ]);
+  });
+
+  it("a later declaration replaces the earlier one", () => {
+    const parser = new FrameParser();
+    parser.declareAlerts([0x04]);
+    expect(parser.isAlert(0x04)).toBe(true);
+    parser.declareAlerts([]);
+    expect(parser.isAlert(0x04)).toBe(false);
+    expect(parser.isAlert(0x21)).toBe(true);
+    parser.expect("line");
+    expect(flatten(parser.push(enc("5\x044\r\n")))).toEqual([{ type: "reply", text: "5\x044" }]);
   });
 });
 

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rowsByOpcodeByte } from "../../src/protocol/catalogue/index.js";
+import { eventByByte, rowsByOpcodeByte } from "../../src/protocol/catalogue/index.js";
 import { interpretReply } from "../../src/protocol/codec.js";
 import { parseDump } from "../../src/protocol/dump.js";
 import { FrameParser } from "../../src/protocol/frames.js";
@@ -138,5 +138,37 @@ for (const file of FILES) {
       }
       expect(parser.flush("end of capture")).toEqual([]);
     });
+
+    const aReply = capture.exchanges.find((ex) => ex.send === "a")?.reply;
+    const declared = aReply === undefined ? [] : [...parseCapabilities(aReply).alerts];
+    if (declared.length > 0) {
+      // Issue 13 item 5: every byte of the alert field is an alert of this unit (the RT 1000 XL
+      // declares 0x04), taken out of any reply it lands in, mid-reply included.
+      it("takes every alert its `a` declares out of the middle of every other reply", () => {
+        const parser = new FrameParser();
+        parser.declareAlerts(declared);
+        for (const ex of capture.exchanges) {
+          const mode = rowFor(ex.send).replyMode;
+          if (mode === "verbatim" || ex.reply.length < 2) continue;
+          for (const alert of declared) {
+            parser.expect(mode);
+            const stream = `${ex.reply.slice(0, 1)}${String.fromCharCode(alert)}${ex.reply.slice(1)}\r\n`;
+            const frames = [...bytes(stream)].flatMap((byte) => parser.push(Uint8Array.of(byte)));
+            const event = eventByByte(alert)?.id ?? "unknown_alert";
+            expect(frames, `${ex.send} with ${alert}`).toEqual([
+              { type: "alert", byte: alert, event },
+              { type: "reply", text: ex.reply, bytes: bytes(ex.reply) },
+            ]);
+          }
+        }
+        expect(parser.flush("end of capture")).toEqual([]);
+      });
+    }
   });
 }
+
+it("the RT 1000 XL capture declares an alert the catalogue does not know (0x04)", () => {
+  const a = load("rt1000xl.json").exchanges.find((ex) => ex.send === "a")?.reply ?? "";
+  const unknown = parseCapabilities(a).alerts.filter((byte) => eventByByte(byte) === undefined);
+  expect(unknown).toEqual([0x04]);
+});

@@ -463,12 +463,13 @@ describe("EEPROM edits", () => {
 });
 
 describe("Measure-UPS", () => {
-  it("& when the ambient leaves its limits, every 2 minutes while it lasts, J tells why", () => {
+  it("& when the ambient leaves its limits, every 2 minutes while it lasts, J tells why (per side, as real units)", () => {
     const t = start("smartups-3g-measure");
-    expect(t.ask("J")).toBe("00\r\n");
+    // Real units answer one byte per side (`0F,00`, PROTOCOL-NOTES "Real units").
+    expect(t.ask("J")).toBe("00,00\r\n");
     t.sim.control("ambient 40");
     expect(t.take()).toBe("&");
-    expect(t.ask("J")).toBe("80\r\n");
+    expect(t.ask("J")).toBe("80,00\r\n");
     t.advance(2 * 60_000);
     expect(t.take()).toBe("&");
     t.sim.control("ambient 25");

@@ -38,8 +38,8 @@ const Q_ON_BATTERY = ON_BATTERY;
 const Q_REPLACE = ON_LINE | 0x80;
 
 describe("EventLimiter", () => {
-  it("repeatRule follows the event rows: pairs, conditions (`#`) and changes (`|`, `&`, `*`)", () => {
-    const rules = Object.fromEntries(EVENTS.map((e) => [e.char, repeatRule(e)]));
+  it("repeatRule follows the event rows: pairs, conditions (`#`) and changes (`|`, `&`, `*`, unknown)", () => {
+    const rules = Object.fromEntries(EVENTS.map((e) => [e.char ?? e.id, repeatRule(e)]));
     expect(rules).toEqual({
       "!": "pair",
       $: "pair",
@@ -51,6 +51,8 @@ describe("EventLimiter", () => {
       "|": "change",
       "&": "change",
       "*": "change",
+      // A byte a unit declares that no row knows: every one is a change, within the limit.
+      unknown_alert: "change",
     });
   });
 

@@ -115,3 +115,53 @@ describe("options offered for a ring", () => {
     expect(offeredOptions(null, null)).toBeNull();
   });
 });
+
+// Issue 13 item 6: real Measure-UPS units answer `[` and `{` one value per side (`55,50`, `NO,NO`).
+// A limit is set in that form, each side compared, by stepping the ring as the unit does.
+describe("Measure-UPS limits answered per side", () => {
+  const CATALOGUE_UPPER = ["32.13", "45.90", "54.06", "23.97"];
+
+  it("steps to a wanted pair, reading back per side (55,50 to 60,50)", async () => {
+    const ups = unit(["55,50", "60,50", "NO,50", "NO,NO"], 0);
+    const result = await editSetting(
+      ups.link,
+      setting("upper_temp_alarm_limit"),
+      "60,50",
+      CATALOGUE_UPPER,
+      false,
+    );
+    expect(result).toMatchObject({ changed: true, value: "60,50", steps: 1 });
+    expect(ups.value()).toBe("60,50");
+  });
+
+  it("skips the edit when the unit already holds the pair (sides compared as numbers, NO in any case)", async () => {
+    const ups = unit(["55.0,NO", "60,50"], 0);
+    const result = await editSetting(
+      ups.link,
+      setting("upper_temp_alarm_limit"),
+      "55,no",
+      CATALOGUE_UPPER,
+      false,
+    );
+    expect(result).toMatchObject({ changed: false, steps: 0 });
+    expect(ups.wire.filter((w) => w === "-")).toEqual([]);
+  });
+
+  it("stops with the original back when no step gives the pair", async () => {
+    const ups = unit(["NO,NO", "55,50"], 0);
+    expect(
+      await codeOf(
+        editSetting(ups.link, setting("upper_rh_alarm_limit"), "70,70", ["070.0", "080.0"], false),
+      ),
+    ).toBe("refused_by_ups");
+    expect(ups.value()).toBe("NO,NO");
+  });
+
+  it("refuses a pair for a setting that is not a Measure-UPS limit, sending nothing", async () => {
+    const ups = unit(["020", "180"], 0);
+    expect(
+      await codeOf(editSetting(ups.link, setting("shutdown_delay"), "020,180", CATALOGUE_P, false)),
+    ).toBe("invalid_params");
+    expect(ups.wire).toEqual([]);
+  });
+});

@@ -150,15 +150,36 @@ export const EVENTS = [
     reread: ["alarm_status"],
     needsMeasureUps: true,
   },
+  {
+    ...EVENT,
+    // Not one of the seed's alerts: every byte a unit lists in the alert field of its `a` reply is
+    // an alert of that unit (PROTOCOL-NOTES "Values"; an RT 1000 XL lists `\x04`). One no row
+    // above knows still comes out of the reply it arrives in, as this event with its byte.
+    id: "unknown_alert",
+    char: null,
+    byte: null,
+    description:
+      "An alert byte the UPS declares in its `a` reply that the catalogue does not know (an RT 1000 XL declares 0x04); the event carries the byte.",
+    // What it means is unknown: the status register is the cheap, general check.
+    reread: ["ups_status_register"],
+  },
 ] as const satisfies readonly EventShape[];
 
 export type EventId = (typeof EVENTS)[number]["id"];
 
-const EVENT_BY_BYTE: ReadonlyMap<number, EventRow> = new Map(EVENTS.map((event) => [event.byte, event]));
+const EVENT_BY_BYTE: ReadonlyMap<number, EventRow> = new Map(
+  EVENTS.flatMap((event): [number, EventRow][] => (event.byte === null ? [] : [[event.byte, event]])),
+);
 const EVENT_BY_ID: ReadonlyMap<string, EventRow> = new Map(EVENTS.map((event) => [event.id, event]));
 
+/** The row of a known alert byte (undefined for a byte no row names: see `alertEventId`). */
 export function eventByByte(byte: number): EventRow | undefined {
   return EVENT_BY_BYTE.get(byte);
+}
+
+/** The event an alert byte comes out as: its row's, or `unknown_alert` for one a unit declared. */
+export function alertEventId(byte: number): EventId {
+  return EVENT_BY_BYTE.get(byte)?.id ?? "unknown_alert";
 }
 
 export function eventById(id: EventId): EventRow {
@@ -167,5 +188,5 @@ export function eventById(id: EventId): EventRow {
   return event;
 }
 
-/** The alert bytes `! $ % + ? = * # | &`. */
-export const ALERT_BYTES: ReadonlySet<number> = new Set(EVENTS.map((event) => event.byte));
+/** The alert bytes the catalogue knows, `! $ % + ? = * # | &`: alerts of every unit. */
+export const ALERT_BYTES: ReadonlySet<number> = new Set(EVENTS.flatMap((event) => event.byte ?? []));

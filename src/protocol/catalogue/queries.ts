@@ -2,6 +2,7 @@
 // seed's order. A query is read in its tier and published under its id; `ha: null` when a feedback
 // carries the same value (the feedback is the entity) or the reply is shown in `info` instead.
 import {
+  decodeAlarmRegister,
   decodeBatteryTest,
   decodeCount,
   decodeDdDd,
@@ -497,7 +498,8 @@ export const MEASURE_UPS_QUERIES = [
     id: "alarm_status",
     label: "Alarm Status",
     wire: once("J"),
-    decode: decodeHexByte,
+    // Real units answer one byte per side (`0F,00`): combined, as each bit is the same alarm.
+    decode: decodeAlarmRegister,
     tier: "fast",
     register: "J",
     needsMeasureUps: true,

@@ -283,9 +283,12 @@ export type EventPair = "line" | "battery" | "abnormal";
 
 export interface EventShape {
   readonly id: string;
-  /** The alert character. */
-  readonly byte: number;
-  readonly char: string;
+  /**
+   * The alert character; null for `unknown_alert`, which stands for any byte a unit declares in its
+   * `a` reply that no other row knows (the event carries the byte).
+   */
+  readonly byte: number | null;
+  readonly char: string | null;
   readonly description: string;
   /** Queries and settings to re-read at once when the alert arrives. */
   readonly reread: readonly (QueryId | SettingId)[];

@@ -1,7 +1,7 @@
 // The seed's EEPROM settings (§3.4 and the Measure-UPS limits of §4.2) and the edit modifier `-`,
 // in the seed's order. A setting is read like a query (slow tier, retried) and changed through its
 // `entry`: the ring steps with `-`, text and hex entries follow a `-`, a count steps with `+`/`-`.
-import { decodeCount, decodeHexByte, decodeSettingText } from "../decoders.js";
+import { decodeCount, decodeHexByte, decodeMeasureLimit, decodeSettingText } from "../decoders.js";
 import { decodeUpsDate } from "../identity.js";
 import { type HaEntity, type ModifierShape, NOT_MATRIX_ONLY, once, type SettingShape } from "./rows.js";
 
@@ -288,6 +288,8 @@ export const MEASURE_UPS_SETTINGS = [
     id: "upper_temp_alarm_limit",
     label: "Upper Temperature Alarm Limit",
     wire: once("["),
+    // One value in the seed; one per side on real units (`55,50`, `NO,NO`).
+    decode: decodeMeasureLimit,
     unit: "degC",
     needsMeasureUps: true,
     values: { "4": ["32.13", "45.90", "54.06", "23.97"] },
@@ -298,6 +300,8 @@ export const MEASURE_UPS_SETTINGS = [
     id: "lower_temp_alarm_limit",
     label: "Lower Temperature Alarm Limit",
     wire: once("]"),
+    // One value in the seed; one per side on real units (`55,50`, `NO,NO`).
+    decode: decodeMeasureLimit,
     unit: "degC",
     needsMeasureUps: true,
     values: { "4": ["04.08", "09.94", "14.02", "18.10"] },
@@ -308,6 +312,8 @@ export const MEASURE_UPS_SETTINGS = [
     id: "upper_rh_alarm_limit",
     label: "Upper Relative Humidity Alarm Limit",
     wire: once("{"),
+    // One value in the seed; one per side on real units (`55,50`, `NO,NO`).
+    decode: decodeMeasureLimit,
     unit: "percent_rh",
     needsMeasureUps: true,
     values: { "4": ["070.0", "080.0", "084.5", "090.1"] },
@@ -318,6 +324,8 @@ export const MEASURE_UPS_SETTINGS = [
     id: "lower_rh_alarm_limit",
     label: "Lower Relative Humidity Alarm Limit",
     wire: once("}"),
+    // One value in the seed; one per side on real units (`55,50`, `NO,NO`).
+    decode: decodeMeasureLimit,
     unit: "percent_rh",
     needsMeasureUps: true,
     values: { "4": ["010.0", "020.1", "030.2", "040.3"] },
