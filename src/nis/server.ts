@@ -48,7 +48,7 @@ const EVENT_MESSAGES: Readonly<Record<string, { readonly message: string; readon
 /** The message of an event the model published, by its alert row's character. */
 function eventMessage(eventType: string, test: boolean): string | undefined {
   const row = EVENTS.find((event) => event.id === eventType);
-  const messages = row === undefined ? undefined : EVENT_MESSAGES[row.char];
+  const messages = row === undefined || row.char === null ? undefined : EVENT_MESSAGES[row.char];
   return test ? (messages?.test ?? messages?.message) : messages?.message;
 }
 
