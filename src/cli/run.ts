@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../log.js";
 import { createNisServer, type NisServer, nisUpsId } from "../nis/index.js";
 import { createNutServer, type NutServer } from "../nut/index.js";
 import { isUpsLinkError } from "../protocol/errors.js";
+import { startShutdownOrchestration } from "../shutdown/index.js";
 import type { UpsLink } from "../ups/link.js";
 import { VERSION } from "../version.js";
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine } from "./io.js";
@@ -117,6 +118,14 @@ export async function runBridge(
     await bridge.stop().catch(() => undefined);
     return EXIT_FAILURE;
   }
+  // After the NUT server: the orchestration raises FSD on its UPSes and follows their clients.
+  const stopOrchestration = startShutdownOrchestration({
+    config,
+    runtimes: bridge.runtimes,
+    nut,
+    publish: (ups, event) => bridge.publishUpsEvent(ups, event),
+    logger,
+  });
   log.info(
     { upses: config.upses.map((u) => ({ id: u.id, port: u.port })), mqtt: config.mqtt.base_topic },
     "bridge running",
@@ -125,6 +134,7 @@ export async function runBridge(
   const signal = await io.stopSignal;
   log.info({ signal }, "stopping");
   health?.stop();
+  stopOrchestration();
   await nis?.stop();
   await nut?.stop();
   await bridge.stop();

@@ -232,6 +232,20 @@ const TREE = {
       max: 600,
     },
   },
+  shutdown: {
+    orchestrate: {
+      doc: "Shutdown orchestration (docs/NUT.md): when shutdown_recommended turns true during a real outage (on battery, confirmed by a fresh status read, not a self-test or simulated failure), raise FSD for the UPS's NUT clients, wait until every logged-in client has logged out (or shutdown.wait_s), then run shutdown_return (commands.shutdown_return) so the load comes back when power does. The one destructive command sent without an MQTT confirmation; it does not need commands.allow_destructive, and enables no other destructive command.",
+      default: false,
+      format: "bool",
+    },
+    wait_s: {
+      doc: "Longest wait, in seconds, for the NUT clients logged in to a UPS to log out after FSD before shutdown_return is sent anyway.",
+      default: 120,
+      format: "int_range",
+      min: 0,
+      max: 3600,
+    },
+  },
   // Defaults and ranges are the link's own (src/link/options.ts): one place for both.
   link: {
     query_timeout_ms: {

@@ -8,6 +8,7 @@ const GROUP_TITLES: Readonly<Record<string, string>> = {
   ups: "The UPS",
   commands: "Commands",
   shutdown_policy: "Shutdown policy",
+  shutdown: "Shutdown orchestration",
   link: "Serial link",
   nut: "NUT network server",
   log: "Logging",

@@ -1,8 +1,8 @@
 // The topic and entity reference (docs/TOPICS.md), generated from the MQTT topic map, the catalogue,
 // the key derivation and the Home Assistant discovery builder.
+import { BRIDGE_EVENT_TYPES, BRIDGE_EVENTS } from "../events.js";
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
 import { MAX_RESPONSE_TOPIC_BYTES, topics } from "../mqtt/topics.js";
-import { NUT_EVENTS } from "../nut/index.js";
 import {
   CATALOGUE,
   EVENTS,
@@ -181,7 +181,7 @@ function fullDiscovery(keys: readonly KeySpec[]): Map<string, Component> {
     keys,
     actions: CATALOGUE.filter((row) => row.kind === "action"),
     compositeActions: COMPOSITE_ACTIONS,
-    events: [...EVENTS.map((event) => event.id), ...BRIDGE_EVENTS.map(([id]) => id)],
+    events: [...EVENTS.map((event) => event.id), ...BRIDGE_EVENT_TYPES],
     allowDestructive: true,
     topics: placeholderTopics(),
     origin: { name: "upslink2mqtt", swVersion: "0", supportUrl: "" },
@@ -288,13 +288,11 @@ function paramDescription(param: ParamSpec): string {
   }
 }
 
-/** Events the bridge itself emits on `<ups>/event`, next to the UPS's alerts. */
-const BRIDGE_EVENTS: readonly (readonly [string, string])[] = [
-  ["confirmation_requested", "a destructive action is pending: `{action, token, expires_at}`"],
-  ["confirmation_expired", "a pending confirmation expired unconfirmed: `{action, token}`"],
-  ["command_executed", "an action or setting was carried out"],
-  ...NUT_EVENTS,
-];
+/** Events the bridge itself emits on `<ups>/event`, next to the UPS's alerts (one list: src/events.ts). */
+const BRIDGE_EVENT_ROWS: readonly (readonly [string, string])[] = BRIDGE_EVENTS.map((event) => [
+  event.id,
+  event.description,
+]);
 
 /** Actions the bridge keeps to itself (it holds the UPS in smart mode): accepted, but no button. */
 function buttonNote(id: string, components: ReadonlyMap<string, Component>, destructive: boolean): string {
@@ -422,7 +420,7 @@ export function topicReference(): string {
       ["event_type", "alert byte", "meaning"],
       [
         ...EVENTS.map((event) => [code(event.id), alertText(event.char), event.description]),
-        ...BRIDGE_EVENTS.map(([id, meaning]) => [code(id), "—", meaning]),
+        ...BRIDGE_EVENT_ROWS.map(([id, meaning]) => [code(id), "—", meaning]),
       ],
     ),
     "",

@@ -3,12 +3,13 @@
 // how it appears (`ha`: platform, device class, category, enabled by default); this module only
 // shapes the components. One retained config per UPS at `<prefix>/device/<device id>/config`.
 // Nothing here publishes: the bridge does.
+import { BRIDGE_EVENT_TYPES } from "../events.js";
 import { CATALOGUE, EVENTS, type HaEntity } from "../protocol/catalogue/index.js";
 import { textEntryPattern } from "../protocol/codec.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
 import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "../ups/capabilities.js";
-import { COMMAND_EVENTS, COMPOSITE_ACTIONS } from "../ups/commands.js";
+import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
 import { deviceIdFor, entityName, entityObjectId, humanize, sanitizeId } from "./names.js";
 
@@ -96,7 +97,8 @@ export function discoverUps(options: UpsDiscoveryOptions): DeviceDiscovery {
         row.kind === "action" && caps.supported.has(row.id),
     ),
     compositeActions: COMPOSITE_ACTIONS,
-    events: [...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id), ...COMMAND_EVENTS],
+    // The alerts this UPS sends, and every event of the bridge's own (one list: src/events.ts).
+    events: [...EVENTS.filter((e) => caps.alerts.has(e.id)).map((e) => e.id), ...BRIDGE_EVENT_TYPES],
     allowDestructive: options.allowDestructive,
     topics: options.topics,
     origin: options.origin,

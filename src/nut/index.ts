@@ -2,6 +2,7 @@
 // composition root starts it when `nut.listen` is set and publishes its events.
 import { readFileSync } from "node:fs";
 import type { NutConfig, UpsConfig } from "../config/index.js";
+import { BRIDGE_EVENTS } from "../events.js";
 import type { Logger } from "../log.js";
 import type { CommandService } from "../ups/commands.js";
 import type { UpsModel } from "../ups/model.js";
@@ -14,13 +15,9 @@ export type { NutClientEvent } from "./session.js";
 export { NutUps } from "./ups.js";
 
 /** Events the NUT server adds to `<base>/<ups>/event` (documented in the topic reference). */
-export const NUT_EVENTS: readonly (readonly [string, string])[] = [
-  [
-    "nut_command",
-    "a NUT client's LOGIN, PRIMARY, FSD, SET or INSTCMD, allowed or refused: `{user, address, command, name, value, result}` (`result` is `OK`, or NUT's error word)",
-  ],
-  ["nut_logout", "a NUT client that had done LOGIN logged out or went away: `{user, address, command}`"],
-];
+export const NUT_EVENTS: readonly (readonly [string, string])[] = BRIDGE_EVENTS.filter((event) =>
+  event.id.startsWith("nut_"),
+).map((event) => [event.id, event.description] as const);
 
 export interface NutServerWiring {
   readonly nut: NutConfig;

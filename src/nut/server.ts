@@ -89,10 +89,15 @@ export class NutServer extends TypedEmitter<NutServerEvents> {
   }
 
   /** Sessions logged into a UPS (upsmon clients), for NUMLOGINS and shutdown orchestration. */
-  loggedIn(ups: string): { user: string | null; address: string }[] {
+  loggedIn(ups: string): { user: string | null; address: string; primary: boolean }[] {
     return [...this.sessions]
       .filter((s) => s.loggedInto === ups)
-      .map((s) => ({ user: s.user, address: s.address }));
+      .map((s) => ({ user: s.user, address: s.address, primary: s.primary }));
+  }
+
+  /** The NUT UPS of a UPS id (its FSD latch, for shutdown orchestration). */
+  ups(name: string): NutUps | undefined {
+    return this.context.upses.get(name);
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@
 // user answer USERNAME-REQUIRED / PASSWORD-REQUIRED before anything else; then the UPS name
 // (UNKNOWN-UPS), fresh data (DATA-STALE), the variable or command (VAR-/CMD-NOT-SUPPORTED), and the
 // user's grant (ACCESS-DENIED).
+import type { BridgeEventType } from "../events.js";
 import type { Logger } from "../log.js";
 import { Timers } from "../util/timers.js";
 import { errorReply as err, type NutError, okReply as ok, type Reply } from "./protocol.js";
@@ -28,7 +29,7 @@ export const PROTOCOL_VERSION = "1.3";
 /** What every command of a client reports to the composition root (published on `<ups>/event`). */
 export interface NutClientEvent {
   readonly ups: string;
-  readonly event_type: "nut_command" | "nut_logout";
+  readonly event_type: Extract<BridgeEventType, "nut_command" | "nut_logout">;
   readonly user: string | null;
   readonly address: string;
   /** LOGIN, PRIMARY, MASTER, FSD, SET or INSTCMD; LOGOUT or DISCONNECT for `nut_logout`. */
@@ -60,6 +61,7 @@ export class Session {
   private username: string | null = null;
   private password: string | null = null;
   private loginUps: string | null = null;
+  private primaryOf: string | null = null;
   private trackingOn = false;
   private secure = false;
   /** The wait for a command's reply; cleared when the connection goes away. */
@@ -73,6 +75,11 @@ export class Session {
   /** The UPS this client did LOGIN to (upsmon), or null. */
   get loggedInto(): string | null {
     return this.loginUps;
+  }
+
+  /** It declared PRIMARY (or MASTER) for the UPS it logged in to. */
+  get primary(): boolean {
+    return this.loginUps !== null && this.primaryOf === this.loginUps;
   }
 
   get user(): string | null {
@@ -205,6 +212,7 @@ export class Session {
         const ups = this.ctx.upses.get(name);
         if (ups === undefined) return err("UNKNOWN-UPS");
         if (user === null || !mayBePrimary(user)) return this.refused(ups, verb, null, null);
+        this.primaryOf = ups.name;
         this.event(ups, verb, null, null, "OK");
         return ok(`OK ${verb}-GRANTED`);
       }

@@ -25,7 +25,10 @@ export type NutResult =
   | { readonly ok: false; readonly error: NutError; readonly detail: string };
 
 export class NutUps {
+  /** Raised by a NUT client's FSD: kept until the bridge restarts, as upsd does. */
   private fsdRaised = false;
+  /** Raised by shutdown orchestration (src/shutdown/), which clears it when the outage is over. */
+  private fsdOrchestrated = false;
 
   constructor(
     private readonly model: UpsModel,
@@ -42,9 +45,14 @@ export class NutUps {
     return this.model.caps?.identity.model ?? this.options.name ?? "Description unavailable";
   }
 
-  /** NUT's forced-shutdown latch: once raised, `ups.status` starts with FSD until the bridge restarts. */
+  /** NUT's forced-shutdown latch: while raised, `ups.status` starts with FSD. */
   get fsd(): boolean {
-    return this.fsdRaised;
+    return this.fsdRaised || this.fsdOrchestrated;
+  }
+
+  /** Shutdown orchestration's FSD; a client's FSD stays whatever it does here. */
+  setOrchestratedFsd(raised: boolean): void {
+    this.fsdOrchestrated = raised;
   }
 
   raiseFsd(): void {
@@ -58,7 +66,7 @@ export class NutUps {
         online: this.model.isOnline,
         caps: this.model.caps,
         values: this.model.store.snapshot(),
-        fsd: this.fsdRaised,
+        fsd: this.fsd,
       },
       this.options.driver,
     );

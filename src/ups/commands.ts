@@ -3,6 +3,7 @@
 // catalogue's rows say what an action changes and what to re-read after it. A destructive byte goes
 // on the wire only from `confirm`, never from `request`.
 
+import type { BridgeEventType } from "../events.js";
 import type { Logger } from "../log.js";
 import {
   actionRow,
@@ -53,12 +54,17 @@ export interface CommandOptions {
 export interface CommandEvents {
   /** Outcomes that arise without a request in flight (expiry). */
   outcome(outcome: Outcome): void;
-  event(eventType: string, data: Record<string, Value>): void;
+  event(eventType: CommandEventType, data: Record<string, Value>): void;
   pending(list: readonly Record<string, Value>[]): void;
 }
 
-/** Events the command service emits on `<ups>/event`, beside the UPS's alerts. */
-export const COMMAND_EVENTS = ["confirmation_requested", "confirmation_expired", "command_executed"] as const;
+/** Events the command service emits on `<ups>/event`, beside the UPS's alerts (listed in src/events.ts). */
+export const COMMAND_EVENTS = [
+  "confirmation_requested",
+  "confirmation_expired",
+  "command_executed",
+] as const satisfies readonly BridgeEventType[];
+export type CommandEventType = (typeof COMMAND_EVENTS)[number];
 
 /** The composite shutdown-and-return: NUT's advorder over the shutdown methods of the catalogue. */
 const SHUTDOWN_RETURN = "shutdown_return";
@@ -161,6 +167,23 @@ export class CommandService {
       return await this.execute(actionId, this.check(actionId, params), transaction);
     } catch (error) {
       return this.failure(actionId, error, transaction);
+    }
+  }
+
+  /**
+   * Shutdown orchestration's shutdown_return (src/shutdown/): the one destructive command sent
+   * without an MQTT confirmation. `shutdown.orchestrate` is its own opt-in, so
+   * commands.allow_destructive is not asked (it would expose every destructive button besides);
+   * the link must be up, and each method's support and interlock still apply (S only on battery).
+   */
+  async orchestratedShutdownReturn(): Promise<Outcome> {
+    try {
+      if (!this.model.isOnline || this.model.caps === null) {
+        throw new UpsLinkError("link_down", "The UPS is not answering: shutdown_return cannot be sent.");
+      }
+      return await this.shutdownReturn(undefined);
+    } catch (error) {
+      return this.failure(SHUTDOWN_RETURN, error, undefined);
     }
   }
 

@@ -72,6 +72,8 @@ export interface UpsModelEvents {
   /** The read of every tier after `capabilities` is over: every key that answered has its value. */
   firstRead: () => void;
   linkState: (state: LinkState) => void;
+  /** A query's reply was decoded and applied (even when no key changed): a fresh reading. */
+  read: (id: QueryId | SettingId) => void;
 }
 
 /**
@@ -103,6 +105,12 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
   /** Alerts seen so far, and the alert count at which each query was last made stale by one. */
   private alertSeq = 0;
   private readonly staleAt = new Map<QueryId | SettingId, number>();
+  /**
+   * The alert count of the last alert that patched the status register, and the alert count at
+   * which the last applied read of it started on this connection (-1: none yet): `statusFresh`.
+   */
+  private statusPatchedAt = 0;
+  private statusReadAt = -1;
   private readonly log: Logger;
   private readonly trust: AlertTrust;
   private readonly limiter: EventLimiter;
@@ -162,6 +170,27 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     await this.link.stop();
   }
 
+  /**
+   * The stored status register comes from a read sent after the last alert that patched it, on this
+   * connection: what it says is the UPS's word, not an alert's (shutdown orchestration needs that).
+   */
+  get statusFresh(): boolean {
+    return this.online && this.statusReadAt >= 0 && this.statusReadAt >= this.statusPatchedAt;
+  }
+
+  /**
+   * Whether the battery carries the load because of a self-test or simulated failure, from fresh
+   * data only (test-transfer.ts): the `G` read for this transfer; on a UPS without `G`, whether a
+   * commanded test of ours is running. "unknown" while `G` has not been read for this transfer.
+   */
+  get transferTest(): "yes" | "no" | "unknown" {
+    if (!this.onBattery()) return "no";
+    const fresh = this.transfers.freshVerdict;
+    if (fresh !== null) return fresh ? "yes" : "no";
+    if (this.isSupported(SHUTDOWN_INPUTS.transferCauseQuery)) return "unknown";
+    return this.transfers.running(Date.now()) ? "yes" : "no";
+  }
+
   /** Marks a transfer that the bridge itself caused (self-test, simulated failure, calibration). */
   noteTestStarted(): void {
     this.transfers.commandStarted(Date.now());
@@ -205,6 +234,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     }
     if (this.online) {
       this.online = false;
+      this.statusReadAt = -1;
       this.generation++;
       this.clearTimers();
       this.trust.reset();
@@ -324,7 +354,9 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       this.events.settleUpTo(decoded.value === SHUTDOWN_INPUTS.testCause, seqAtStart);
     }
     this.apply(row, decoded.value);
+    if (row.register === SHUTDOWN_REGISTER) this.statusReadAt = seqAtStart;
     if (row.register !== null) this.judgeAlerts(row.register, seqAtStart);
+    this.emit("read", id);
   }
 
   /** An `NA` to a query: after DEAD_QUERY_NA_COUNT in a row, a fast or minmax one is read slowly. */
@@ -436,6 +468,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       const byte = registerByte(this.store, row.patch.register);
       if (byte !== null) {
         const { set, clear } = patchMasks(row.patch);
+        // Before the patch, so nothing that reads the store while it is applied takes it as read.
+        if (row.patch.register === SHUTDOWN_REGISTER) this.statusPatchedAt = seen;
         this.apply(registerRow, formatHexByte((byte | set) & ~clear));
       }
       this.trust.expectVerdict(alert.event, seen);

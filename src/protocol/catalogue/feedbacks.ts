@@ -189,3 +189,6 @@ export const DERIVED = [
     ha: { platform: "binary_sensor", deviceClass: "problem", category: null, enabledByDefault: true },
   },
 ] as const satisfies readonly DerivedRowShape[];
+
+/** The derived key that says hosts on the UPS should shut down now (the shutdown orchestration's trigger). */
+export const SHUTDOWN_RECOMMENDED = DERIVED[0].id;
