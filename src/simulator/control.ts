@@ -17,6 +17,8 @@ export interface ControlTarget {
   setRegister(name: "8" | "'", value: number): void;
   pressOnButton(): void;
   startSelfTest(): void;
+  /** Sends one alert byte the unit declares in `a`; false when it declares no such alert. */
+  sendAlert(byte: number): boolean;
   setFault<K extends keyof SimFaults>(key: K, value: SimFaults[K]): void;
   garbageOnce(): void;
 }
@@ -33,6 +35,7 @@ export const CONTROL_HELP = [
   "register 8|' HEX                   fault bits of the trip registers (announced by ? and =)",
   "button                             the front-panel ON button",
   "selftest                           the unit's own self-test (panel or periodic), announced with !",
+  "alert HEX                          one alert byte the unit's `a` declares (e.g. alert 04 on an RT)",
   "silent on|off                      the unit says nothing at all",
   "fault garbage [on|off]             a burst of random bytes (on: every 5 s)",
   "fault na on|off                    NA to every command but Y",
@@ -211,6 +214,12 @@ export function runControl(target: ControlTarget, line: string): string {
     case "selftest":
       target.startSelfTest();
       return "ok: self-test started";
+    case "alert": {
+      const value = hexByte(first);
+      if (value === null) return "error: alert HEX (the alert byte, e.g. 04)";
+      if (!target.sendAlert(value)) return `error: this unit declares no alert byte ${first} in its a reply`;
+      return `ok: alert ${first} sent`;
+    }
     case "silent": {
       const flag = onOff(first);
       if (flag === null) return "error: silent on|off";

@@ -194,6 +194,13 @@ export class SmartUpsSimulator implements ControlTarget {
     this.#actions.panelSelfTest();
   }
 
+  sendAlert(byte: number): boolean {
+    const char = String.fromCharCode(byte);
+    if (!this.profile.alerts.includes(char)) return false;
+    this.#unit.out.alert(char);
+    return true;
+  }
+
   pressOnButton(): void {
     const s = this.#unit.state;
     if (s.outputOn || !s.alive) return;
