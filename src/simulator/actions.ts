@@ -88,7 +88,7 @@ export class Actions {
     out.reply("OK");
     s.simulatingFailure = true;
     s.transferCause = "S";
-    this.#power.goOnBattery(true);
+    this.#power.goOnBattery(true, true);
     timers.schedule("simulated-failure", SIMULATED_FAILURE_MS, () => {
       s.simulatingFailure = false;
       if (s.linePresent && s.onBattery) this.#power.returnToLine();
@@ -103,7 +103,8 @@ export class Actions {
       return;
     }
     out.reply("OK");
-    this.#runSelfTest(false);
+    // Real units announce the test's transfer with `!` right after the OK (PROTOCOL-NOTES).
+    this.#runSelfTest(true, true);
   }
 
   /**
@@ -116,12 +117,12 @@ export class Actions {
     this.#runSelfTest(true);
   }
 
-  #runSelfTest(announce: boolean): void {
+  #runSelfTest(announce: boolean, afterReply = false): void {
     const { state: s, timers, clock } = this.#unit;
     s.selfTestRunning = true;
     s.transferCause = "S";
     // PROTOCOL-NOTES: bit 3 changes during a self-test, and `G` = S tells it from an outage.
-    this.#power.goOnBattery(announce);
+    this.#power.goOnBattery(announce, afterReply);
     timers.schedule("self-test", SELF_TEST_MS, () => {
       s.selfTestRunning = false;
       if (s.linePresent && s.onBattery) this.#power.returnToLine();
@@ -139,9 +140,9 @@ export class Actions {
   calibration(): void {
     const { state: s, out } = this.#unit;
     if (s.calibrating) {
-      // Seed: a second D aborts the calibration.
-      this.#power.endCalibration();
+      // Seed: a second D aborts the calibration; the return to line (`$`) follows the OK.
       out.reply("OK");
+      this.#power.endCalibration();
       return;
     }
     if (!s.linePresent || s.onBattery || !s.outputOn || s.charge < 100) {
@@ -151,7 +152,8 @@ export class Actions {
     out.reply("OK");
     s.calibrating = true;
     s.transferCause = "S";
-    this.#power.goOnBattery(false);
+    // Real units send `!` right after the OK (PROTOCOL-NOTES "Real units").
+    this.#power.goOnBattery(true, true);
   }
 
   /** DEL: aborts a pending shutdown, or wakes a sleeping unit. */

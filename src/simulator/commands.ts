@@ -179,7 +179,7 @@ export class Commands {
   /** `a`: protocol level, alerts, commands, and on level 4 the extension bytes. */
   #commandSet(): Uint8Array {
     const profile = this.#unit.profile;
-    const level = profile.protocolLevel ?? 3;
+    const level = profile.levelField ?? String(profile.protocolLevel ?? 3);
     const bytes = [...Buffer.from(`${level}.${profile.alerts}.${profile.commands}`, "latin1")];
     if (profile.extensions.length > 0) bytes.push(0x2e, ...profile.extensions);
     return Uint8Array.from(bytes);
@@ -188,6 +188,9 @@ export class Commands {
   /** Ctrl-Z: the rings of the settings the unit lists, as the catalogue's dump format writes them. */
   #dump(): Uint8Array {
     const { profile, settings } = this.#unit;
+    // A recorded unit's dump is sent as it was, other locales' items included.
+    if (profile.rings !== undefined)
+      return Buffer.from(formatDump(profile.rings, { matrix: profile.matrixDump }), "latin1");
     const items = settings
       .filter(
         (setting) => setting.inDump && !profile.refusedSettings.includes(String.fromCharCode(setting.byte)),

@@ -61,6 +61,17 @@ export class Output {
     this.#emit(Buffer.from(char, "latin1"), 0);
   }
 
+  /**
+   * An alert that follows the reply just queued (real units send `!` right after the `OK` of D, U and
+   * W, PROTOCOL-NOTES "Real units"): at true baud it waits for the reply to be sent.
+   */
+  alertAfterReply(char: string): void {
+    const s = this.#state;
+    if (!s.alive || this.#timers.stopped || !s.smartMode) return;
+    if (!this.#profile.alerts.includes(char)) return;
+    this.#emit(Buffer.from(char, "latin1"), 0, true);
+  }
+
   /** Bytes on the line at once, bypassing faults and pacing (a bare `*`, noise). */
   raw(bytes: Uint8Array): void {
     if (this.#timers.stopped) return;
@@ -78,7 +89,7 @@ export class Output {
     this.#timers.schedule("garbage", GARBAGE_REPEAT_MS, () => this.garbageRepeating());
   }
 
-  #emit(bytes: Uint8Array, latencyMs: number): void {
+  #emit(bytes: Uint8Array, latencyMs: number, afterReply = false): void {
     const faults = this.#state.faults;
     if (faults.silent) return;
     const delay = faults.slowMs + (faults.pacing ? latencyMs : 0);
@@ -90,13 +101,14 @@ export class Output {
     // True 2400 baud: one character per 4.17 ms. Replies queue behind each other; an alert is sent
     // as soon as the line allows, so it can land inside a reply as on a real unit.
     const now = this.#clock.now();
-    let at = latencyMs === 0 ? now : Math.max(now + delay, this.#busyUntil);
+    const queued = latencyMs !== 0 || afterReply;
+    let at = !queued ? now : Math.max(now + delay, this.#busyUntil);
     for (const byte of bytes) {
       const sendAt = at;
       this.#timers.oneShot(sendAt - now, () => this.raw(Uint8Array.of(byte)));
       at += CHAR_MS;
     }
-    if (latencyMs !== 0) this.#busyUntil = at;
+    if (queued) this.#busyUntil = at;
   }
 
   #randomBytes(): Uint8Array {

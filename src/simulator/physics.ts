@@ -8,6 +8,8 @@ export const NOMINAL: Readonly<Record<Locale, { readonly volts: number; readonly
   D: { volts: 120, hertz: 60 },
   I: { volts: 230, hertz: 50 },
   M: { volts: 208, hertz: 60 },
+  // Smart-UPS RT (200 to 240 V): set to 230 V as shipped in Europe.
+  W: { volts: 230, hertz: 50 },
 };
 
 /** Minutes a full battery lasts at `load` percent (a Peukert-like curve through the profile's half-load point). */

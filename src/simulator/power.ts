@@ -121,11 +121,13 @@ export class Power {
 
   // ---- transfers and the output -------------------------------------------------------------------
 
-  goOnBattery(announce: boolean): void {
+  /** `afterReply`: the `!` follows the `OK` of the command that caused the transfer (D, U, W). */
+  goOnBattery(announce: boolean, afterReply = false): void {
     this.#unit.state.onBattery = true;
     if (announce) {
       this.#lineFailSent = true;
-      this.#unit.out.alert("!");
+      if (afterReply) this.#unit.out.alertAfterReply("!");
+      else this.#unit.out.alert("!");
       this.#scheduleLineFailRepeat();
     }
     this.evaluateBattery();

@@ -144,8 +144,11 @@ export function answerQuery(byte: number, ctx: QueryContext): string | null {
     case "\\":
       // Apparent power runs a little above active power (power factor about 0.9).
       return fmt32(running / 0.9);
-    case "B":
-      return fmt22(batteryVolts(profile, state.charge, state.onBattery && state.outputOn, running));
+    case "B": {
+      const volts = batteryVolts(profile, state.charge, state.onBattery && state.outputOn, running);
+      // Units with a battery of 100 V or more answer one decimal (an RT 10000 XL: 219.2).
+      return volts >= 100 ? fmt31(volts) : fmt22(volts);
+    }
     case "C":
       return fmt31(state.internalTemp);
     case "F":

@@ -3,7 +3,7 @@
 import { CATALOGUE, SETTING_ROLE, type SettingId } from "../protocol/catalogue/index.js";
 import type { DumpItem } from "../protocol/dump-format.js";
 import { NOMINAL } from "./physics.js";
-import { type Profile, supports } from "./profiles.js";
+import { ownRings, type Profile, supports } from "./profiles.js";
 
 export interface SimSetting {
   /** Catalogue id (the public setting name). */
@@ -42,7 +42,8 @@ export function settingsFor(profile: Profile): SimSetting[] {
     const byte = row.wire.bytes[0];
     if (byte === undefined || !supports(profile, byte)) continue;
     const entry = row.entry;
-    const values: Readonly<Record<string, readonly string[]>> = row.values ?? {};
+    // A recorded unit's own rings replace the catalogue's (PROTOCOL-NOTES "Ctrl-Z").
+    const values: Readonly<Record<string, readonly string[]>> = ownRings(profile, byte) ?? row.values ?? {};
     const ring = entry === "ring" ? (values[profile.locale] ?? values["4"] ?? []) : [];
     if (entry === "ring" && ring.length === 0) continue;
     settings.push({
@@ -50,7 +51,7 @@ export function settingsFor(profile: Profile): SimSetting[] {
       byte,
       entry,
       ring,
-      factory: factoryValue(row.id, ring, profile),
+      factory: profile.factory?.[row.id] ?? factoryValue(row.id, ring, profile),
       inDump: entry === "ring" && !row.needsMeasureUps,
       dumpItems: Object.entries(values).map(([letter, choices]) => ({ opcode: byte, letter, choices })),
     });

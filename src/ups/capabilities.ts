@@ -15,6 +15,7 @@ import {
   type SettingId,
 } from "../protocol/catalogue/index.js";
 import type { Reveals } from "../protocol/catalogue/rows.js";
+import { sameSettingValue } from "../protocol/codec.js";
 import { parseDump } from "../protocol/dump.js";
 import { UpsLinkError } from "../protocol/errors.js";
 import {
@@ -200,6 +201,7 @@ export async function discoverCapabilities(prober: Prober, options: DiscoveryOpt
     probe,
     supported,
     identity.localeLetter,
+    outcomes,
   );
 
   return {
@@ -219,6 +221,7 @@ async function readSettingValues(
   probe: (id: QueryId | SettingId, options?: ProbeOptions) => Promise<ProbeOutcome>,
   supported: ReadonlySet<RowId>,
   locale: string | null,
+  outcomes: ReadonlyMap<RowId, ProbeOutcome>,
 ): Promise<{
   readonly values: Partial<Record<SettingId, readonly string[]>>;
   readonly fromUnit: ReadonlySet<SettingId>;
@@ -234,10 +237,21 @@ async function readSettingValues(
   for (const row of CATALOGUE) {
     if (row.kind !== "setting" || !supported.has(row.id)) continue;
     const dumped = fromDump[row.id];
-    if (dumped !== undefined) fromUnit.add(row.id);
+    if (dumped !== undefined) {
+      fromUnit.add(row.id);
+      values[row.id] = dumped;
+      continue;
+    }
     // Models without Ctrl-Z: the seed's ring for the unit's voltage version is the best we know.
-    const choices = dumped ?? catalogueValues(row, locale);
-    if (choices !== null) values[row.id] = choices;
+    const choices = catalogueValues(row, locale);
+    if (choices === null) continue;
+    // Real rings differ from it (issue 13: an old Smart-UPS 600 holds u = 129, a 601.3.I p = 090):
+    // the value the unit holds is offered too, so every select shows it among its options.
+    const current = row.entry === "ring" ? (outcomes.get(row.id) ?? (await probe(row.id))) : null;
+    const text = current?.kind === "answer" ? sanitizeIdentity(current.text) : "";
+    const held =
+      /^[0-9A-Za-z.]{1,5}$/.test(text) && !choices.some((choice) => sameSettingValue(choice, text));
+    values[row.id] = held ? [...choices, text] : choices;
   }
   return { values, fromUnit };
 }

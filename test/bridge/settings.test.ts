@@ -32,10 +32,16 @@ function row(id: string): CatalogueRow {
 function ringSettings(harness: Harness): { id: string; allowed: string[] }[] {
   const caps = harness.bridge.runtimes.get("ups")?.model.caps;
   if (!caps) throw new Error("no capabilities yet");
-  return [...caps.supported]
-    .map((id) => row(id))
-    .flatMap((r) => (r.kind === "setting" && r.params.length === 0 ? [r] : []))
-    .map((r) => ({ id: r.id, allowed: [...new Set((caps.settingValues[r.id] ?? []).map((v) => v.trim()))] }));
+  return (
+    [...caps.supported]
+      .map((id) => row(id))
+      // Ring entries only: a 3G unit also lists `>`, whose pack count steps with `+` and `-`.
+      .flatMap((r) => (r.kind === "setting" && r.entry === "ring" && r.params.length === 0 ? [r] : []))
+      .map((r) => ({
+        id: r.id,
+        allowed: [...new Set((caps.settingValues[r.id] ?? []).map((v) => v.trim()))],
+      }))
+  );
 }
 
 /** What the bridge publishes for a raw setting reply. */

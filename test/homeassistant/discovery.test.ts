@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { deviceIdFor } from "../../src/homeassistant/names.js";
 import type { ProfileName } from "../../src/simulator/index.js";
 import type { Capabilities } from "../../src/ups/capabilities.js";
-import { components, discover, discoveryFor } from "./support.js";
+import { components, discover, discoveryFor, PROFILES } from "./support.js";
 
 const GOLDEN_DIR = join(import.meta.dirname, "golden");
 
@@ -44,14 +44,7 @@ describe("Home Assistant discovery", () => {
   }
 
   it("gives every entity a unique id from the serial, a default entity id and a valid unit/class pair", async () => {
-    for (const profile of [
-      "smartups-3g-120",
-      "smartups-3g-230",
-      "smartups-old",
-      "matrix-ups",
-      "smartups-3g-measure",
-      "smt-ap9620",
-    ] as const) {
+    for (const profile of PROFILES) {
       const caps = await capsOf(profile);
       const discovery = discoveryFor(caps, true);
       expect(discovery.deviceId).toBe(deviceIdFor({ serial: caps.identity.serial, upsId: "ups" }));

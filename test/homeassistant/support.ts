@@ -8,19 +8,13 @@ import { silentLogger } from "../../src/log.js";
 import type { SettingId } from "../../src/protocol/catalogue/index.js";
 import { CATALOGUE, FEEDBACKS, REGISTERS } from "../../src/protocol/catalogue/index.js";
 import type { Value } from "../../src/protocol/types.js";
-import { type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
+import { PROFILE_NAMES, type ProfileName, SmartUpsSimulator } from "../../src/simulator/index.js";
 import type { Capabilities } from "../../src/ups/capabilities.js";
 import { CatalogueLink } from "../../src/ups/catalogue-link.js";
 import { supportedKeys } from "../../src/ups/keys.js";
 
-export const PROFILES = [
-  "smartups-3g-120",
-  "smartups-3g-230",
-  "smartups-old",
-  "matrix-ups",
-  "smartups-3g-measure",
-  "smt-ap9620",
-] as const satisfies readonly ProfileName[];
+/** Every simulator profile: a new one is checked against Home Assistant's schemas without a list to edit. */
+export const PROFILES: readonly ProfileName[] = PROFILE_NAMES;
 
 /** The unit's capabilities, and the decoded value of each of its settings as the bridge publishes it. */
 export async function discover(

@@ -107,10 +107,11 @@ describe("the simulator on an injected clock", () => {
 
   it("a self-test ends after its duration and its result expires 5 minutes later", () => {
     const u = unit();
-    expect(u.ask("W")).toBe("OK\r\n");
+    expect(u.ask("W")).toBe("OK\r\n!");
     u.advance(SELF_TEST_MS - 1);
     expect(u.ask("Q")).toBe("10\r\n");
     u.advance(1);
+    expect(u.take()).toBe("$");
     expect(u.ask("Q")).toBe("08\r\n");
     expect(u.ask("X")).toBe("OK\r\n");
     expect(u.sim.state.lastTestAt).toBe(u.clock.now());

@@ -63,10 +63,10 @@ describe("every query of the catalogue", () => {
             true,
           );
         }
-        if (row.kind === "setting" && row.values !== null) {
-          const values: Readonly<Record<string, readonly string[]>> = row.values;
-          const ring = values[profile.locale] ?? values["4"] ?? [];
-          expect(ring, `${name} ${row.id}`).toContain(text);
+        // A setting answers a value of its ring: the unit's own (recorded profiles) or the catalogue's.
+        const setting = t.sim.settings.find((s) => s.id === row.id);
+        if (row.kind === "setting" && setting !== undefined && setting.entry === "ring") {
+          expect(setting.ring, `${name} ${row.id}`).toContain(text);
         }
       }
     });
@@ -124,7 +124,7 @@ describe("every query of the catalogue", () => {
 
   it("n is NUL-padded on the old profile and the old profile has no a, b or Ctrl-Z", () => {
     const t = start("smartups-old");
-    expect(t.ask("n")).toBe("NS9847001053\0\0\r\n");
+    expect(t.ask("n")).toBe("NS9912003456\0\0\r\n");
     expect(t.ask("a")).toBe("NA\r\n");
     expect(t.ask("b")).toBe("NA\r\n");
     expect(t.ask("\x1a")).toBe("NA\r\n");
@@ -369,11 +369,12 @@ describe("tests and calibration", () => {
   it("W runs ~8 s on battery with G = S, then X holds the result for 5 minutes", () => {
     const t = start();
     expect(t.ask("X")).toBe("NO\r\n");
-    expect(t.ask("W")).toBe("OK\r\n");
+    // Real units send ! right after the OK of W, and $ when the test ends.
+    expect(t.ask("W")).toBe("OK\r\n!");
     expect(t.ask("Q")).toBe("10\r\n");
     expect(t.ask("G")).toBe("S\r\n");
     t.advance(8000);
-    expect(t.take()).toBe("");
+    expect(t.take()).toBe("$");
     expect(t.ask("Q")).toBe("08\r\n");
     expect(t.ask("X")).toBe("OK\r\n");
     t.advance(5 * 60_000 + 1000);
@@ -385,7 +386,7 @@ describe("tests and calibration", () => {
     t.sim.control("fault bad-battery on");
     t.ask("W");
     t.advance(8000);
-    expect(t.take()).toBe("#");
+    expect(t.take()).toBe("$#");
     expect(t.ask("X")).toBe("BT\r\n");
     expect(t.ask("Q")).toBe("88\r\n");
     t.advance(5 * 3600_000);
@@ -404,10 +405,11 @@ describe("tests and calibration", () => {
     t.sim.control("battery 90");
     expect(t.ask("D")).toBe("NO\r\n");
     t.sim.control("battery 100");
-    expect(t.ask("D")).toBe("OK\r\n");
+    // Real units send ! right after the OK of D; $ when the calibration is stopped.
+    expect(t.ask("D")).toBe("OK\r\n!");
     expect(t.ask("Q")).toBe("11\r\n");
     expect(t.ask("W")).toBe("NA\r\n");
-    expect(t.ask("D")).toBe("OK\r\n");
+    expect(t.ask("D")).toBe("OK\r\n$");
     expect(t.ask("Q")).toBe("08\r\n");
   });
 });
@@ -582,10 +584,11 @@ describe("control language", () => {
 });
 
 describe("profiles", () => {
-  it("have distinct 12-character serial numbers, and a serial can be overridden", () => {
-    const serials = PROFILE_NAMES.map((name) => PROFILES[name].serial.replace(/\0+$/, ""));
+  it("have distinct serial numbers (12 characters, 8 digits on the old 6TD), and a serial can be overridden", () => {
+    const serials = PROFILE_NAMES.map((name) => PROFILES[name].serial.replace(/[\0 ]+$/, ""));
     expect(new Set(serials).size).toBe(serials.length);
-    for (const serial of serials) expect(serial).toHaveLength(12);
+    for (const serial of serials) expect(serial).toMatch(/^([A-Z0-9]{12}|\d{8})$/);
+    expect(PROFILES["smartups-600"].serial).toMatch(/^\d{8}$/);
     vi.useFakeTimers();
     const sim = new SmartUpsSimulator({ profile: "smartups-3g-230", serial: "ZZ2601000001" });
     const out: number[] = [];
