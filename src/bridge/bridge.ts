@@ -2,12 +2,17 @@
 // command service. The UPS side and the MQTT side never import each other; they meet here.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import { type DeviceDiscovery, discoverUps, retainedComponents } from "../homeassistant/discovery.js";
-import { humanize } from "../homeassistant/names.js";
+import {
+  bridgeDiscovery,
+  type DeviceDiscovery,
+  discoverUps,
+  retainedComponents,
+} from "../homeassistant/discovery.js";
+import { bridgeDeviceId, humanize } from "../homeassistant/names.js";
 import type { Logger } from "../log.js";
 import type { IncomingMessage, MqttConnection } from "../mqtt/connection.js";
 import { RetainedPublisher } from "../mqtt/retained-publisher.js";
-import { bridgeInfo } from "../mqtt/topics.js";
+import { bridgeInfo, bridgeState } from "../mqtt/topics.js";
 import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
@@ -49,6 +54,8 @@ interface UpsRuntime {
   readonly model: UpsModel;
   readonly commands: CommandService;
   discovery: DeviceDiscovery | null;
+  /** The keys of the last capabilities, for rebuilding discovery when a setting's value is new. */
+  keys: readonly KeySpec[];
   /** Device configs of this UPS retained on the broker (device topic → component id → platform). */
   retainedDiscovery: Map<string, Record<string, string>>;
   stateTimer: NodeJS.Immediate | null;
@@ -223,6 +230,7 @@ export class Bridge {
       model,
       commands,
       discovery: null,
+      keys: [],
       retainedDiscovery: new Map(),
       stateTimer: null,
       publishedKeys: new Set(),
@@ -234,6 +242,10 @@ export class Bridge {
       runtime.publishedKeys.add(key);
       void this.publish(topics.key(key), valuePayload(value), true);
       this.scheduleState(runtime);
+      // A setting's choices always include the value it holds: a value outside them (a ring the
+      // catalogue lacks) republishes the discovery with it.
+      if (runtime.keys.some((spec) => spec.kind === "setting" && spec.key === key))
+        void this.refreshDiscovery(runtime);
     });
     model.on("event", (event) => void this.publishEvent(runtime, event));
     model.on("availability", (online) => {
@@ -279,6 +291,7 @@ export class Bridge {
       sends.push(this.publish(topics.pending, JSON.stringify(runtime.pending), true, true));
       if (runtime.model.caps !== null) sends.push(this.publishUpsInfo(runtime, true));
     }
+    if (withDiscovery) sends.push(this.publishBridgeDevice(true));
     await Promise.all(sends);
     this.log.debug({ reason }, "republished");
   }
@@ -322,8 +335,59 @@ export class Bridge {
       if (!current.has(key)) await this.publish(runtime.topics.key(key), "", true);
     }
     runtime.publishedKeys = new Set([...runtime.publishedKeys].filter((k) => current.has(k)));
+    runtime.keys = keys;
     await this.publishUpsInfo(runtime);
-    if (this.deps.config.homeassistant.enabled) await this.publishDiscovery(runtime, keys);
+    if (this.deps.config.homeassistant.enabled) {
+      await this.publishBridgeDevice();
+      await this.publishDiscovery(runtime, keys);
+    }
+  }
+
+  /** The bridge's own device, which every UPS device names as `via_device`. */
+  private async publishBridgeDevice(force = false): Promise<void> {
+    const { config } = this.deps;
+    if (!config.homeassistant.enabled) return;
+    const discovery = bridgeDiscovery({
+      deviceId: bridgeDeviceId(config.mqtt.base_topic),
+      baseTopic: config.mqtt.base_topic,
+      bridgeState: bridgeState(config.mqtt.base_topic),
+      bridgeInfo: bridgeInfo(config.mqtt.base_topic),
+      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
+      qos: config.mqtt.qos,
+    });
+    await this.publish(
+      `${config.homeassistant.discovery_prefix}/device/${discovery.deviceId}/config`,
+      JSON.stringify(discovery.payload),
+      true,
+      force,
+    );
+  }
+
+  /** The discovery again with the values held now, published only when it changed. */
+  private async refreshDiscovery(runtime: UpsRuntime): Promise<void> {
+    if (!this.deps.config.homeassistant.enabled || runtime.discovery === null) return;
+    const next = this.buildDiscovery(runtime, runtime.keys);
+    if (next === null || JSON.stringify(next.payload) === JSON.stringify(runtime.discovery.payload)) return;
+    await this.publishDiscovery(runtime, runtime.keys);
+  }
+
+  private buildDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): DeviceDiscovery | null {
+    const caps = runtime.model.caps;
+    if (caps === null) return null;
+    const { config } = this.deps;
+    return discoverUps({
+      upsId: runtime.config.id,
+      name: runtime.config.name,
+      caps,
+      keys,
+      allowDestructive: config.commands.allow_destructive,
+      topics: runtime.topics.discoveryTopics,
+      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
+      qos: config.mqtt.qos,
+      current: runtime.model.store.snapshot(),
+      nominalPowerW: runtime.config.nominal_power_w,
+      bridgeDeviceId: bridgeDeviceId(config.mqtt.base_topic),
+    });
   }
 
   private async publishUpsInfo(runtime: UpsRuntime, force = false): Promise<void> {
@@ -352,18 +416,8 @@ export class Bridge {
 
   private async publishDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
     const caps = runtime.model.caps;
-    if (caps === null) return;
-    const { config } = this.deps;
-    const discovery = discoverUps({
-      upsId: runtime.config.id,
-      name: this.upsName(runtime),
-      caps,
-      keys,
-      allowDestructive: config.commands.allow_destructive,
-      topics: runtime.topics.discoveryTopics,
-      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
-      qos: config.mqtt.qos,
-    });
+    const discovery = this.buildDiscovery(runtime, keys);
+    if (caps === null || discovery === null) return;
     const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
     const previous = runtime.discovery;
     const topic = runtime.topics.discovery(discovery.deviceId);
@@ -396,6 +450,7 @@ export class Bridge {
           latest_version: advice.latest,
           title: advice.title,
           release_summary: advice.summary,
+          release_url: advice.releaseUrl,
         }),
         true,
       );

@@ -16,6 +16,11 @@ export type NutForm =
   | { readonly kind: "fixed"; readonly int: number; readonly dec: number }
   /** Text as stored (setting values, identity text). */
   | { readonly kind: "text" }
+  /**
+   * A numeric setting, published as a number (`20`), back in the ring's fixed width (`020`), as
+   * apcsmart passes the unit's reply through; a ring word that is no number (`NO`) as it is.
+   */
+  | { readonly kind: "setting"; readonly int: number; readonly dec: number }
   /** Minutes (a number, or a setting's `02`) as whole seconds: NUT's standard unit of time. */
   | { readonly kind: "minutes" }
   /** Hours as seconds; a value that is no number (`ON`, `OFF`) reads as 0, as in apcsmart. */
@@ -65,6 +70,13 @@ const FIXED = {
   ddd: { kind: "fixed", int: 3, dec: 0 },
 } as const satisfies Record<string, NutForm>;
 const TEXT = { kind: "text" } as const satisfies NutForm;
+/** The ring widths of the numeric settings (seed: `020`, `00`, `32.13`, `070.0`). */
+const RING = {
+  ddd: { kind: "setting", int: 3, dec: 0 },
+  dd: { kind: "setting", int: 2, dec: 0 },
+  "dd.dd": { kind: "setting", int: 2, dec: 2 },
+  "ddd.d": { kind: "setting", int: 3, dec: 1 },
+} as const satisfies Record<string, NutForm>;
 
 /** Every variable apcsmart maps, in its table's order (NUT drivers/apcsmart_tabs.c, apc_vartab). */
 export const NUT_VARIABLES: readonly NutVariableRow[] = [
@@ -90,13 +102,13 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
   {
     nut: "ups.delay.start",
     source: "turn_on_delay",
-    form: TEXT,
+    form: RING.ddd,
     desc: "Interval to wait before (re)starting the load (seconds)",
   },
   {
     nut: "ups.delay.shutdown",
     source: "shutdown_delay",
-    form: TEXT,
+    form: RING.ddd,
     desc: "Interval to wait after shutdown with delay command (seconds)",
   },
   { nut: "ups.id", source: "ups_id", form: TEXT, desc: "UPS system identifier" },
@@ -134,13 +146,13 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
   {
     nut: "input.transfer.low",
     source: "lower_transfer_voltage",
-    form: TEXT,
+    form: RING.ddd,
     desc: "Low voltage transfer point (V)",
   },
   {
     nut: "input.transfer.high",
     source: "upper_transfer_voltage",
-    form: TEXT,
+    form: RING.ddd,
     desc: "High voltage transfer point (V)",
   },
   {
@@ -166,7 +178,7 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
   {
     nut: "output.voltage.nominal",
     source: "output_voltage_setting",
-    form: TEXT,
+    form: RING.ddd,
     desc: "Nominal output voltage (V)",
   },
   { nut: "ambient.humidity", source: "humidity", form: FIXED["ddd.d"], desc: "Ambient humidity (percent)" },
@@ -174,13 +186,13 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
   {
     nut: "ambient.1.humidity.high",
     source: "upper_rh_alarm_limit",
-    form: TEXT,
+    form: RING["ddd.d"],
     desc: "Ambient humidity threshold high (percent)",
   },
   {
     nut: "ambient.1.humidity.low",
     source: "lower_rh_alarm_limit",
-    form: TEXT,
+    form: RING["ddd.d"],
     desc: "Ambient humidity threshold low (percent)",
   },
   {
@@ -192,13 +204,13 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
   {
     nut: "ambient.1.temperature.high",
     source: "upper_temp_alarm_limit",
-    form: TEXT,
+    form: RING["dd.dd"],
     desc: "Temperature threshold high (degrees C)",
   },
   {
     nut: "ambient.1.temperature.low",
     source: "lower_temp_alarm_limit",
-    form: TEXT,
+    form: RING["dd.dd"],
     desc: "Temperature threshold low (degrees C)",
   },
   {
@@ -216,7 +228,7 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
   {
     nut: "battery.charge.restart",
     source: "min_battery_capacity_restart",
-    form: TEXT,
+    form: RING.dd,
     desc: "Minimum battery level for restart after power off (percent)",
   },
   { nut: "battery.voltage", source: "battery_voltage", form: FIXED["dd.dd"], desc: "Battery voltage (V)" },
@@ -268,6 +280,8 @@ export const NUT_VARIABLES: readonly NutVariableRow[] = [
 /** Descriptions of the variables the server makes itself (status, identity mirrors, driver). */
 export const DERIVED_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "ups.status": "UPS status",
+  "ups.realpower": "Current value of real power (W)",
+  "ups.realpower.nominal": "Nominal value of real power (W)",
   "ups.mfr": "UPS manufacturer",
   "device.mfr": "Description unavailable",
   "device.model": "Description unavailable",
@@ -371,6 +385,9 @@ export function formatNut(form: NutForm, value: Value | undefined): string | nul
     }
     case "text":
       return typeof value === "string" || typeof value === "number" ? String(value) : null;
+    case "setting":
+      if (typeof value === "number") return Number.isFinite(value) ? fixed(value, form.int, form.dec) : null;
+      return typeof value === "string" ? value : null;
     case "minutes": {
       const n = leadingInteger(value);
       return n === null ? null : String(n * 60);

@@ -149,6 +149,18 @@ export function decodeSettingText(text: string): DecodeResult {
   return ok(value);
 }
 
+/**
+ * A numeric setting's value as a number in the seed's unit, without the ring's padding (`020` → 20
+ * seconds, `070.0` → 70 percent, `04.08` → 4.08 °C): the per-key topics keep one machine form
+ * (CONTRACT "Machine forms"). A ring word that is no number (`NO` of run_time_conservation, a
+ * Measure-UPS pair `55,50` not decoded yet) stays the trimmed text, as `decodeSettingText` gives it.
+ */
+export function decodeSettingNumber(text: string): DecodeResult {
+  const decoded = decodeSettingText(text);
+  if (!decoded.ok || typeof decoded.value !== "string") return decoded;
+  return /^[+-]?\d+(\.\d+)?$/.test(decoded.value) ? ok(Number(decoded.value)) : decoded;
+}
+
 /** Free text (copyright, Measure-UPS version): printable and trimmed, may not be empty. */
 export function decodeText(text: string): DecodeResult {
   const value = sanitizeText(text);

@@ -1,7 +1,7 @@
 // The seed's EEPROM settings (§3.4 and the Measure-UPS limits of §4.2) and the edit modifier `-`,
 // in the seed's order. A setting is read like a query (slow tier, retried) and changed through its
 // `entry`: the ring steps with `-`, text and hex entries follow a `-`, a count steps with `+`/`-`.
-import { decodeCount, decodeHexByte, decodeSettingText } from "../decoders.js";
+import { decodeCount, decodeHexByte, decodeSettingNumber, decodeSettingText } from "../decoders.js";
 import { decodeUpsDate } from "../identity.js";
 import { type HaEntity, type ModifierShape, NOT_MATRIX_ONLY, once, type SettingShape } from "./rows.js";
 
@@ -13,6 +13,15 @@ const HA_SELECT: HaEntity = {
   enabledByDefault: true,
 };
 const HA_TEXT: HaEntity = { platform: "text", deviceClass: null, category: "config", enabledByDefault: true };
+/** A setting that is a quantity (delay, voltage, percent) is a number entity with its unit. */
+const haNumber = (deviceClass: string): HaEntity => ({
+  platform: "number",
+  deviceClass,
+  category: "config",
+  enabledByDefault: true,
+});
+/** Numeric settings: published as numbers without the ring's padding (`020` → 20), a number entity. */
+const NUMERIC = { decode: decodeSettingNumber, words: null } as const;
 
 // Settings are read like queries (and retried); they change through the edit ring (`-`).
 const SETTING = {
@@ -34,6 +43,7 @@ const SETTING = {
   nut: [],
   ha: HA_SELECT,
   entry: "ring",
+  words: null,
 } as const;
 
 // ----- §3.4 UPS customizing commands: the edit modifier -----
@@ -79,6 +89,7 @@ export const UPS_SETTINGS = [
     lackedBy: NOT_MATRIX_ONLY,
     values: { "4": ["A", "M", "I"] },
     notes: "A=auto, M=208 Vac, I=240 Vac. Matrix-UPS only; newer Smart-UPS returns NA.",
+    words: { A: "Auto", M: "208 V", I: "240 V" },
   },
   {
     ...SETTING,
@@ -88,6 +99,17 @@ export const UPS_SETTINGS = [
     lackedBy: NOT_MATRIX_ONLY,
     values: { "4": ["E", "F", "G", "S", "1", "2", "3", "4"] },
     notes: "E=English, F=French, G=German, S=Spanish. Matrix-UPS only.",
+    // The seed names E, F, G and S; the digits are further languages it does not name.
+    words: {
+      E: "English",
+      F: "French",
+      G: "German",
+      S: "Spanish",
+      "1": "Language 1",
+      "2": "Language 2",
+      "3": "Language 3",
+      "4": "Language 4",
+    },
     nut: ["ups.display.language"],
   },
   {
@@ -97,6 +119,7 @@ export const UPS_SETTINGS = [
     wire: once("E"),
     values: { "4": ["336", "168", "ON ", "OFF"] },
     notes: "336=every 14 days, 168=every 7 days, ON=upon startup, OFF=none. 'ON ' has a trailing space.",
+    words: { "336": "Every 14 days", "168": "Every 7 days", ON: "At start-up", OFF: "Off" },
     nut: ["ups.test.interval"],
   },
   {
@@ -147,6 +170,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "upper_transfer_voltage",
+    ...NUMERIC,
+    ha: haNumber("voltage"),
     label: "Upper Transfer Voltage",
     wire: once("u"),
     unit: "Vac",
@@ -162,6 +187,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "lower_transfer_voltage",
+    ...NUMERIC,
+    ha: haNumber("voltage"),
     label: "Lower Transfer Voltage",
     wire: once("l"),
     unit: "Vac",
@@ -178,6 +205,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "min_battery_capacity_restart",
+    ...NUMERIC,
+    ha: haNumber("battery"),
     label: "Minimum Battery Capacity to Restart",
     wire: once("e"),
     unit: "percent",
@@ -189,6 +218,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "output_voltage_setting",
+    ...NUMERIC,
+    ha: haNumber("voltage"),
     label: "Output Voltage",
     wire: once("o"),
     unit: "Vac",
@@ -204,11 +235,14 @@ export const UPS_SETTINGS = [
     // The ring repeats L (PROTOCOL-NOTES "Editing a setting"); A (auto) exists on Matrix-UPS only.
     values: { "4": ["H", "M", "L", "L"] },
     notes: "H/M/L on Smart-UPS (L repeated as 4th); A=auto-adjust on Matrix-UPS only.",
+    words: { H: "High", M: "Medium", L: "Low", A: "Auto" },
     nut: ["input.sensitivity"],
   },
   {
     ...SETTING,
     id: "low_battery_warning",
+    ...NUMERIC,
+    ha: haNumber("duration"),
     label: "Low Battery Warning Interval",
     wire: once("q"),
     unit: "minutes",
@@ -222,11 +256,14 @@ export const UPS_SETTINGS = [
     wire: once("k"),
     values: { "4": ["0", "T", "L", "N"] },
     notes: "0=immediate, T=delayed 30 s on utility fail, L=low-battery only, N=disabled.",
+    words: { "0": "Immediate", T: "After 30 s", L: "Low battery only", N: "Disabled" },
     nut: ["battery.alarm.threshold"],
   },
   {
     ...SETTING,
     id: "shutdown_delay",
+    ...NUMERIC,
+    ha: haNumber("duration"),
     label: "Shutdown Delay",
     wire: once("p"),
     unit: "seconds",
@@ -236,6 +273,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "turn_on_delay",
+    ...NUMERIC,
+    ha: haNumber("duration"),
     label: "Turn On Delay",
     wire: once("r"),
     unit: "seconds",
@@ -251,6 +290,9 @@ export const UPS_SETTINGS = [
     lackedBy: NOT_MATRIX_ONLY,
     values: { "4": ["NO", "02", "05", "08"] },
     notes: "Minutes after the low-battery warning. Matrix-UPS only.",
+    // A select, not a number: `NO` (never) is one of its values. Published as 2, 5, 8 or `NO`.
+    decode: decodeSettingNumber,
+    words: { NO: "Never", "2": "2 min", "5": "5 min", "8": "8 min" },
   },
   {
     ...SETTING,
@@ -273,6 +315,8 @@ export const MEASURE_UPS_SETTINGS = [
   {
     ...SETTING,
     id: "upper_temp_alarm_limit",
+    ...NUMERIC,
+    ha: haNumber("temperature"),
     label: "Upper Temperature Alarm Limit",
     wire: once("["),
     unit: "degC",
@@ -283,6 +327,8 @@ export const MEASURE_UPS_SETTINGS = [
   {
     ...SETTING,
     id: "lower_temp_alarm_limit",
+    ...NUMERIC,
+    ha: haNumber("temperature"),
     label: "Lower Temperature Alarm Limit",
     wire: once("]"),
     unit: "degC",
@@ -293,6 +339,8 @@ export const MEASURE_UPS_SETTINGS = [
   {
     ...SETTING,
     id: "upper_rh_alarm_limit",
+    ...NUMERIC,
+    ha: haNumber("humidity"),
     label: "Upper Relative Humidity Alarm Limit",
     wire: once("{"),
     unit: "percent_rh",
@@ -303,6 +351,8 @@ export const MEASURE_UPS_SETTINGS = [
   {
     ...SETTING,
     id: "lower_rh_alarm_limit",
+    ...NUMERIC,
+    ha: haNumber("humidity"),
     label: "Lower Relative Humidity Alarm Limit",
     wire: once("}"),
     unit: "percent_rh",
