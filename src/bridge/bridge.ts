@@ -120,6 +120,8 @@ export class Bridge {
     // polled (and its alerts queued) while the broker is unreachable. Everything is published again
     // on every connect.
     void this.publishInfo();
+    // The bridge device before any UPS device, which names it as `via_device`.
+    void this.publishBridgeDevice();
     for (const runtime of this.upses.values()) {
       void this.publish(runtime.topics.availability, "offline", true);
       void this.publish(runtime.topics.pending, "[]", true);
@@ -274,7 +276,9 @@ export class Bridge {
   private async republishAll(reason: string, withDiscovery = true): Promise<void> {
     if (this.stopped) return;
     this.log.debug({ reason }, "republishing");
-    const sends = [this.publishInfo(true)];
+    // The bridge device first: the UPS devices name it as `via_device`. Every connect publishes it,
+    // before any UPS's discovery (capabilities take seconds), and every Home Assistant birth again.
+    const sends = [this.publishInfo(true), ...(withDiscovery ? [this.publishBridgeDevice(true)] : [])];
     for (const runtime of this.upses.values()) {
       const { topics } = runtime;
       if (withDiscovery && runtime.discovery !== null) {
@@ -291,7 +295,6 @@ export class Bridge {
       sends.push(this.publish(topics.pending, JSON.stringify(runtime.pending), true, true));
       if (runtime.model.caps !== null) sends.push(this.publishUpsInfo(runtime, true));
     }
-    if (withDiscovery) sends.push(this.publishBridgeDevice(true));
     await Promise.all(sends);
     this.log.debug({ reason }, "republished");
   }
@@ -337,10 +340,7 @@ export class Bridge {
     runtime.publishedKeys = new Set([...runtime.publishedKeys].filter((k) => current.has(k)));
     runtime.keys = keys;
     await this.publishUpsInfo(runtime);
-    if (this.deps.config.homeassistant.enabled) {
-      await this.publishBridgeDevice();
-      await this.publishDiscovery(runtime, keys);
-    }
+    if (this.deps.config.homeassistant.enabled) await this.publishDiscovery(runtime, keys);
   }
 
   /** The bridge's own device, which every UPS device names as `via_device`. */
