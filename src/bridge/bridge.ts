@@ -2,13 +2,18 @@
 // command service. The UPS side and the MQTT side never import each other; they meet here.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import { type DeviceDiscovery, discoverUps, retainedComponents } from "../homeassistant/discovery.js";
-import { humanize } from "../homeassistant/names.js";
+import {
+  bridgeDiscovery,
+  type DeviceDiscovery,
+  discoverUps,
+  retainedComponents,
+} from "../homeassistant/discovery.js";
+import { bridgeDeviceId, humanize } from "../homeassistant/names.js";
 import type { Logger } from "../log.js";
 import type { MqttConnection } from "../mqtt/connection.js";
 import { RetainedPublisher } from "../mqtt/retained-publisher.js";
 import { RetainedReader } from "../mqtt/retained-read.js";
-import { bridgeInfo } from "../mqtt/topics.js";
+import { bridgeInfo, bridgeState } from "../mqtt/topics.js";
 import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
@@ -51,6 +56,8 @@ interface UpsRuntime {
   readonly model: UpsModel;
   readonly commands: CommandService;
   discovery: DeviceDiscovery | null;
+  /** The keys of the last capabilities, for rebuilding discovery when a setting's value is new. */
+  keys: readonly KeySpec[];
   /** Device configs of this UPS retained on the broker (device topic → component id → platform). */
   retainedDiscovery: Map<string, Record<string, string>>;
   stateTimer: NodeJS.Immediate | null;
@@ -130,6 +137,8 @@ export class Bridge {
     // polled (and its alerts queued) while the broker is unreachable. Everything is published again
     // on every connect.
     void this.publishInfo();
+    // The bridge device before any UPS device, which names it as `via_device`.
+    void this.publishBridgeDevice();
     for (const runtime of this.upses.values()) {
       void this.publish(runtime.topics.availability, "offline", true);
       void this.publish(runtime.topics.pending, "[]", true);
@@ -245,6 +254,7 @@ export class Bridge {
       model,
       commands,
       discovery: null,
+      keys: [],
       retainedDiscovery: new Map(),
       stateTimer: null,
       publishedKeys: new Set(),
@@ -256,6 +266,10 @@ export class Bridge {
       runtime.publishedKeys.add(key);
       void this.publish(topics.key(key), valuePayload(value), true);
       this.scheduleState(runtime);
+      // A setting's choices always include the value it holds: a value outside them (a ring the
+      // catalogue lacks) republishes the discovery with it.
+      if (runtime.keys.some((spec) => spec.kind === "setting" && spec.key === key))
+        void this.refreshDiscovery(runtime);
     });
     model.on("event", (event) => void this.publishEvent(runtime, event));
     model.on("availability", (online) => {
@@ -285,7 +299,9 @@ export class Bridge {
   private async republishAll(reason: string, withDiscovery = true): Promise<void> {
     if (this.stopped) return;
     this.log.debug({ reason }, "republishing");
-    const sends = [this.publishInfo(true)];
+    // The bridge device first: the UPS devices name it as `via_device`. Every connect publishes it,
+    // before any UPS's discovery (capabilities take seconds), and every Home Assistant birth again.
+    const sends = [this.publishInfo(true), ...(withDiscovery ? [this.publishBridgeDevice(true)] : [])];
     for (const runtime of this.upses.values()) {
       const { topics } = runtime;
       if (withDiscovery && runtime.discovery !== null) {
@@ -351,8 +367,56 @@ export class Bridge {
       if (!current.has(key)) await this.publish(runtime.topics.key(key), "", true);
     }
     runtime.publishedKeys = new Set([...runtime.publishedKeys].filter((k) => current.has(k)));
+    runtime.keys = keys;
     await this.publishUpsInfo(runtime);
     if (this.deps.config.homeassistant.enabled) await this.publishDiscovery(runtime, keys);
+  }
+
+  /** The bridge's own device, which every UPS device names as `via_device`. */
+  private async publishBridgeDevice(force = false): Promise<void> {
+    const { config } = this.deps;
+    if (!config.homeassistant.enabled) return;
+    const discovery = bridgeDiscovery({
+      deviceId: bridgeDeviceId(config.mqtt.base_topic),
+      baseTopic: config.mqtt.base_topic,
+      bridgeState: bridgeState(config.mqtt.base_topic),
+      bridgeInfo: bridgeInfo(config.mqtt.base_topic),
+      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
+      qos: config.mqtt.qos,
+    });
+    await this.publish(
+      `${config.homeassistant.discovery_prefix}/device/${discovery.deviceId}/config`,
+      JSON.stringify(discovery.payload),
+      true,
+      force,
+    );
+  }
+
+  /** The discovery again with the values held now, published only when it changed. */
+  private async refreshDiscovery(runtime: UpsRuntime): Promise<void> {
+    if (!this.deps.config.homeassistant.enabled || runtime.discovery === null) return;
+    const next = this.buildDiscovery(runtime, runtime.keys);
+    if (next === null || JSON.stringify(next.payload) === JSON.stringify(runtime.discovery.payload)) return;
+    await this.publishDiscovery(runtime, runtime.keys);
+  }
+
+  private buildDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): DeviceDiscovery | null {
+    const caps = runtime.model.caps;
+    if (caps === null) return null;
+    const { config } = this.deps;
+    return discoverUps({
+      upsId: runtime.config.id,
+      name: runtime.config.name,
+      caps,
+      keys,
+      allowDestructive: config.commands.allow_destructive,
+      topics: runtime.topics.discoveryTopics,
+      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
+      qos: config.mqtt.qos,
+      current: runtime.model.store.snapshot(),
+      nominalPowerW: runtime.config.nominal_power_w,
+      bridgeDeviceId: bridgeDeviceId(config.mqtt.base_topic),
+    });
   }
 
   private async publishUpsInfo(runtime: UpsRuntime, force = false): Promise<void> {
@@ -381,18 +445,8 @@ export class Bridge {
 
   private async publishDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
     const caps = runtime.model.caps;
-    if (caps === null) return;
-    const { config } = this.deps;
-    const discovery = discoverUps({
-      upsId: runtime.config.id,
-      name: this.upsName(runtime),
-      caps,
-      keys,
-      allowDestructive: config.commands.allow_destructive,
-      topics: runtime.topics.discoveryTopics,
-      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
-      qos: config.mqtt.qos,
-    });
+    const discovery = this.buildDiscovery(runtime, keys);
+    if (caps === null || discovery === null) return;
     const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
     // The configs an earlier run left (a read-back in progress is bounded in time).
     if (runtime.discovery === null) await this.discoveryRead;
@@ -427,6 +481,7 @@ export class Bridge {
           latest_version: advice.latest,
           title: advice.title,
           release_summary: advice.summary,
+          release_url: advice.releaseUrl,
         }),
         true,
       );

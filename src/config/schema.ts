@@ -57,6 +57,14 @@ const UPS_FIELDS = {
     min: 250,
     max: 60000,
   },
+  nominal_power_w: {
+    doc: "The UPS's nominal real power in watts (its rating, e.g. 980 for an SUA1500): the load in watts is the load percent of it (a Home Assistant power sensor, NUT's ups.realpower). null: taken from the model name when the bridge knows it, else no load in watts.",
+    default: null,
+    format: "int_range",
+    nullable: true,
+    min: 1,
+    max: 1000000,
+  },
 } as const satisfies SchemaTree;
 
 const TREE = {

@@ -11,7 +11,8 @@ import {
   REGISTERS,
   type SettingId,
 } from "../protocol/catalogue/index.js";
-import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
+import { FIRMWARE_RELEASE_URL } from "../protocol/firmware.js";
+import type { CatalogueRow, ModelFamily, ParamSpec, SettingRow } from "../protocol/types.js";
 import { UNIT_TEXT } from "../protocol/units.js";
 import { DISTRUST_QUIET_MS } from "../ups/alert-trust.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
@@ -185,7 +186,7 @@ function fullDiscovery(keys: readonly KeySpec[]): Map<string, Component> {
     allowDestructive: true,
     topics: placeholderTopics(),
     origin: { name: "upslink2mqtt", swVersion: "0", supportUrl: "" },
-    firmware: { installed: "09.3", latest: "09.6", summary: "" },
+    firmware: { installed: "09.3", latest: "09.6", summary: "", releaseUrl: FIRMWARE_RELEASE_URL },
   });
   const components = discovery.payload.components as Readonly<Record<string, Component>>;
   return new Map(Object.entries(components));
@@ -261,7 +262,7 @@ function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): stri
         code(spec.key),
         `${code(opcodeText(spec.row))} ${spec.row.label}`,
         spec.allowed !== null && spec.allowed.length > 0
-          ? `one of ${spec.allowed.map((v) => code(v)).join(", ")}`
+          ? settingValuesText(spec.row, spec.allowed)
           : paramText(spec.row.params),
         spec.row.tier,
         entity,
@@ -270,6 +271,27 @@ function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): stri
     case "derived":
       return [code(spec.key), "derived by the bridge", spec.derived.description, "every poll", entity, ""];
   }
+}
+
+/**
+ * A ring's values as the per-key topic publishes them (`020` is 20, `ON ` is `ON`), with the words
+ * Home Assistant shows for a select (`336` = Every 14 days).
+ */
+function settingValuesText(row: SettingRow, allowed: readonly string[]): string {
+  const published: string[] = [];
+  for (const raw of allowed) {
+    const decoded = row.decode?.(raw);
+    const text = decoded?.ok === true && decoded.value !== null ? String(decoded.value) : raw.trim();
+    if (!published.includes(text)) published.push(text);
+  }
+  const shown = published.map((v) => {
+    const word = row.words?.[v];
+    return word === undefined ? code(v) : `${code(v)} (${word})`;
+  });
+  // A select (it has words) is a choice, not a quantity, even when its ring has minutes (`w`).
+  const unit =
+    row.unit === null || row.words !== null ? "" : `, a number in ${UNIT_TEXT[row.unit] ?? row.unit}`;
+  return `one of ${shown.join(", ")}${unit}`;
 }
 
 function paramText(params: readonly ParamSpec[]): string {
@@ -398,6 +420,8 @@ export function topicReference(): string {
     ),
     "",
     "## Settings (`<base>/<ups>/set/<setting id>`)",
+    "",
+    "The current value is published on `<base>/<ups>/<setting id>` in one machine form: a quantity as a plain number in its unit without the ring's padding (`shutdown_delay` is `20`, seconds, where the UPS answers `020`; `low_battery_warning` `2`, minutes), any other value as the trimmed ring text (`ON`, `H`, `NO`). `set/<setting id>` takes that form (a number with or without the padding). Home Assistant shows the words in parentheses for a select, translating both ways in the select's templates, and quantities as `number` entities with their unit (a ring of one value, which cannot change, as a sensor). The NUT server shows them in apcsmart's forms (`020`).",
     "",
     "The current value is published on `<base>/<ups>/<setting id>`. The values a real UPS accepts come from its Ctrl-Z reply for its utility-voltage version; the list here is every value the protocol defines. A setting is changed by stepping the UPS's edit ring and reading back, only when the value differs (the EEPROM wears); a UPS whose DIP switches lock edits answers `error` with code `edit_locked`.",
     "",

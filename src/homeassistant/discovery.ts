@@ -4,14 +4,16 @@
 // shapes the components. One retained config per UPS at `<prefix>/device/<device id>/config`.
 // Nothing here publishes: the bridge does.
 import { BRIDGE_EVENT_TYPES } from "../events.js";
-import { CATALOGUE, EVENTS, type HaEntity } from "../protocol/catalogue/index.js";
+import { CATALOGUE, EVENTS, type HaEntity, LOAD_PERCENT } from "../protocol/catalogue/index.js";
 import { textEntryPattern } from "../protocol/codec.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
 import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
 import type { Capabilities } from "../ups/capabilities.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import type { KeySpec } from "../ups/keys.js";
-import { deviceIdFor, entityName, entityObjectId, humanize, sanitizeId } from "./names.js";
+import { nominalRealPower } from "../ups/power.js";
+import { offeredOptions } from "../ups/settings.js";
+import { deviceIdFor, deviceName, entityName, entityObjectId, humanize, sanitizeId } from "./names.js";
 
 export interface DiscoveryTopics {
   readonly bridgeState: string;
@@ -30,7 +32,8 @@ export interface DiscoveryTopics {
 
 export interface DiscoveryIdentity {
   readonly upsId: string;
-  readonly name: string;
+  /** The configured display name; null: the model and the UPS id (`Smart-UPS 1500 (ups)`). */
+  readonly name: string | null;
   readonly serial: string | null;
   readonly model: string | null;
   readonly firmware: string | null;
@@ -52,9 +55,15 @@ export interface DiscoveryInput {
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;
   readonly origin: { readonly name: string; readonly swVersion: string; readonly supportUrl: string };
-  readonly firmware: Pick<FirmwareAdvice, "installed" | "latest" | "summary"> | null;
+  readonly firmware: Pick<FirmwareAdvice, "installed" | "latest" | "summary" | "releaseUrl"> | null;
   /** The QoS of the bridge's publications and subscriptions (`mqtt.qos`). */
   readonly qos?: 0 | 1 | 2;
+  /** The values published now, by key: a setting's current value is always among its choices. */
+  readonly current?: Readonly<Record<string, Value>>;
+  /** The UPS's nominal real power in watts (configured or known from the model); null: unknown. */
+  readonly nominalPowerW?: number | null;
+  /** The bridge device this UPS is reached through (`via_device`); see `bridgeDiscovery`. */
+  readonly bridgeDeviceId?: string;
 }
 
 export type Component = { readonly platform: string; readonly unique_id: string } & {
@@ -70,13 +79,18 @@ export interface DeviceDiscovery {
 
 export interface UpsDiscoveryOptions {
   readonly upsId: string;
-  readonly name: string;
+  /** The configured display name (`ups[].name`); null: the model and the UPS id. */
+  readonly name: string | null;
   readonly caps: Capabilities;
   readonly keys: readonly KeySpec[];
   readonly allowDestructive: boolean;
   readonly topics: DiscoveryTopics;
   readonly origin: DiscoveryInput["origin"];
   readonly qos?: 0 | 1 | 2;
+  readonly current?: Readonly<Record<string, Value>>;
+  /** `ups[].nominal_power_w`; null: the model's rating when the table knows it. */
+  readonly nominalPowerW?: number | null;
+  readonly bridgeDeviceId?: string;
 }
 
 /** The device discovery of one UPS from what it reported: its identity, capabilities and keys. */
@@ -103,10 +117,18 @@ export function discoverUps(options: UpsDiscoveryOptions): DeviceDiscovery {
     topics: options.topics,
     origin: options.origin,
     qos: options.qos ?? 1,
+    current: options.current ?? {},
+    nominalPowerW: options.nominalPowerW ?? nominalRealPower(caps.identity.model),
+    ...(options.bridgeDeviceId === undefined ? {} : { bridgeDeviceId: options.bridgeDeviceId }),
     firmware:
       advice === null
         ? null
-        : { installed: advice.installed, latest: advice.latest, summary: advice.summary },
+        : {
+            installed: advice.installed,
+            latest: advice.latest,
+            summary: advice.summary,
+            releaseUrl: advice.releaseUrl,
+          },
   });
 }
 
@@ -242,20 +264,34 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
             pattern: textEntryPattern(text),
             ...category(ha),
           });
-        } else if (ha.platform === "select" && spec.allowed !== null && spec.allowed.length > 0) {
-          // Only the values this unit reported (or the seed's ring for its locale) are offered.
-          add(spec.key, ha.platform, {
-            name: spec.row.label,
-            state_topic: topic,
-            command_topic: input.topics.set(spec.key),
-            value_template: NULL_AWARE,
-            options: selectOptions(spec.row, spec.allowed),
-            ...category(ha),
-          });
+        } else if (spec.row.entry === "ring") {
+          // The unit's ring (Ctrl-Z) or the seed's for its locale, and the value it holds now.
+          const values = ringValues(spec.row, spec.allowed, input.current?.[spec.key]);
+          if (values.length === 0) break;
+          if (ha.platform === "number") {
+            add(spec.key, ...numberEntity(spec.row, values, topic, input.topics.set(spec.key), ha));
+          } else if (ha.platform === "select") {
+            add(spec.key, ha.platform, selectEntity(spec.row, values, topic, input.topics.set(spec.key), ha));
+          }
         }
         break;
       }
     }
+  }
+
+  // The load in watts, for Home Assistant's energy dashboard: the load percent of the nominal real
+  // power (NUT's ups.realpower from ups.realpower.nominal). Only when the rating is known.
+  const load = input.keys.find((spec) => spec.kind === "query" && spec.key === LOAD_PERCENT_KEY);
+  if (load !== undefined && input.nominalPowerW !== undefined && input.nominalPowerW !== null) {
+    add("real_power", "sensor", {
+      name: "Real power",
+      state_topic: input.topics.key(load.key),
+      value_template: wattsTemplate(input.nominalPowerW),
+      device_class: "power",
+      unit_of_measurement: "W",
+      state_class: "measurement",
+      suggested_display_precision: 0,
+    });
   }
 
   // One "Fault" sensor over the fault bits this unit has: ON while any is set, the active ones (their
@@ -358,18 +394,21 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
       state_topic: input.topics.firmwareUpdate,
       device_class: "firmware",
       entity_category: "diagnostic",
+      // Where the upgrade is explained (HA's "Read release announcement" link).
+      release_url: input.firmware.releaseUrl,
     });
   }
 
   const identity = input.identity;
   const device: Record<string, Value> = {
     identifiers: [deviceId],
-    name: identity.name,
+    name: deviceName(identity),
     manufacturer: "APC",
   };
   if (identity.model !== null) device.model = identity.model;
   if (identity.serial !== null) device.serial_number = identity.serial;
   if (identity.firmware !== null) device.sw_version = identity.firmware;
+  if (input.bridgeDeviceId !== undefined) device.via_device = input.bridgeDeviceId;
 
   const payload: Record<string, Value> = {
     device,
@@ -386,17 +425,192 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
   return { deviceId, payload, componentIds: Object.keys(components) };
 }
 
+/** The query whose value is the load in percent of the rating: the source of the watts sensor. */
+const LOAD_PERCENT_KEY = LOAD_PERCENT;
+
+/** Watts from the load percent: `{{ None if value == 'null' else (value | float * 980 / 100) | round(0) }}`. */
+export function wattsTemplate(nominalW: number): string {
+  return `{{ None if value == 'null' else ((value | float) * ${nominalW} / 100) | round(0) }}`;
+}
+
 /**
- * A select's options are the values as the bridge publishes them: the ring's raw text (`ON ` with its
- * trailing space) read through the row's decoder, as a reply would be. Home Assistant strips payloads,
- * so an option with white space could never be the current one.
+ * A ring setting's values as the bridge publishes them (`020` read through the row's decoder is 20,
+ * `ON ` is `ON`): the unit's ring when known, else the seed's for its locale, and always the value it
+ * holds now (a 601.3.I held `p` = 090, which no ring lists). Unique, in ring order.
  */
-function selectOptions(row: SettingRow, allowed: readonly string[]): string[] {
-  const published = allowed.map((raw) => {
+function ringValues(row: SettingRow, allowed: readonly string[] | null, current: Value | undefined): Value[] {
+  const offered = offeredOptions(allowed, current === null ? undefined : current) ?? [];
+  const out: Value[] = [];
+  for (const raw of offered) {
     const decoded = row.decode?.(raw);
-    return decoded?.ok === true && decoded.value !== null ? String(decoded.value) : raw.trim();
+    const value = decoded?.ok === true && decoded.value !== null ? decoded.value : raw.trim();
+    if (!out.some((v) => String(v) === String(value))) out.push(value);
+  }
+  return out;
+}
+
+/**
+ * A select in words (`Every 14 days`), translating both ways through its templates: the state's
+ * machine form (`336`) to its word, the chosen word back to the machine form for `set/<id>`. A value
+ * without a word is offered as it is. Home Assistant strips payloads, and an option must be exactly
+ * the rendered state, so options are trimmed text.
+ */
+function selectEntity(
+  row: SettingRow,
+  values: readonly Value[],
+  stateTopic: string,
+  commandTopic: string,
+  ha: HaEntity,
+): { [key: string]: Value } {
+  const words = row.words ?? {};
+  // Maps, not objects: an object puts integer-like keys (`168`, `336`) first, out of ring order.
+  const toWord = new Map<string, string>();
+  const toValue = new Map<string, string>();
+  for (const value of values) {
+    const machine = String(value);
+    const word = words[machine] ?? machine;
+    toWord.set(machine, word);
+    if (!toValue.has(word)) toValue.set(word, machine);
+  }
+  const translated = [...toWord].some(([machine, word]) => machine !== word);
+  const jinja = (map: ReadonlyMap<string, string>) => JSON.stringify(Object.fromEntries(map));
+  return {
+    name: row.label,
+    state_topic: stateTopic,
+    command_topic: commandTopic,
+    value_template: translated
+      ? `{% set m = ${jinja(toWord)} %}{{ None if value == 'null' else m.get(value | trim, value) }}`
+      : NULL_AWARE,
+    ...(translated ? { command_template: `{% set m = ${jinja(toValue)} %}{{ m.get(value, value) }}` } : {}),
+    options: [...toValue.keys()],
+    ...category(ha),
+  };
+}
+
+/**
+ * A quantity setting as a number entity with its unit: min and max span the ring (and the value held
+ * now, so Home Assistant never rejects the state as out of range), the step is the largest that
+ * reaches every ring value. A box, not a slider: the ring's values are uneven and the unit refuses
+ * the ones between. A ring of one value cannot change: a read-only sensor.
+ */
+function numberEntity(
+  row: SettingRow,
+  values: readonly Value[],
+  stateTopic: string,
+  commandTopic: string,
+  ha: HaEntity,
+): [string, { [key: string]: Value }] {
+  const numbers = [...new Set(values.filter((v): v is number => typeof v === "number"))].sort(
+    (a, b) => a - b,
+  );
+  const unit = row.unit === null ? {} : { unit_of_measurement: HA_UNITS[row.unit] };
+  const deviceClass = ha.deviceClass === null ? {} : { device_class: ha.deviceClass };
+  if (numbers.length < 2) {
+    return [
+      "sensor",
+      {
+        name: row.label,
+        state_topic: stateTopic,
+        value_template: NULL_AWARE,
+        ...unit,
+        ...(row.unit === null ? {} : { suggested_display_precision: DISPLAY_PRECISION[row.unit] }),
+        ...deviceClass,
+        entity_category: "diagnostic",
+      },
+    ];
+  }
+  const min = numbers[0] ?? 0;
+  const max = numbers[numbers.length - 1] ?? 0;
+  return [
+    "number",
+    {
+      name: row.label,
+      state_topic: stateTopic,
+      command_topic: commandTopic,
+      value_template: NULL_AWARE,
+      min,
+      max,
+      step: ringStep(numbers),
+      mode: "box",
+      ...unit,
+      ...deviceClass,
+      ...category(ha),
+    },
+  ];
+}
+
+/** The largest step from the smallest value that reaches every value (20 for 20/180/300/600). */
+export function ringStep(numbers: readonly number[]): number {
+  const decimals = Math.max(0, ...numbers.map((n) => (String(n).split(".")[1] ?? "").length));
+  const scale = 10 ** decimals;
+  const scaled = numbers.map((n) => Math.round(n * scale));
+  const base = scaled[0] ?? 0;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const step = scaled.slice(1).reduce((g, n) => gcd(g, Math.abs(n - base)), 0);
+  return step === 0 ? 1 : step / scale;
+}
+
+export interface BridgeDiscoveryInput {
+  readonly deviceId: string;
+  readonly baseTopic: string;
+  readonly bridgeState: string;
+  readonly bridgeInfo: string;
+  readonly origin: DiscoveryInput["origin"];
+  readonly qos?: 0 | 1 | 2;
+}
+
+/**
+ * The bridge as a device of its own, which each UPS device is reached through (`via_device`): Home
+ * Assistant shows the UPSes under it, and its connection state says whether the bridge runs (the
+ * broker's last will turns it off). Its availability is not tied to anything, so it stays readable.
+ */
+export function bridgeDiscovery(input: BridgeDiscoveryInput): {
+  deviceId: string;
+  payload: { [key: string]: Value };
+} {
+  const qos = input.qos ?? 1;
+  const entityBase = sanitizeId(`upslink2mqtt_bridge_${input.baseTopic}`);
+  const component = (id: string, platform: string, fields: { [key: string]: Value }): Value => ({
+    platform,
+    unique_id: `${input.deviceId}_${id}`,
+    default_entity_id: `${platform}.${entityObjectId(entityBase, id)}`,
+    ...fields,
+    qos,
   });
-  return [...new Set(published)];
+  return {
+    deviceId: input.deviceId,
+    payload: {
+      device: {
+        identifiers: [input.deviceId],
+        name: input.baseTopic === "upslink2mqtt" ? "upslink2mqtt" : `upslink2mqtt (${input.baseTopic})`,
+        manufacturer: "upslink2mqtt",
+        model: "UPS-Link to MQTT bridge",
+        sw_version: input.origin.swVersion,
+      },
+      origin: {
+        name: input.origin.name,
+        sw_version: input.origin.swVersion,
+        support_url: input.origin.supportUrl,
+      },
+      qos,
+      components: {
+        connection_state: component("connection_state", "binary_sensor", {
+          name: "Connection state",
+          state_topic: input.bridgeState,
+          payload_on: "online",
+          payload_off: "offline",
+          device_class: "connectivity",
+          entity_category: "diagnostic",
+        }),
+        version: component("version", "sensor", {
+          name: "Version",
+          state_topic: input.bridgeInfo,
+          value_template: "{{ value_json.version }}",
+          entity_category: "diagnostic",
+        }),
+      },
+    },
+  };
 }
 
 /**

@@ -6,6 +6,29 @@ export function deviceIdFor(identity: { readonly serial: string | null; readonly
   return `upslink2mqtt_${sanitizeId(raw)}`;
 }
 
+/**
+ * The Home Assistant device name: the configured name, else the model and the UPS id, so two identical
+ * units (`Smart-UPS 1500 (rack)`, `Smart-UPS 1500 (office)`) can be told apart; the humanized id when
+ * the model is unknown.
+ */
+export function deviceName(identity: {
+  readonly name: string | null;
+  readonly model: string | null;
+  readonly upsId: string;
+}): string {
+  if (identity.name !== null && identity.name.trim() !== "") return identity.name.trim();
+  const model = identity.model?.trim() ?? "";
+  return model === "" ? humanize(identity.upsId) : `${model} (${identity.upsId})`;
+}
+
+/**
+ * The bridge's own device, which every UPS device is reached through (`via_device`): one per bridge
+ * instance, and an instance is its base topic (two bridges on one broker cannot share it).
+ */
+export function bridgeDeviceId(baseTopic: string): string {
+  return `upslink2mqtt_bridge_${sanitizeId(baseTopic)}`;
+}
+
 export function sanitizeId(text: string): string {
   return (
     text

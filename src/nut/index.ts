@@ -47,6 +47,7 @@ export function createNutServer(wiring: NutServerWiring): NutServer {
           id: config.id,
           name: config.name,
           allowDestructive: wiring.allowDestructive,
+          nominalPowerW: config.nominal_power_w,
           driver: {
             name: "upslink2mqtt",
             version: wiring.version,

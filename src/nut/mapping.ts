@@ -23,6 +23,8 @@ import {
   decodeDdDd,
   decodeDdd,
   decodeDddD,
+  decodeMeasureLimit,
+  decodeSettingNumber,
   LINE_QUALITY_CODES,
   TRANSFER_CAUSE_CODES,
 } from "../protocol/decoders.js";
@@ -34,6 +36,11 @@ export type NutForm =
   | { readonly kind: "fixed"; readonly int: number; readonly dec: number }
   /** Text as stored (setting values, identity text). */
   | { readonly kind: "text" }
+  /**
+   * A numeric setting, published as a number (`20`), back in the ring's fixed width (`020`), as
+   * apcsmart passes the unit's reply through; a ring word that is no number (`NO`) as it is.
+   */
+  | { readonly kind: "setting"; readonly int: number; readonly dec: number }
   /** Minutes (a number, or a setting's `02`) as whole seconds: NUT's standard unit of time. */
   | { readonly kind: "minutes" }
   /** Hours as seconds; a value that is no number (`ON`, `OFF`) reads as 0, as in apcsmart. */
@@ -161,7 +168,16 @@ function formOf(row: CatalogueRow, name: string): NutForm {
   if (own !== undefined) return own;
   if (row.decode === decodeUpsDate) return { kind: "date" };
   if (row.unit === "minutes") return { kind: "minutes" };
+  if (row.kind === "setting" && (row.decode === decodeSettingNumber || row.decode === decodeMeasureLimit))
+    return ringWidth(row.values);
   return (row.decode === null ? undefined : FIXED_BY_DECODER.get(row.decode)) ?? { kind: "text" };
+}
+
+/** A numeric setting's width, from its ring as the seed writes it (`020` → 3, `04.08` → 2.2). */
+function ringWidth(values: Readonly<Record<string, readonly string[]>> | null): NutForm {
+  const sample = Object.values(values ?? {}).flat()[0] ?? "";
+  const [int = "", dec = ""] = sample.split(".");
+  return { kind: "setting", int: Math.max(int.length, 1), dec: dec.length };
 }
 
 /**
@@ -186,6 +202,8 @@ function order(row: NutVariableRow): number {
 /** Descriptions of the variables the server makes itself (status, identity mirrors, driver). */
 export const DERIVED_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "ups.status": "UPS status",
+  "ups.realpower": "Current value of real power (W)",
+  "ups.realpower.nominal": "Nominal value of real power (W)",
   "ups.mfr": "UPS manufacturer",
   "device.mfr": "Description unavailable",
   "device.model": "Description unavailable",
@@ -280,6 +298,9 @@ export function formatNut(form: NutForm, value: Value | undefined): string | nul
     }
     case "text":
       return typeof value === "string" || typeof value === "number" ? String(value) : null;
+    case "setting":
+      if (typeof value === "number") return Number.isFinite(value) ? fixed(value, form.int, form.dec) : null;
+      return typeof value === "string" ? value : null;
     case "minutes": {
       const n = leadingInteger(value);
       return n === null ? null : String(n * 60);

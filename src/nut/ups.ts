@@ -6,6 +6,7 @@ import type { ErrorCode } from "../protocol/errors.js";
 import type { Value } from "../protocol/types.js";
 import type { CommandService, Outcome } from "../ups/commands.js";
 import type { UpsModel } from "../ups/model.js";
+import { nominalRealPower } from "../ups/power.js";
 import { SHUTDOWN_RETURN_AT } from "./mapping.js";
 import type { NutError } from "./protocol.js";
 import { type DriverInfo, type NutCommand, type NutVariable, nutCommands, nutVariables } from "./view.js";
@@ -17,6 +18,8 @@ export interface NutUpsOptions {
   readonly name: string | null;
   readonly allowDestructive: boolean;
   readonly driver: DriverInfo;
+  /** `ups[].nominal_power_w`; null or absent: the model's rating when known. */
+  readonly nominalPowerW?: number | null;
 }
 
 /** How a SET or an INSTCMD ended: `OK`, or an error word with the sentence behind it (for the log). */
@@ -67,6 +70,8 @@ export class NutUps {
         caps: this.model.caps,
         values: this.model.store.snapshot(),
         fsd: this.fsd,
+        nominalPowerW:
+          this.options.nominalPowerW ?? nominalRealPower(this.model.caps?.identity.model ?? null),
       },
       this.options.driver,
     );

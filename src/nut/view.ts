@@ -4,6 +4,7 @@
 // Pure: no I/O; the server hands it a snapshot.
 import {
   findRow,
+  LOAD_PERCENT,
   REGISTER_MAP,
   type RowId,
   type SettingId,
@@ -30,6 +31,8 @@ export interface UpsSnapshot {
   readonly values: Readonly<Record<string, Value>>;
   /** NUT's forced-shutdown latch. */
   readonly fsd: boolean;
+  /** The nominal real power in watts (configured or the model's rating); null: unknown. */
+  readonly nominalPowerW?: number | null;
 }
 
 /** What the `driver.*` variables say: the bridge is the driver. */
@@ -79,6 +82,14 @@ export function nutVariables(snapshot: UpsSnapshot, driver: DriverInfo): Map<str
     if (value === null || (row.accept !== undefined && !row.accept.test(value))) continue;
     const ring = row.source in caps.settingValues ? caps.settingValues[row.source as SettingId] : undefined;
     put(row.nut, value, writable(row.source, row.form, ring, values[row.source]));
+  }
+  // The load in watts, as NUT's drivers that know the rating report it (apcsmart does not).
+  const nominal = snapshot.nominalPowerW ?? null;
+  if (nominal !== null) {
+    put("ups.realpower.nominal", String(nominal));
+    const load = values[LOAD_PERCENT];
+    if (typeof load === "number" && Number.isFinite(load))
+      put("ups.realpower", String(Math.round((load * nominal) / 100)));
   }
   put("ups.status", status);
   put("ups.mfr", "APC");

@@ -162,8 +162,8 @@ function sides(text: string): string[] | null {
 /**
  * A Measure-UPS alarm limit (`[ ] { }`). The seed shows one value (`32.13`); real units answer one
  * per side, comma separated (PROTOCOL-NOTES "Real units": `NO,NO`, `55,50`), `NO` being a side
- * with no limit. Published as the unit writes it, each side checked (a number or `NO`), so the
- * value reads back and is set in the same form.
+ * with no limit. Each side is checked (a number or `NO`); one side is published as a number (`4.08`),
+ * pairs as the unit orders them (`55,50`), so the value reads back and is set in the same form.
  */
 export function decodeMeasureLimit(text: string): DecodeResult {
   const parts = sides(text);
@@ -174,7 +174,10 @@ export function decodeMeasureLimit(text: string): DecodeResult {
     if (part.toUpperCase() !== "NO" && !DECIMAL.test(part))
       return fail(`expected each side of a limit to be a number or NO, got '${shown(text)}'`);
   }
-  return ok(parts.map((part) => (part.toUpperCase() === "NO" ? "NO" : part)).join(","));
+  // One side is a number without the ring's padding (`04.08` → 4.08), as every numeric setting is;
+  // pairs stay the unit's text (`055.0,NO`), sides compared by value when set (codec.ts).
+  const normal = parts.map((part) => (part.toUpperCase() === "NO" ? "NO" : part));
+  return ok(normal.length === 1 && normal[0] !== "NO" ? Number(normal[0]) : normal.join(","));
 }
 
 /**
@@ -187,6 +190,18 @@ export function decodeAlarmRegister(text: string): DecodeResult {
   if (parts === null || bytes.some((byte) => byte === null))
     return fail(`expected two hex digits, or one pair per side like 0F,00, got '${shown(text)}'`);
   return ok(formatHexByte(bytes.reduce<number>((all, byte) => all | (byte ?? 0), 0)));
+}
+
+/**
+ * A numeric setting's value as a number in the seed's unit, without the ring's padding (`020` → 20
+ * seconds, `070.0` → 70 percent, `04.08` → 4.08 °C): the per-key topics keep one machine form
+ * (CONTRACT "Machine forms"). A ring word that is no number (`NO` of run_time_conservation, a
+ * Measure-UPS pair `55,50` not decoded yet) stays the trimmed text, as `decodeSettingText` gives it.
+ */
+export function decodeSettingNumber(text: string): DecodeResult {
+  const decoded = decodeSettingText(text);
+  if (!decoded.ok || typeof decoded.value !== "string") return decoded;
+  return /^[+-]?\d+(\.\d+)?$/.test(decoded.value) ? ok(Number(decoded.value)) : decoded;
 }
 
 /** Free text (copyright, Measure-UPS version): printable and trimmed, may not be empty. */

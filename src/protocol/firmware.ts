@@ -128,6 +128,9 @@ export const FIRMWARE_TABLE: readonly FirmwareRelease[] = [
   },
 ];
 
+/** APC's FAQ FA279197: the Firmware Upgrade Wizard, its table and its downloads (seeds/000). */
+export const FIRMWARE_RELEASE_URL = "https://www.apc.com/us/en/faqs/FA279197/";
+
 const WIZARD =
   "Upgrades are done with APC's Firmware Upgrade Wizard on 64-bit Windows, over the serial or USB cable that came with the UPS; the bridge does not upgrade firmware.";
 
@@ -142,6 +145,8 @@ export interface FirmwareAdvice {
   readonly summary: string;
   /** Every image, note and the upgrade procedure, for `info` and `probe`. */
   readonly details: string;
+  /** APC's page on the upgrade and its downloads (Home Assistant's `release_url`). */
+  readonly releaseUrl: string;
   readonly releases: readonly FirmwareRelease[];
 }
 
@@ -201,6 +206,7 @@ export function findFirmwareAdvice(upsId: number | null, firmware: string | null
     title: `Smart-UPS firmware for UPS ID ${upsId}`,
     summary: shortSummary(releases, candidates, latest, installed),
     details: lines.join(" "),
+    releaseUrl: FIRMWARE_RELEASE_URL,
     releases,
   };
 }

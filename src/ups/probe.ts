@@ -22,7 +22,8 @@ export interface Reading {
 }
 
 export interface SettingReading extends Reading {
-  readonly allowed: readonly string[] | null;
+  /** The values the setting takes, in the form its value is published (`020` as 20). */
+  readonly allowed: readonly Value[] | null;
 }
 
 export interface ProbeReport {
@@ -72,7 +73,7 @@ export async function probeUps(link: CatalogueLink): Promise<ProbeReport> {
       const ring = caps.settingValues[row.id] ?? null;
       // Ring settings offer the current value too: real units hold values no listed ring has.
       const allowed = row.entry === "ring" ? offeredOptions(ring, reading.value) : ring;
-      settings.push({ ...reading, allowed });
+      settings.push({ ...reading, allowed: allowed === null ? null : publishedValues(row, allowed) });
     }
   }
   return {
@@ -89,4 +90,15 @@ export async function probeUps(link: CatalogueLink): Promise<ProbeReport> {
     settings,
     firmwareAdvice: findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware),
   };
+}
+
+/** Ring values as the per-key topics publish them (`020` is 20, `ON ` is `ON`), each once. */
+function publishedValues(row: SettingRow, raw: readonly string[]): Value[] {
+  const out: Value[] = [];
+  for (const text of raw) {
+    const decoded = row.decode?.(text);
+    const value = decoded?.ok === true && decoded.value !== null ? decoded.value : text.trim();
+    if (!out.some((v) => String(v) === String(value))) out.push(value);
+  }
+  return out;
 }

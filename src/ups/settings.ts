@@ -18,7 +18,8 @@ const COUNT_UP = 0x2b;
 export interface EditResult {
   readonly [key: string]: Value;
   readonly changed: boolean;
-  readonly value: string;
+  /** What the unit now holds, as the per-key topic publishes it (`20`, not the ring's `020`). */
+  readonly value: Value;
   readonly steps: number;
 }
 
@@ -110,12 +111,13 @@ async function stepRing(
   ringLength: number,
 ): Promise<EditResult> {
   let current = await readOnLine(line, row);
-  if (sameSettingValue(current, target)) return { changed: false, value: current.trim(), steps: 0 };
+  if (sameSettingValue(current, target)) return { changed: false, value: published(row, current), steps: 0 };
   const limit = Math.min(MAX_STEPS, Math.max(ringLength, 1) + 1);
   for (let step = 1; step <= limit; step++) {
     checkEditReply(EDIT, row, await line.send(Uint8Array.from(EDIT.wire.bytes)));
     current = await readOnLine(line, row);
-    if (sameSettingValue(current, target)) return { changed: true, value: current.trim(), steps: step };
+    if (sameSettingValue(current, target))
+      return { changed: true, value: published(row, current), steps: step };
   }
   throw new UpsLinkError(
     "refused_by_ups",
@@ -123,10 +125,13 @@ async function stepRing(
   );
 }
 
-/** A read-back value as the row publishes it (`x` reads `03/15/24` and publishes `2024-03-15`). */
-function published(row: SettingRow, text: string): string {
+/**
+ * A read-back value as the row publishes it (`x` reads `03/15/24` and publishes `2024-03-15`, `p`
+ * reads `020` and publishes 20).
+ */
+function published(row: SettingRow, text: string): Value {
   const decoded = row.decode?.(text);
-  return decoded?.ok === true && typeof decoded.value === "string" ? decoded.value : text.trim();
+  return decoded?.ok === true && decoded.value !== null ? decoded.value : text.trim();
 }
 
 /**
@@ -136,14 +141,15 @@ function published(row: SettingRow, text: string): string {
  */
 async function stepRingUntilRound(line: ExclusiveLine, row: SettingRow, target: string): Promise<EditResult> {
   const original = await readOnLine(line, row);
-  if (sameSettingValue(original, target)) return { changed: false, value: original.trim(), steps: 0 };
+  if (sameSettingValue(original, target))
+    return { changed: false, value: published(row, original), steps: 0 };
   let movedAway = false;
   let unchanged = 0;
   let current = original;
   for (let step = 1; step <= MAX_STEPS; step++) {
     checkEditReply(EDIT, row, await line.send(Uint8Array.from(EDIT.wire.bytes)));
     const next = await readOnLine(line, row);
-    if (sameSettingValue(next, target)) return { changed: true, value: next.trim(), steps: step };
+    if (sameSettingValue(next, target)) return { changed: true, value: published(row, next), steps: step };
     unchanged = sameSettingValue(next, current) ? unchanged + 1 : 0;
     current = next;
     if (!sameSettingValue(next, original)) movedAway = true;

@@ -96,7 +96,7 @@ describe("entities that disappear", () => {
       "the device's discovery",
     );
     const devicesBefore = seen.messages.filter(
-      (m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`),
+      (m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/ups/`),
     );
     expect(devicesBefore.map((m) => m.topic)).toContain(deviceTopic);
 
@@ -143,7 +143,7 @@ describe("entities that disappear", () => {
     const devices = new Set(
       seen.messages
         .slice(since)
-        .filter((m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/`))
+        .filter((m) => m.topic.startsWith("homeassistant/device/") && m.payload.includes(`${base}/ups/`))
         .map((m) => m.topic),
     );
     expect([...devices]).toEqual([deviceTopic]);

@@ -60,7 +60,14 @@ describe("defaults", () => {
       birth_topic: "homeassistant/status",
     });
     expect(config.upses).toEqual([
-      { id: "ups", port: "/dev/ttyS0", cable: "940-0024C", name: null, poll_interval_ms: 2000 },
+      {
+        id: "ups",
+        port: "/dev/ttyS0",
+        cable: "940-0024C",
+        name: null,
+        poll_interval_ms: 2000,
+        nominal_power_w: null,
+      },
     ]);
     expect(config.poll_interval_ms).toBe(2000);
     expect(config.slow_poll_interval_s).toBe(3600);
@@ -210,7 +217,14 @@ log:
     expect(config.mqtt.url).toBe("mqtt://file-broker:1883");
     expect(config.mqtt.base_topic).toBe("from-file");
     expect(config.upses).toEqual([
-      { id: "ups", port: "/dev/ttyUSB0", cable: "940-0024C", name: "Office", poll_interval_ms: 1000 },
+      {
+        id: "ups",
+        port: "/dev/ttyUSB0",
+        cable: "940-0024C",
+        name: "Office",
+        poll_interval_ms: 1000,
+        nominal_power_w: null,
+      },
     ]);
     expect(config.commands.shutdown_return.order).toEqual(["Z"]);
     expect(config.log.level).toBe("warn");
@@ -273,6 +287,15 @@ log:
   });
 });
 
+describe("the nominal real power (issue 14 item 10)", () => {
+  it("comes from UPSLINK_UPS_NOMINAL_POWER_W, and a bad value is refused naming the key", () => {
+    const env = { UPSLINK_UPS_PORT: "/dev/ttyS0" };
+    expect(load([], { ...env, UPSLINK_UPS_NOMINAL_POWER_W: "980" }).upses[0]?.nominal_power_w).toBe(980);
+    expect(load([], env).upses[0]?.nominal_power_w).toBeNull();
+    expect(() => load([], { ...env, UPSLINK_UPS_NOMINAL_POWER_W: "0" })).toThrow(/nominal_power_w/);
+  });
+});
+
 describe("several UPSes", () => {
   it("reads a list, each item with the per-UPS schema and defaults", () => {
     const file = writeConfig(
@@ -287,16 +310,25 @@ ups:
     cable: 940-0095B
     name: Rack B
     poll_interval_ms: 500
+    nominal_power_w: 980
 `,
     );
     expect(load([], { UPSLINK_CONFIG: file }).upses).toEqual([
-      { id: "rack-a", port: "/dev/ttyS0", cable: "940-0024C", name: null, poll_interval_ms: 1500 },
+      {
+        id: "rack-a",
+        port: "/dev/ttyS0",
+        cable: "940-0024C",
+        name: null,
+        poll_interval_ms: 1500,
+        nominal_power_w: null,
+      },
       {
         id: "rack-b",
         port: "tcp://10.0.0.9:4001",
         cable: "940-0095B",
         name: "Rack B",
         poll_interval_ms: 500,
+        nominal_power_w: 980,
       },
     ]);
   });

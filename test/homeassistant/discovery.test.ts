@@ -5,9 +5,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deviceIdFor } from "../../src/homeassistant/names.js";
+import { bridgeTopics } from "../../src/bridge/topics.js";
+import { bridgeDiscovery, discoverUps } from "../../src/homeassistant/discovery.js";
+import { bridgeDeviceId, deviceIdFor } from "../../src/homeassistant/names.js";
+import { FIRMWARE_RELEASE_URL, findFirmwareAdvice } from "../../src/protocol/firmware.js";
 import type { ProfileName } from "../../src/simulator/index.js";
 import type { Capabilities } from "../../src/ups/capabilities.js";
+import { nominalRealPower } from "../../src/ups/power.js";
+import { renderValueTemplate, validateDevice } from "./ha-schema.js";
 import { components, discover, discoveryFor, PROFILES } from "./support.js";
 
 const GOLDEN_DIR = join(import.meta.dirname, "golden");
@@ -24,10 +29,12 @@ const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
   humidity: ["%"],
   battery: ["%"],
   duration: ["d", "h", "min", "s", "ms"],
+  power: ["W", "kW"],
 };
 
 describe("Home Assistant discovery", () => {
-  for (const profile of ["smartups-3g-120", "matrix-ups"] as const) {
+  // smt-ap9620 pins the firmware `update` entity with its release_url.
+  for (const profile of ["smartups-3g-120", "matrix-ups", "smt-ap9620"] as const) {
     it(`matches the golden payload for ${profile}`, async (ctx) => {
       const discovery = discoveryFor(await capsOf(profile), true);
       const text = `${JSON.stringify({ topic: `homeassistant/device/${discovery.deviceId}/config`, payload: discovery.payload }, null, 2)}\n`;
@@ -157,6 +164,68 @@ describe("Home Assistant discovery", () => {
       availability: [{ topic: "upslink2mqtt/bridge/state" }],
       qos: 1,
     });
+  });
+
+  it("links the firmware update entity to APC's upgrade page (release_url)", async () => {
+    const firmware = components(discoveryFor(await capsOf("smt-ap9620"), false)).firmware;
+    expect(firmware?.release_url).toBe(FIRMWARE_RELEASE_URL);
+    expect(findFirmwareAdvice(18, "09.3")?.releaseUrl).toBe(FIRMWARE_RELEASE_URL);
+  });
+
+  it("offers the load in watts from the configured or the model's rating, and none when unknown (issue 14 item 10)", async () => {
+    const caps = await capsOf("smartups-3g-120");
+    // The model table: Smart-UPS 1500 (SUA1500) is 980 W.
+    const known = components(discoveryFor(caps, false)).real_power ?? {};
+    expect(known).toMatchObject({
+      platform: "sensor",
+      state_topic: "upslink2mqtt/ups/load_power",
+      device_class: "power",
+      unit_of_measurement: "W",
+      state_class: "measurement",
+    });
+    expect(renderValueTemplate(String(known.value_template), "50.0")).toBe("490.0");
+    expect(renderValueTemplate(String(known.value_template), "null")).toBeNull();
+    // The configuration wins over the table.
+    const configured = components(discoveryFor(caps, false, {}, 1000)).real_power ?? {};
+    expect(renderValueTemplate(String(configured.value_template), "25")).toBe("250.0");
+    // A model the table does not know, nothing configured: no watts.
+    const unknown = { ...caps, identity: { ...caps.identity, model: "Smart-UPS 2200" } };
+    expect(components(discoveryFor(unknown, false))).not.toHaveProperty("real_power");
+    expect(nominalRealPower("SMART-UPS  1000 ")).toBe(670);
+    expect(nominalRealPower("Smart-UPS RT 1000 XL")).toBe(700);
+    expect(nominalRealPower(null)).toBeNull();
+  });
+
+  it("names devices so two identical models are told apart, and reaches them through the bridge device", async () => {
+    const caps = await capsOf("smartups-3g-120");
+    const device = (name: string | null, upsId: string) =>
+      discoverUps({
+        upsId,
+        name,
+        caps,
+        keys: [],
+        allowDestructive: false,
+        topics: bridgeTopics("upslink2mqtt", upsId, "homeassistant").discoveryTopics,
+        origin: { name: "upslink2mqtt", swVersion: "0", supportUrl: "" },
+        bridgeDeviceId: bridgeDeviceId("upslink2mqtt"),
+      }).payload.device as Record<string, unknown>;
+    expect(device(null, "rack").name).toBe("Smart-UPS 1500 (rack)");
+    expect(device(null, "office").name).toBe("Smart-UPS 1500 (office)");
+    expect(device("Server room", "rack").name).toBe("Server room");
+    expect(device(null, "rack").via_device).toBe("upslink2mqtt_bridge_upslink2mqtt");
+    const bridge = bridgeDiscovery({
+      deviceId: bridgeDeviceId("upslink2mqtt"),
+      baseTopic: "upslink2mqtt",
+      bridgeState: "upslink2mqtt/bridge/state",
+      bridgeInfo: "upslink2mqtt/bridge/info",
+      origin: { name: "upslink2mqtt", swVersion: "1.2.3", supportUrl: "https://example.invalid" },
+    });
+    // The UPS devices name it, and it is a valid device of its own.
+    expect((bridge.payload.device as Record<string, unknown>).identifiers).toEqual([
+      "upslink2mqtt_bridge_upslink2mqtt",
+    ]);
+    expect(validateDevice(bridge.payload as Parameters<typeof validateDevice>[0])).toEqual([]);
+    expect(bridgeDeviceId("site/a")).not.toBe(bridgeDeviceId("site/b"));
   });
 
   it("keeps two identical models apart by serial", async () => {

@@ -168,7 +168,7 @@ describe("end to end: the bridge with a simulated unit behind an AP9620 card", (
     const discovery = await waitForMessage(
       client,
       "homeassistant/device/+/config",
-      (m) => m.payload.includes("fw_known/"),
+      (m) => m.payload.includes("fw_known/ups/"),
       30_000,
     );
     const config = JSON.parse(discovery.payload) as { components: Record<string, Record<string, unknown>> };
@@ -188,7 +188,7 @@ describe("end to end: the bridge with a simulated unit behind an AP9620 card", (
     const discovery = await waitForMessage(
       client,
       "homeassistant/device/+/config",
-      (m) => m.payload.includes("fw_unknown/"),
+      (m) => m.payload.includes("fw_unknown/ups/"),
       30_000,
     );
     const config = JSON.parse(discovery.payload) as { components: Record<string, { platform: string }> };

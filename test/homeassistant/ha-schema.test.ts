@@ -29,7 +29,7 @@ describe("Home Assistant's MQTT schemas", () => {
 
     it(`every select of ${profile} shows the state the bridge publishes among its options`, async () => {
       const { caps, settings } = await discover(profile, SETTING_IDS);
-      const selects = Object.entries(components(discoveryFor(caps, false))).filter(
+      const selects = Object.entries(components(discoveryFor(caps, false, settings))).filter(
         ([, c]) => c.platform === "select",
       );
       // A unit lists ring settings (a select each), or none at all (a Smart-UPS v/s lists no setting).
@@ -61,6 +61,65 @@ describe("Home Assistant's MQTT schemas", () => {
       }
     });
   }
+
+  for (const profile of PROFILES) {
+    it(`every number of ${profile} holds the published state and every ring value within its range`, async () => {
+      const { caps, settings } = await discover(profile, SETTING_IDS);
+      const numbers = Object.entries(components(discoveryFor(caps, false, settings))).filter(
+        ([, c]) => c.platform === "number",
+      );
+      // A unit that lists no quantity setting (the Smart-UPS v/s lists no setting at all) has none.
+      const quantities = Object.keys(settings).filter(
+        (id) => readableRow(id as SettingId).ha?.platform === "number",
+      );
+      expect(numbers.length > 0, profile).toBe(quantities.length > 0);
+      for (const [id, c] of numbers) {
+        const published = settings[id as keyof typeof settings];
+        // The per-key topic carries a plain number (`20`, not `020`), which HA reads as one.
+        expect(typeof published, `${profile} ${id} '${String(published)}'`).toBe("number");
+        const state = Number(renderValueTemplate(String(c.value_template), valuePayload(published ?? null)));
+        expect(state, `${profile} ${id}`).toBeGreaterThanOrEqual(Number(c.min));
+        expect(state, `${profile} ${id}`).toBeLessThanOrEqual(Number(c.max));
+        const row = readableRow(id as SettingId);
+        const allowed = caps.settingValues[id as keyof typeof caps.settingValues] ?? [];
+        for (const raw of allowed) {
+          const decoded = row.decode?.(raw);
+          const value = decoded?.ok === true ? Number(decoded.value) : Number.NaN;
+          expect(value, `${profile} ${id} ring '${raw}'`).toBeGreaterThanOrEqual(Number(c.min));
+          expect(value, `${profile} ${id} ring '${raw}'`).toBeLessThanOrEqual(Number(c.max));
+          // The step reaches it from min (what HA's box offers), and the codec takes it back.
+          const steps = (value - Number(c.min)) / Number(c.step);
+          expect(
+            Math.abs(steps - Math.round(steps)),
+            `${profile} ${id} ring '${raw}' on a step`,
+          ).toBeLessThan(1e-6);
+          if (row.kind === "setting")
+            expect(() => encodeSettingValue(row, String(value), allowed), `${id} ${value}`).not.toThrow();
+        }
+      }
+    });
+  }
+});
+
+describe("the values a unit holds outside the ring it reports", () => {
+  it("are among the select's options and inside the number's range (issue 13 item 8)", async () => {
+    const { caps } = await discover("smartups-3g-120");
+    // A 601.3.I held `p` = 090, which no ring lists; a sensitivity `A` on a unit whose ring lacks it.
+    const current = { shutdown_delay: 900, utility_failure_sensitivity: "A", audible_alarm: "X" };
+    const c = components(discoveryFor(caps, false, current));
+    expect(c.shutdown_delay).toMatchObject({ platform: "number", min: 20, max: 900 });
+    const sensitivity = c.utility_failure_sensitivity ?? {};
+    expect(renderValueTemplate(String(sensitivity.value_template), "A")).toBe("Auto");
+    expect(sensitivity.options).toContain("Auto");
+    expect(renderCommandTemplate(sensitivity.command_template, "Auto")).toBe("A");
+    // A value without a word is offered as it is, both ways.
+    const alarm = c.audible_alarm ?? {};
+    expect(alarm.options).toContain("X");
+    expect(renderValueTemplate(String(alarm.value_template), "X")).toBe("X");
+    expect(renderCommandTemplate(alarm.command_template, "X")).toBe("X");
+    const low = { shutdown_delay: 5 };
+    expect(components(discoveryFor(caps, false, low)).shutdown_delay).toMatchObject({ min: 5, max: 600 });
+  });
 });
 
 describe("the validator catches each defect of issue 14", () => {
@@ -130,6 +189,36 @@ describe("the validator catches each defect of issue 14", () => {
       state_class: "measurement",
     };
     expect(rules(validateComponent("battery_replacement", date))).toContain("ha:state_class");
+  });
+
+  it("(7) a number whose max is not above min, a step below 0.001, a unit unfit for its class", () => {
+    const number = { ...base, platform: "number", command_topic: "t", min: 20, max: 600, step: 20 };
+    expect(validateComponent("shutdown_delay", number)).toEqual([]);
+    expect(rules(validateComponent("output_voltage_setting", { ...number, min: 115, max: 115 }))).toContain(
+      "ha:number_range",
+    );
+    expect(rules(validateComponent("x", { ...number, step: 0.0001 }))).toContain("ha:number_step");
+    expect(rules(validateComponent("x", { ...number, mode: "dial" }))).toContain("ha:mode");
+    expect(
+      rules(validateComponent("x", { ...number, device_class: "duration", unit_of_measurement: "V" })),
+    ).toContain("ha:unit");
+    expect(rules(validateComponent("x", { ...number, options: ["a"] }))).toContain("ha:unknown_key");
+  });
+
+  it("(12) release_url is an update option, not a sensor's; via_device a device option", () => {
+    const update = { ...base, platform: "update", state_topic: "t", release_url: "https://x.invalid/" };
+    expect(validateComponent("firmware", update)).toEqual([]);
+    expect(
+      rules(validateComponent("x", { ...base, platform: "sensor", state_topic: "t", release_url: "u" })),
+    ).toContain("ha:unknown_key");
+    const device = (extra: Record<string, string>) =>
+      validateDevice({
+        device: { identifiers: ["d"], name: "n", ...extra },
+        origin: { name: "o" },
+        components: {},
+      });
+    expect(device({ via_device: "bridge" })).toEqual([]);
+    expect(rules(device({ via: "bridge" }))).toContain("ha:unknown_key");
   });
 
   it("keys HA does not know, config sensors, missing required keys", () => {

@@ -1,8 +1,10 @@
 // A validator of Home Assistant MQTT device discovery payloads, written from Home Assistant core's
 // own schemas (homeassistant/components/mqtt/: schemas.py MQTT_ENTITY_COMMON_SCHEMA and
 // DEVICE_DISCOVERY_SCHEMA, config.py MQTT_RO_SCHEMA/MQTT_RW_SCHEMA, sensor.py (with
-// validate_sensor_state_and_device_class_config), binary_sensor.py, select.py, text.py, button.py,
-// event.py, update.py) and from the sensor/binary_sensor/button/event/update device classes and the
+// validate_sensor_state_and_device_class_config), binary_sensor.py, select.py, number.py (with its
+// validate_config: max > min, step ≥ 0.001), text.py, button.py, event.py, update.py (release_url as
+// a string, and as a field of the JSON state)) and from the number device classes and their units
+// (homeassistant/components/number/const.py NumberDeviceClass, DEVICE_CLASS_UNITS, NumberMode), and from the sensor/binary_sensor/button/event/update device classes and the
 // units each sensor device class accepts (homeassistant/components/sensor/const.py
 // DEVICE_CLASS_UNITS and DEVICE_CLASS_STATE_CLASSES). Home Assistant drops keys it does not know
 // (extra=REMOVE_EXTRA) without a word, so an unknown key here is an error: it is a typo or a
@@ -144,6 +146,12 @@ const BINARY_SENSOR_DEVICE_CLASSES = [
   "window",
 ];
 
+// NumberDeviceClass (homeassistant/components/number/const.py): aligned with the sensor classes, less
+// the ones without a number (date, enum, timestamp, …).
+const NUMBER_DEVICE_CLASSES = SENSOR_DEVICE_CLASSES.filter(
+  (c) => !["date", "enum", "timestamp", "energy_distance", "wind_direction", "absolute_humidity"].includes(c),
+);
+
 export const PLATFORMS: Readonly<Record<string, PlatformSchema>> = {
   sensor: {
     keys: [
@@ -179,6 +187,22 @@ export const PLATFORMS: Readonly<Record<string, PlatformSchema>> = {
     keys: [...COMMON, ...READ_WRITE, "command_template", "options"],
     required: ["command_topic", "options"],
     deviceClasses: null,
+  },
+  number: {
+    keys: [
+      ...COMMON,
+      ...READ_WRITE,
+      "command_template",
+      "device_class",
+      "max",
+      "min",
+      "mode",
+      "payload_reset",
+      "step",
+      "unit_of_measurement",
+    ],
+    required: ["command_topic"],
+    deviceClasses: NUMBER_DEVICE_CLASSES,
   },
   text: {
     keys: [...COMMON, ...READ_WRITE, "command_template", "max", "min", "mode", "pattern"],
@@ -295,6 +319,7 @@ export function validateComponent(id: string, c: Obj): Issue[] {
       if (new Set(options).size !== options.length) bad("ha:options", "duplicate options");
     }
   }
+  if (platform === "number") numberRules(c, bad);
   if (platform === "text") {
     const min = typeof c.min === "number" ? c.min : 0;
     const max = typeof c.max === "number" ? c.max : 255;
@@ -336,6 +361,28 @@ function availabilityRules(c: Obj, bad: (rule: string, message: string) => void)
   const mode = c.availability_mode;
   if (mode !== undefined && mode !== "all" && mode !== "any" && mode !== "latest")
     bad("ha:availability", "availability_mode is all, any or latest");
+}
+
+// number.py: min and max default to number/const.py's DEFAULT_MIN_VALUE 0.0 and DEFAULT_MAX_VALUE
+// 100.0; validate_config refuses max ≤ min; step is at least 0.001; mode is auto, box or slider;
+// DEVICE_CLASS_UNITS as for sensors. A state outside min…max is refused ("Invalid value").
+function numberRules(c: Obj, bad: (rule: string, message: string) => void): void {
+  const min = c.min === undefined ? 0 : c.min;
+  const max = c.max === undefined ? 100 : c.max;
+  if (typeof min !== "number" || typeof max !== "number") bad("ha:type", "number min and max are numbers");
+  else if (max <= min) bad("ha:number_range", `'max' must be > 'min' (${min} … ${max})`);
+  if (c.step !== undefined && (typeof c.step !== "number" || c.step < 0.001))
+    bad("ha:number_step", "step is a number of at least 0.001");
+  if (c.mode !== undefined && !["auto", "box", "slider"].includes(String(c.mode)))
+    bad("ha:mode", "mode is auto, box or slider");
+  const deviceClass = typeof c.device_class === "string" ? c.device_class : null;
+  const unit = typeof c.unit_of_measurement === "string" ? c.unit_of_measurement : null;
+  if (
+    deviceClass !== null &&
+    deviceClass in SENSOR_UNITS &&
+    !(SENSOR_UNITS[deviceClass] ?? []).includes(unit)
+  )
+    bad("ha:unit", `unit '${String(unit)}' is not valid for device class ${deviceClass}`);
 }
 
 function sensorRules(c: Obj, bad: (rule: string, message: string) => void): void {
@@ -479,6 +526,17 @@ export function renderValueTemplate(template: string, payload: string): string |
     if (payload === "null") return null;
     const map = JSON.parse(mapped[1]) as Record<string, string>;
     return none(map[payload.trim()] ?? payload);
+  }
+  // The load in watts: `{{ None if value == 'null' else ((value | float) * W / 100) | round(0) }}`.
+  const watts =
+    /^\{\{ None if value == 'null' else \(\(value \| float\) \* (\d+) \/ 100\) \| round\(0\) \}\}$/.exec(
+      template,
+    );
+  if (watts?.[1] !== undefined) {
+    if (payload === "null") return null;
+    // Jinja's `float` filter gives 0.0 for text that is no number; round(0) keeps a float (`490.0`).
+    const n = Number(payload.trim());
+    return Math.round(((Number.isFinite(n) ? n : 0) * Number(watts[1])) / 100).toFixed(1);
   }
   throw new Error(`renderValueTemplate does not know the template ${template}`);
 }

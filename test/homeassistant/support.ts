@@ -2,6 +2,7 @@
 // capabilities come from the real link discovering the simulator (no hand-written capability sets).
 import { bridgeTopics } from "../../src/bridge/topics.js";
 import { type DeviceDiscovery, discoverUps } from "../../src/homeassistant/discovery.js";
+import { bridgeDeviceId } from "../../src/homeassistant/names.js";
 import { LinkSession } from "../../src/link/session.js";
 import { SimTransport } from "../../src/link/sim.js";
 import { silentLogger } from "../../src/log.js";
@@ -39,7 +40,12 @@ export async function discover(
   }
 }
 
-export function discoveryFor(caps: Capabilities, allowDestructive: boolean): DeviceDiscovery {
+export function discoveryFor(
+  caps: Capabilities,
+  allowDestructive: boolean,
+  current: Readonly<Record<string, Value>> = {},
+  nominalPowerW: number | null = null,
+): DeviceDiscovery {
   const keys = supportedKeys({
     rows: CATALOGUE,
     feedbacks: FEEDBACKS,
@@ -49,7 +55,7 @@ export function discoveryFor(caps: Capabilities, allowDestructive: boolean): Dev
   });
   return discoverUps({
     upsId: "ups",
-    name: caps.identity.model ?? "ups",
+    name: null,
     caps,
     keys,
     allowDestructive,
@@ -59,6 +65,9 @@ export function discoveryFor(caps: Capabilities, allowDestructive: boolean): Dev
       swVersion: "0.0.0-test",
       supportUrl: "https://example.invalid/upslink2mqtt",
     },
+    current,
+    nominalPowerW,
+    bridgeDeviceId: bridgeDeviceId("upslink2mqtt"),
   });
 }
 

@@ -55,7 +55,15 @@ const HINT = "install NUT's clients (Debian: apt-get install nut-server nut-clie
 const PROFILE = "smartups-3g-120";
 
 /** What differs from NUT's apcsmart+upsd on purpose (docs/NUT.md): the driver is the bridge. */
-const OURS_ONLY = ["driver.name", "driver.version", "driver.parameter.pollinterval", "driver.parameter.port"];
+const OURS_ONLY = [
+  "driver.name",
+  "driver.version",
+  "driver.parameter.pollinterval",
+  "driver.parameter.port",
+  // The load in watts from the model's rating (Smart-UPS 1500: 980 W), which apcsmart does not know.
+  "ups.realpower",
+  "ups.realpower.nominal",
+];
 const NUT_ONLY = [
   "driver.name",
   "driver.version",

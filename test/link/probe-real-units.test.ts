@@ -106,11 +106,11 @@ describe("probe on recorded units", () => {
     expectOnlyListed(report, recordedA("su420inet.json"));
     // `C` is not listed (the unit answered NA): no internal temperature.
     expect(report.readings.map((r) => r.id)).not.toContain("ups_internal_temperature");
-    expect(allowed(report, "upper_transfer_voltage")).toEqual(["253", "257", "261", "265"]);
-    expect(allowed(report, "lower_transfer_voltage")).toEqual(["208", "204", "200", "196"]);
+    expect(allowed(report, "upper_transfer_voltage")).toEqual([253, 257, 261, 265]);
+    expect(allowed(report, "lower_transfer_voltage")).toEqual([208, 204, 200, 196]);
     expect(allowed(report, "utility_failure_sensitivity")).toEqual(["H", "M", "L"]);
-    expect(allowed(report, "output_voltage_setting")).toEqual(["230"]);
-    expect(value(report, "lower_transfer_voltage")).toBe("208");
+    expect(allowed(report, "output_voltage_setting")).toEqual([230]);
+    expect(value(report, "lower_transfer_voltage")).toBe(208);
     expect(value(report, "utility_failure_sensitivity")).toBe("H");
     expect(value(report, "battery_replacement_date")).toBe("1998-11-17");
     expect([...report.alerts].sort()).toEqual(alertsOf("!$%+?=#|"));
@@ -129,9 +129,9 @@ describe("probe on recorded units", () => {
     expectOnlyListed(report, recordedA("rt1000xl.json"));
     expect(allowed(report, "utility_failure_sensitivity")).toEqual(["A"]);
     expect(value(report, "utility_failure_sensitivity")).toBe("A");
-    expect(allowed(report, "lower_transfer_voltage")).toEqual(["161", "196", "184", "173"]);
-    expect(value(report, "lower_transfer_voltage")).toBe("161");
-    expect(allowed(report, "output_voltage_setting")).toEqual(["230", "240", "200", "208", "220"]);
+    expect(allowed(report, "lower_transfer_voltage")).toEqual([161, 196, 184, 173]);
+    expect(value(report, "lower_transfer_voltage")).toBe(161);
+    expect(allowed(report, "output_voltage_setting")).toEqual([230, 240, 200, 208, 220]);
     expect(allowed(report, "turn_on_delay")).toHaveLength(8);
     expect(report.readings.find((r) => r.id === "battery_voltage")?.value).toBeGreaterThan(180);
     // 0x04 is declared too: an alert of this unit that the catalogue does not know.
@@ -160,8 +160,8 @@ describe("probe on recorded units", () => {
       expect(compat, id).toContain(String.fromCharCode(opcode));
     }
     expect(report.actions).not.toContain("turn_ups_on");
-    expect(value(report, "upper_transfer_voltage")).toBe("129");
-    expect(allowed(report, "upper_transfer_voltage")).toContain("129");
+    expect(value(report, "upper_transfer_voltage")).toBe(129);
+    expect(allowed(report, "upper_transfer_voltage")).toContain(129);
     expect(value(report, "ups_id")).toBe("SU600");
   });
 });

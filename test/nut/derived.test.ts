@@ -24,7 +24,7 @@ describe("the derived NUT mapping", () => {
     expect(form("ups.test.interval")).toEqual({ kind: "hours" });
     expect(form("battery.date")).toEqual({ kind: "date" });
     expect(form("ups.mfr.date")).toEqual({ kind: "date" });
-    expect(form("ups.delay.shutdown")).toEqual({ kind: "text" });
+    expect(form("ups.delay.shutdown")).toEqual({ kind: "setting", int: 3, dec: 0 });
     expect(form("ups.test.result")).toEqual({
       kind: "words",
       words: { ok: "OK", failed: "BT", invalid_overload: "NG", no_result: "NO" },
@@ -42,7 +42,7 @@ describe("the derived NUT mapping", () => {
   it("publishes packed Measure-UPS values numbered from 1, as apcsmart does", () => {
     expect(publishedName("ambient.0.temperature.high")).toBe("ambient.1.temperature.high");
     expect(publishedName("ambient.temperature")).toBe("ambient.temperature");
-    expect(form("ambient.1.humidity.low")).toEqual({ kind: "text" });
+    expect(form("ambient.1.humidity.low")).toEqual({ kind: "setting", int: 3, dec: 1 });
     expect(NUT_VARIABLES.some((row) => row.nut.startsWith("ambient.0."))).toBe(false);
   });
 

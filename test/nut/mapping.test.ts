@@ -181,6 +181,33 @@ describe("the view", () => {
     expect(vars?.get("ups.status")?.writable).toBeNull();
   });
 
+  it("writes numeric settings, published as numbers, back in the unit's fixed width as apcsmart shows them", () => {
+    const form = (nut: string) => {
+      const row = NUT_VARIABLES.find((r) => r.nut === nut);
+      if (row === undefined) throw new Error(nut);
+      return row.form;
+    };
+    expect(formatNut(form("ups.delay.shutdown"), 20)).toBe("020");
+    expect(formatNut(form("ups.delay.start"), 0)).toBe("000");
+    expect(formatNut(form("input.transfer.low"), 97)).toBe("097");
+    expect(formatNut(form("battery.charge.restart"), 0)).toBe("00");
+    expect(formatNut(form("ambient.1.temperature.low"), 4.08)).toBe("04.08");
+    expect(formatNut(form("ambient.1.humidity.high"), 70)).toBe("070.0");
+    // A Measure-UPS limit answered per side stays the unit's text.
+    expect(formatNut(form("ambient.1.humidity.high"), "055.0,NO")).toBe("055.0,NO");
+    // The ring's own text (ENUM choices) stays as the unit sends it.
+    expect(formatNut(form("ups.delay.shutdown"), "020")).toBe("020");
+  });
+
+  it("reports ups.realpower and ups.realpower.nominal only when the rating is known", () => {
+    const withLoad = (nominalPowerW: number | null) =>
+      nutVariables({ ...snapshot({ load_power: 50 }), nominalPowerW }, driver);
+    expect(withLoad(980)?.get("ups.realpower.nominal")?.value).toBe("980");
+    expect(withLoad(980)?.get("ups.realpower")?.value).toBe("490");
+    expect(withLoad(null)?.has("ups.realpower")).toBe(false);
+    expect(withLoad(null)?.has("ups.realpower.nominal")).toBe(false);
+  });
+
   it("takes ups.firmware from b only in its SKU.firmware.locale form, else from V", () => {
     const good = nutVariables(snapshot({ version_in_decimal: "601.3.D", firmware_version: "GWD" }), driver);
     expect(good?.get("ups.firmware")?.value).toBe("601.3.D");

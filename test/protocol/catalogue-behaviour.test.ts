@@ -20,6 +20,7 @@ import {
   SHUTDOWN_METHODS,
 } from "../../src/protocol/catalogue/index.js";
 import type { Reveals } from "../../src/protocol/catalogue/rows.js";
+import { decodeMeasureLimit } from "../../src/protocol/decoders.js";
 
 const actions = rowsByKind("action");
 const queries = rowsByKind("query");
@@ -176,11 +177,37 @@ describe("queries and settings", () => {
     }
   });
 
-  it("show settings as selects (rings) and text entities (text entries), as configuration", () => {
+  it("show settings as selects (rings of words), numbers (rings of quantities) and text entities, as configuration", () => {
     for (const row of settings) {
-      const expected = row.entry === "ring" ? "select" : row.entry === "text" ? "text" : null;
+      // A ring with a unit is a quantity, unless a word is among its values (`NO` of `w`).
+      const words =
+        row.values !== null &&
+        Object.values(row.values)
+          .flat()
+          .some((v) => !/^\d+(\.\d+)?$/.test(v));
+      // Measure-UPS limits: real units answer one value per side (`55,50`), which no number holds.
+      const pairs = row.decode === decodeMeasureLimit;
+      const expected =
+        row.entry === "ring"
+          ? row.unit !== null && !words && !pairs
+            ? "number"
+            : "select"
+          : row.entry === "text"
+            ? "text"
+            : null;
       expect(row.ha?.platform ?? null, row.id).toBe(expected);
       if (row.ha !== null) expect(row.ha.category, row.id).toBe("config");
+      // A select's words cover its every value; a number's device class fits its unit.
+      if (expected === "select" && !pairs && row.values !== null) {
+        for (const raw of Object.values(row.values).flat()) {
+          const decoded = row.decode?.(raw);
+          const published = decoded?.ok === true ? String(decoded.value) : raw.trim();
+          const words: Readonly<Record<string, string>> | null = row.words;
+          expect(words?.[published], `${row.id} '${raw}' has a word`).toEqual(expect.any(String));
+        }
+      }
+      if (expected === "number" && row.unit !== null)
+        expect(UNIT_DEVICE_CLASSES[row.unit], row.id).toContain(row.ha?.deviceClass);
     }
   });
 

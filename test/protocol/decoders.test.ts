@@ -133,7 +133,10 @@ describe("Measure-UPS per-side replies", () => {
   it("reads limits one per side, NO for a side without a limit, and the seed's single value", () => {
     expect(decodeMeasureLimit("NO,NO")).toEqual({ ok: true, value: "NO,NO" });
     expect(decodeMeasureLimit("55,50")).toEqual({ ok: true, value: "55,50" });
-    expect(decodeMeasureLimit("32.13")).toEqual({ ok: true, value: "32.13" });
+    // One side is a number like every numeric setting (no ring padding); a pair stays the unit's text.
+    expect(decodeMeasureLimit("32.13")).toEqual({ ok: true, value: 32.13 });
+    expect(decodeMeasureLimit("04.08")).toEqual({ ok: true, value: 4.08 });
+    expect(decodeMeasureLimit("070.0,NO")).toEqual({ ok: true, value: "070.0,NO" });
     expect(decodeMeasureLimit("045.5,no\r\n")).toEqual({ ok: true, value: "045.5,NO" });
     for (const bad of ["", "NA", "55,", ",50", "55;50", "HOT,50", "1,2,3,4,5"]) {
       expect(decodeMeasureLimit(bad).ok, bad).toBe(false);

@@ -93,15 +93,15 @@ const SAMPLES: Readonly<Record<RowId, Sample>> = {
   auto_battery_test_setting: { reply: "ON ", value: "ON" },
   ups_id: { reply: "UPS_IDEN", value: "UPS_IDEN" },
   battery_replacement_date: { reply: "03/15/24", value: "2024-03-15" },
-  upper_transfer_voltage: { reply: "264", value: "264" },
-  lower_transfer_voltage: { reply: "208", value: "208" },
-  min_battery_capacity_restart: { reply: "15", value: "15" },
-  output_voltage_setting: { reply: "230", value: "230" },
+  upper_transfer_voltage: { reply: "264", value: 264 },
+  lower_transfer_voltage: { reply: "208", value: 208 },
+  min_battery_capacity_restart: { reply: "15", value: 15 },
+  output_voltage_setting: { reply: "230", value: 230 },
   utility_failure_sensitivity: { reply: "H", value: "H" },
-  low_battery_warning: { reply: "02", value: "02" },
+  low_battery_warning: { reply: "02", value: 2 },
   audible_alarm: { reply: "0", value: "0" },
-  shutdown_delay: { reply: "020", value: "020" },
-  turn_on_delay: { reply: "000", value: "000" },
+  shutdown_delay: { reply: "020", value: 20 },
+  turn_on_delay: { reply: "000", value: 0 },
   run_time_conservation: { reply: "NO", value: "NO" },
   battery_pack_config: { reply: "002", value: 2 },
   ambient_temperature: { reply: "23.85", value: 23.85 },
@@ -109,10 +109,10 @@ const SAMPLES: Readonly<Record<RowId, Sample>> = {
   measureups_firmware: { reply: "4Bx", value: "4Bx" },
   dip_external_contact_status: { reply: "10", value: "10" },
   alarm_status: { reply: "80", value: "80" },
-  upper_temp_alarm_limit: { reply: "32.13", value: "32.13" },
-  lower_temp_alarm_limit: { reply: "04.08", value: "04.08" },
-  upper_rh_alarm_limit: { reply: "070.0", value: "070.0" },
-  lower_rh_alarm_limit: { reply: "010.0", value: "010.0" },
+  upper_temp_alarm_limit: { reply: "32.13", value: 32.13 },
+  lower_temp_alarm_limit: { reply: "04.08", value: 4.08 },
+  upper_rh_alarm_limit: { reply: "070.0", value: 70 },
+  lower_rh_alarm_limit: { reply: "010.0", value: 10 },
   alarm_enable: { reply: "f0", value: "F0" },
 };
 
@@ -141,12 +141,16 @@ describe("every catalogue row against a realistic reply", () => {
     });
   }
 
-  it("decodes every value of every setting ring to its trimmed text", () => {
+  it("decodes every value of every setting ring to one machine form: a number without padding, else the trimmed text", () => {
     for (const row of CATALOGUE) {
       if (row.kind !== "setting" || row.values === null || row.decode === null) continue;
       for (const ring of Object.values(row.values)) {
-        for (const value of ring)
-          expect(row.decode(value), `${row.id} ${value}`).toEqual({ ok: true, value: value.trim() });
+        for (const value of ring) {
+          // A quantity (it has a unit) is a number: `020` is 20 seconds (CONTRACT "Machine forms").
+          const numeric = row.unit !== null && /^\d+(\.\d+)?$/.test(value.trim());
+          const expected = numeric ? Number(value) : value.trim();
+          expect(row.decode(value), `${row.id} ${value}`).toEqual({ ok: true, value: expected });
+        }
       }
     }
   });

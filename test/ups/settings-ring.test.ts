@@ -52,7 +52,7 @@ describe("a ring the catalogue does not know", () => {
   it("reaches a value of the unit's real ring (SC450 p: 060/180/300/600)", async () => {
     const ups = unit(["060", "180", "300", "600"], 1);
     const result = await editSetting(ups.link, setting("shutdown_delay"), "060", CATALOGUE_P, false);
-    expect(result).toMatchObject({ changed: true, value: "060", steps: 3 });
+    expect(result).toMatchObject({ changed: true, value: 60, steps: 3 });
     expect(ups.value()).toBe("060");
   });
 
@@ -83,7 +83,7 @@ describe("a ring the catalogue does not know", () => {
   it("takes more than the catalogue's 4 choices (an RT ring of 8)", async () => {
     const ups = unit(["020", "060", "120", "180", "240", "300", "480", "600"], 0);
     const result = await editSetting(ups.link, setting("shutdown_delay"), "480", CATALOGUE_P, false);
-    expect(result).toMatchObject({ changed: true, value: "480", steps: 6 });
+    expect(result).toMatchObject({ changed: true, value: 480, steps: 6 });
   });
 
   it("refuses a value outside the unit's own Ctrl-Z ring without touching the wire", async () => {

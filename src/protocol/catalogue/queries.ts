@@ -512,3 +512,6 @@ export type QueryId =
   | (typeof POWER_QUERIES)[number]["id"]
   | (typeof EEPROM_QUERIES)[number]["id"]
   | (typeof MEASURE_UPS_QUERIES)[number]["id"];
+
+/** The load in percent of the rating: the source of the load in watts (HA, NUT `ups.realpower`). */
+export const LOAD_PERCENT = "load_power" as const satisfies QueryId;

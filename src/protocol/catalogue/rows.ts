@@ -24,7 +24,7 @@ import type { ModifierId, SettingId } from "./settings.js";
 
 // ----- Home Assistant -----
 
-export type HaPlatform = "sensor" | "binary_sensor" | "select" | "text" | "button";
+export type HaPlatform = "sensor" | "binary_sensor" | "select" | "number" | "text" | "button";
 export type HaCategory = "diagnostic" | "config";
 
 /** How a row, feedback, register bit or derived state appears in Home Assistant device discovery. */
@@ -186,6 +186,12 @@ export type SettingEntry = "ring" | "text" | "hex" | "count";
 
 export interface SettingShape extends RowFields<"setting"> {
   readonly entry: SettingEntry;
+  /**
+   * The words Home Assistant shows for each published value of a select (`336` → `Every 14 days`);
+   * null for a setting shown as a number or text. The per-key topic keeps the machine form: the
+   * select translates both ways through its templates. A value without a word is shown as it is.
+   */
+  readonly words: Readonly<Record<string, string>> | null;
 }
 
 export interface ModifierShape extends RowFields<"modifier"> {

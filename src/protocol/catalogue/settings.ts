@@ -1,7 +1,13 @@
 // The seed's EEPROM settings (§3.4 and the Measure-UPS limits of §4.2) and the edit modifier `-`,
 // in the seed's order. A setting is read like a query (slow tier, retried) and changed through its
 // `entry`: the ring steps with `-`, text and hex entries follow a `-`, a count steps with `+`/`-`.
-import { decodeCount, decodeHexByte, decodeMeasureLimit, decodeSettingText } from "../decoders.js";
+import {
+  decodeCount,
+  decodeHexByte,
+  decodeMeasureLimit,
+  decodeSettingNumber,
+  decodeSettingText,
+} from "../decoders.js";
 import { decodeUpsDate } from "../identity.js";
 import { type HaEntity, type ModifierShape, NOT_MATRIX_ONLY, once, type SettingShape } from "./rows.js";
 
@@ -13,6 +19,15 @@ const HA_SELECT: HaEntity = {
   enabledByDefault: true,
 };
 const HA_TEXT: HaEntity = { platform: "text", deviceClass: null, category: "config", enabledByDefault: true };
+/** A setting that is a quantity (delay, voltage, percent) is a number entity with its unit. */
+const haNumber = (deviceClass: string): HaEntity => ({
+  platform: "number",
+  deviceClass,
+  category: "config",
+  enabledByDefault: true,
+});
+/** Numeric settings: published as numbers without the ring's padding (`020` → 20), a number entity. */
+const NUMERIC = { decode: decodeSettingNumber, words: null } as const;
 
 // Settings are read like queries (and retried); they change through the edit ring (`-`).
 const SETTING = {
@@ -35,6 +50,7 @@ const SETTING = {
   apcupsd: [],
   ha: HA_SELECT,
   entry: "ring",
+  words: null,
 } as const;
 
 // ----- §3.4 UPS customizing commands: the edit modifier -----
@@ -81,6 +97,7 @@ export const UPS_SETTINGS = [
     lackedBy: NOT_MATRIX_ONLY,
     values: { "4": ["A", "M", "I"] },
     notes: "A=auto, M=208 Vac, I=240 Vac. Matrix-UPS only; newer Smart-UPS returns NA.",
+    words: { A: "Auto", M: "208 V", I: "240 V" },
   },
   {
     ...SETTING,
@@ -90,6 +107,17 @@ export const UPS_SETTINGS = [
     lackedBy: NOT_MATRIX_ONLY,
     values: { "4": ["E", "F", "G", "S", "1", "2", "3", "4"] },
     notes: "E=English, F=French, G=German, S=Spanish. Matrix-UPS only.",
+    // The seed names E, F, G and S; the digits are further languages it does not name.
+    words: {
+      E: "English",
+      F: "French",
+      G: "German",
+      S: "Spanish",
+      "1": "Language 1",
+      "2": "Language 2",
+      "3": "Language 3",
+      "4": "Language 4",
+    },
     nut: ["ups.display.language"],
   },
   {
@@ -100,6 +128,7 @@ export const UPS_SETTINGS = [
     wire: once("E"),
     values: { "4": ["336", "168", "ON ", "OFF"] },
     notes: "336=every 14 days, 168=every 7 days, ON=upon startup, OFF=none. 'ON ' has a trailing space.",
+    words: { "336": "Every 14 days", "168": "Every 7 days", ON: "At start-up", OFF: "Off" },
     nut: ["ups.test.interval"],
   },
   {
@@ -151,6 +180,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "upper_transfer_voltage",
+    ...NUMERIC,
+    ha: haNumber("voltage"),
     label: "Upper Transfer Voltage",
     apcupsd: ["HITRANS"],
     wire: once("u"),
@@ -167,6 +198,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "lower_transfer_voltage",
+    ...NUMERIC,
+    ha: haNumber("voltage"),
     label: "Lower Transfer Voltage",
     apcupsd: ["LOTRANS"],
     wire: once("l"),
@@ -184,6 +217,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "min_battery_capacity_restart",
+    ...NUMERIC,
+    ha: haNumber("battery"),
     label: "Minimum Battery Capacity to Restart",
     apcupsd: ["RETPCT"],
     wire: once("e"),
@@ -196,6 +231,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "output_voltage_setting",
+    ...NUMERIC,
+    ha: haNumber("voltage"),
     label: "Output Voltage",
     apcupsd: ["NOMOUTV"],
     wire: once("o"),
@@ -213,11 +250,14 @@ export const UPS_SETTINGS = [
     // The ring repeats L (PROTOCOL-NOTES "Editing a setting"); A (auto) exists on Matrix-UPS only.
     values: { "4": ["H", "M", "L", "L"] },
     notes: "H/M/L on Smart-UPS (L repeated as 4th); A=auto-adjust on Matrix-UPS only.",
+    words: { H: "High", M: "Medium", L: "Low", A: "Auto" },
     nut: ["input.sensitivity"],
   },
   {
     ...SETTING,
     id: "low_battery_warning",
+    ...NUMERIC,
+    ha: haNumber("duration"),
     label: "Low Battery Warning Interval",
     apcupsd: ["DLOWBATT"],
     wire: once("q"),
@@ -233,11 +273,14 @@ export const UPS_SETTINGS = [
     wire: once("k"),
     values: { "4": ["0", "T", "L", "N"] },
     notes: "0=immediate, T=delayed 30 s on utility fail, L=low-battery only, N=disabled.",
+    words: { "0": "Immediate", T: "After 30 s", L: "Low battery only", N: "Disabled" },
     nut: ["battery.alarm.threshold"],
   },
   {
     ...SETTING,
     id: "shutdown_delay",
+    ...NUMERIC,
+    ha: haNumber("duration"),
     label: "Shutdown Delay",
     apcupsd: ["DSHUTD"],
     wire: once("p"),
@@ -248,6 +291,8 @@ export const UPS_SETTINGS = [
   {
     ...SETTING,
     id: "turn_on_delay",
+    ...NUMERIC,
+    ha: haNumber("duration"),
     label: "Turn On Delay",
     apcupsd: ["DWAKE"],
     wire: once("r"),
@@ -264,6 +309,9 @@ export const UPS_SETTINGS = [
     lackedBy: NOT_MATRIX_ONLY,
     values: { "4": ["NO", "02", "05", "08"] },
     notes: "Minutes after the low-battery warning. Matrix-UPS only.",
+    // A select, not a number: `NO` (never) is one of its values. Published as 2, 5, 8 or `NO`.
+    decode: decodeSettingNumber,
+    words: { NO: "Never", "2": "2 min", "5": "5 min", "8": "8 min" },
   },
   {
     ...SETTING,
