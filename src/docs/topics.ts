@@ -1,5 +1,7 @@
 // The topic and entity reference (docs/TOPICS.md), generated from the MQTT topic map, the catalogue,
 // the key derivation and the Home Assistant discovery builder.
+
+import { SAVE_DELAY_MS } from "../bridge/history-file.js";
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
 import { MAX_RESPONSE_TOPIC_BYTES, topics } from "../mqtt/topics.js";
 import { NUT_EVENTS } from "../nut/index.js";
@@ -9,6 +11,7 @@ import {
   FEEDBACKS,
   opcodeText,
   REGISTERS,
+  SENSOR_VIEWS,
   type SettingId,
 } from "../protocol/catalogue/index.js";
 import type { CatalogueRow, ModelFamily, ParamSpec } from "../protocol/types.js";
@@ -17,6 +20,7 @@ import { DISTRUST_QUIET_MS } from "../ups/alert-trust.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
 import { EVENT_LIMIT, REPEAT_LIMIT, type RepeatRule, repeatRule } from "../ups/event-limiter.js";
+import { CHECKPOINT_MS } from "../ups/history.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
 import { TEST_VERDICT_WAIT_MS } from "../ups/model.js";
 import { REFUSAL_CYCLES_OFFLINE } from "../ups/refusals.js";
@@ -261,6 +265,25 @@ function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): stri
       ];
     case "derived":
       return [code(spec.key), "derived by the bridge", spec.derived.description, "every poll", entity, ""];
+    case "history": {
+      const h = spec.history;
+      const value =
+        h.type === "enum"
+          ? `one of ${(h.values ?? []).map(code).join(", ")}`
+          : h.type === "timestamp"
+            ? "ISO 8601 date and time, UTC (`2026-01-31T08:15:00.000Z`)"
+            : h.type === "duration"
+              ? "whole seconds"
+              : "whole number";
+      return [
+        code(spec.key),
+        `counted by the bridge from ${code(h.sourceQuery)}`,
+        `${value}: ${h.description}`,
+        "every poll",
+        entity,
+        `apcupsd ${code(h.apcupsd)}`,
+      ];
+    }
   }
 }
 
@@ -387,6 +410,15 @@ export function topicReference(): string {
       byKind("derived").map((spec) => keyRow(spec, components)),
     ),
     "",
+    "### History",
+    "",
+    historyNote(),
+    "",
+    table(
+      keyHeader,
+      byKind("history").map((spec) => keyRow(spec, components)),
+    ),
+    "",
     "## Settings (`<base>/<ups>/set/<setting id>`)",
     "",
     "The current value is published on `<base>/<ups>/<setting id>`. The values a real UPS accepts come from its Ctrl-Z reply for its utility-voltage version; the list here is every value the protocol defines. A setting is changed by stepping the UPS's edit ring and reading back, only when the value differs (the EEPROM wears); a UPS whose DIP switches lock edits answers `error` with code `edit_locked`.",
@@ -420,7 +452,7 @@ export function topicReference(): string {
     "",
     table(
       ["component", "entity", "what"],
-      ["event", "cancel_pending", "pending_confirmations", "firmware"]
+      ["event", ...SENSOR_VIEWS.map((view) => view.id), "cancel_pending", "pending_confirmations", "firmware"]
         .filter((id) => components.has(id))
         .map((id) => [
           code(id),
@@ -429,14 +461,21 @@ export function topicReference(): string {
             ? "firmware advisory, only for units whose firmware string names their UPS ID (`UPS 09.3 / ID=18`, behind an AP9620 card) and whose ID is in APC's table; state on `<base>/<ups>/firmware_update`"
             : id === "event"
               ? "every event above"
-              : id === "cancel_pending"
-                ? "cancels every pending confirmation (with destructive actions allowed)"
-                : "number of pending confirmations, the list as attributes",
+              : SENSOR_VIEWS.some((view) => view.id === id)
+                ? `${code(SENSOR_VIEWS.find((view) => view.id === id)?.key ?? "")} as a read-only sensor, next to the entity that sets it`
+                : id === "cancel_pending"
+                  ? "cancels every pending confirmation (with destructive actions allowed)"
+                  : "number of pending confirmations, the list as attributes",
         ]),
     ),
     "",
   ];
   return parts.join("\n");
+}
+
+/** How the history keys are counted and kept (ups/history.ts, bridge/history-file.ts). */
+function historyNote(): string {
+  return `Counted by the bridge, not read from the UPS, and kept across restarts in \`<data_dir>/history-<ups>.json\` (\`data_dir\`, \`UPSLINK_DATA_DIR\`; \`/data\` in the add-on): written after a change (at most every ${SAVE_DELAY_MS / 1000} s, and every ${CHECKPOINT_MS / 1000} s of a long stay on battery) and at stop, atomically (a temporary file renamed over the old one). A missing or damaged file starts a new history with a warning (the damaged file is kept as \`.corrupt\`); a directory that cannot be written is warned about and the bridge runs on. A transfer is the on-battery bit of \`Q\` turning on, by a poll or by a \`!\` alert: once per transition, however often the unit repeats \`!\`. As apcupsd counts (its NUMXFERS, TONBATT, CUMONBATT), a self-test or a simulated power failure is a transfer and its time on battery counts; \`last_self_test_time\` tells them apart. A stay on battery ends at the first reading that shows the UPS off battery; when readings stopped meanwhile (the link was lost, the bridge was stopped), at the last reading that still showed it on battery, so time nobody saw is not counted; if the UPS is still on battery when readings resume, the stay goes on from its start. \`time_on_battery\` is \`null\` until then.`;
 }
 
 /** When an alert is published and when not (issue 17), from the event rows and the model's limits. */

@@ -3,7 +3,13 @@
 // how it appears (`ha`: platform, device class, category, enabled by default); this module only
 // shapes the components. One retained config per UPS at `<prefix>/device/<device id>/config`.
 // Nothing here publishes: the bridge does.
-import { CATALOGUE, EVENTS, type HaEntity } from "../protocol/catalogue/index.js";
+import {
+  CATALOGUE,
+  EVENTS,
+  type HaEntity,
+  type HistoryRow,
+  SENSOR_VIEWS,
+} from "../protocol/catalogue/index.js";
 import { textEntryPattern } from "../protocol/codec.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
 import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
@@ -216,6 +222,9 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
         add(spec.key, ha.platform, fields);
         break;
       }
+      case "history":
+        add(spec.key, ha.platform, historySensor(spec.history, topic, ha));
+        break;
       case "derived":
         add(spec.key, ha.platform, {
           name: spec.derived.label,
@@ -254,6 +263,15 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
         break;
       }
     }
+  }
+
+  // Read-only sensors of keys another entity shows (the battery date, a `text` to set it, as a date).
+  for (const view of SENSOR_VIEWS) {
+    if (!input.keys.some((spec) => spec.key === view.key)) continue;
+    add(view.id, view.ha.platform, {
+      ...textSensor(view.label, input.topics.key(view.key), view.ha),
+      device_class: view.ha.deviceClass,
+    });
   }
 
   // One "Fault" sensor over the fault bits this unit has: ON while any is set, the active ones (their
@@ -441,6 +459,8 @@ function haOf(spec: KeySpec): HaEntity | null {
       return spec.bit.ha;
     case "derived":
       return spec.derived.ha;
+    case "history":
+      return spec.history.ha;
   }
 }
 
@@ -456,6 +476,23 @@ function textSensor(name: string, topic: string, ha: HaEntity): { [key: string]:
     value_template: NULL_AWARE,
     ...category(ha),
     enabled_by_default: ha.enabledByDefault,
+  };
+}
+
+/** A history key (ups/history.ts): counts and durations are numbers, times ISO timestamps, causes enums. */
+function historySensor(row: HistoryRow, topic: string, ha: HaEntity): { [key: string]: Value } {
+  if (row.type === "count" || row.type === "duration") {
+    const fields = numericSensor(row.label, topic, row.unit, ha);
+    if (row.stateClass === null) delete fields.state_class;
+    else fields.state_class = row.stateClass;
+    // A count has no unit, yet is a number: shown without decimals.
+    fields.suggested_display_precision ??= 0;
+    return fields;
+  }
+  return {
+    ...textSensor(row.label, topic, ha),
+    ...(ha.deviceClass === null ? {} : { device_class: ha.deviceClass }),
+    ...(row.values === null ? {} : { options: [...row.values] }),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   CATALOGUE,
   eventById,
   FEEDBACKS,
+  HISTORY_INPUTS,
   type KeyId,
   type QueryId,
   REGISTER_MAP,
@@ -34,6 +35,7 @@ import { AlertRereads } from "./alert-rereads.js";
 import { AlertTrust } from "./alert-trust.js";
 import { applyReading, bitSet, registerByte, updateShutdownRecommended } from "./derive.js";
 import { EventLimiter } from "./event-limiter.js";
+import { TransferHistory } from "./history.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
 import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import type { ShutdownThresholds } from "./policy.js";
@@ -52,6 +54,8 @@ export interface UpsModelOptions {
   readonly slowIntervalS: number;
   readonly thresholds: ShutdownThresholds;
   readonly logger: Logger;
+  /** The history to go on counting (loaded from the state file); a new one when absent. */
+  readonly history?: TransferHistory;
 }
 
 export interface UpsEvent {
@@ -87,6 +91,8 @@ interface PendingEvent {
 
 export class UpsModel extends TypedEmitter<UpsModelEvents> {
   readonly store = new StateStore<KeyId>();
+  /** Transfers, time on battery, self-tests (history.ts): counted from the readings below. */
+  readonly history: TransferHistory;
   private capabilities: Capabilities | null = null;
   private keySpecs: KeySpec[] = [];
   private readonly timers = new Timers();
@@ -110,6 +116,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     private readonly options: UpsModelOptions,
   ) {
     super();
+    this.history = options.history ?? new TransferHistory();
     this.log = options.logger.child({ module: "ups", ups: options.id });
     this.trust = new AlertTrust(this.log);
     this.limiter = new EventLimiter(this.log);
@@ -202,6 +209,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     }
     if (this.online) {
       this.online = false;
+      this.history.linkLost();
       this.generation++;
       this.clearTimers();
       this.trust.reset();
@@ -227,6 +235,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       const keys = new Set(this.keySpecs.map((k) => k.key));
       this.store.retain(keys);
       this.store.declare(keys);
+      this.writeHistory();
       this.emit("capabilities", caps, this.keySpecs);
       for (const tier of ["identity", "slow", "minmax", "fast"] as const)
         await this.readTier(tier, generation, "poll");
@@ -280,6 +289,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     let text: string;
     const seqAtStart = this.alertSeq;
     const transferAtStart = this.transfers.epoch;
+    const historyMark = this.history.mark;
     try {
       text = await this.link.query(id, priority);
     } catch (error) {
@@ -307,7 +317,11 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     if (id === SHUTDOWN_INPUTS.transferCauseQuery && typeof decoded.value === "string") {
       this.transfers.causeRead(decoded.value, transferAtStart);
       this.settleEvents(decoded.value === SHUTDOWN_INPUTS.testCause, seqAtStart);
+      // The cause of the transfer in progress (or last ended) in this run, read after it began.
+      if (transferAtStart === this.transfers.epoch && transferAtStart > 0) this.history.cause(decoded.value);
     }
+    if (id === HISTORY_INPUTS.testResultQuery && typeof decoded.value === "string")
+      this.history.testResult(decoded.value, historyMark);
     this.apply(row, decoded.value);
     if (row.register !== null) this.judgeAlerts(row.register, seqAtStart);
   }
@@ -341,8 +355,16 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
         bitSet(this.store, SHUTDOWN_REGISTER, "on_line_mode"),
         Date.now(),
       );
+      this.history.status(bitSet(this.store, SHUTDOWN_REGISTER, HISTORY_INPUTS.onBattery), Date.now());
     }
+    this.writeHistory();
     this.updateShutdownRecommended();
+  }
+
+  /** The history keys this UPS has, with their values now. */
+  private writeHistory(): void {
+    for (const [key, value] of Object.entries(this.history.values(Date.now())) as [KeyId, Value][])
+      if (this.store.has(key)) this.store.set(key, value);
   }
 
   private onBattery(): boolean {

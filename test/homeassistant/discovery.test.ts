@@ -16,7 +16,7 @@ const GOLDEN_DIR = join(import.meta.dirname, "golden");
 const capsOf = async (profile: ProfileName): Promise<Capabilities> => (await discover(profile)).caps;
 
 // Home Assistant rejects a sensor whose unit does not fit its device class.
-const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
+const UNIT_FOR_CLASS = {
   voltage: ["V", "mV"],
   current: ["A", "mA"],
   frequency: ["Hz"],
@@ -24,7 +24,10 @@ const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
   humidity: ["%"],
   battery: ["%"],
   duration: ["d", "h", "min", "s", "ms"],
-};
+  // Times and dates carry no unit: their state is ISO 8601 text.
+  timestamp: [undefined],
+  date: [undefined],
+} as Readonly<Record<string, readonly (string | undefined)[]>>;
 
 describe("Home Assistant discovery", () => {
   for (const profile of ["smartups-3g-120", "matrix-ups"] as const) {
