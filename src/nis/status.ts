@@ -3,6 +3,9 @@
 // from the UPS model's live state. Fields the bridge cannot know are left out rather than invented
 // (docs/NIS.md lists them). Pure: no I/O; the caller hands in the state, the clock and the counters.
 import type { Value } from "../protocol/types.js";
+import type { TransferCounters } from "../ups/history.js";
+
+export type { TransferCounters };
 
 export interface NisIdentity {
   readonly hostname: string;
@@ -16,17 +19,6 @@ export interface NisIdentity {
 export interface NisThresholds {
   readonly chargeBelowPercent: number | null;
   readonly runtimeBelowMinutes: number | null;
-}
-
-/** Transfers to battery the server has seen since it started (apcupsd counts since its start). */
-export interface TransferCounters {
-  readonly count: number;
-  /** When the current stay on battery began, or null while on line. */
-  readonly onBatterySince: Date | null;
-  readonly lastOnBattery: Date | null;
-  readonly lastOffBattery: Date | null;
-  /** Seconds on battery in finished stays. */
-  readonly finishedSeconds: number;
 }
 
 export interface NisSnapshot {
@@ -190,6 +182,7 @@ export function statusRecords(
   put("TONBATT", seconds(current));
   put("CUMONBATT", seconds(transfers.finishedSeconds * 1000 + current));
   put("XOFFBATT", transfers.lastOffBattery === null ? "N/A" : apcDate(transfers.lastOffBattery));
+  if (transfers.lastSelfTest !== null) put("LASTSTEST", apcDate(transfers.lastSelfTest));
   put("SELFTEST", word("battery_test_result", SELF_TEST));
   put("STESTI", live ? text(v.auto_battery_test_setting) : null);
   // While the link is down the stale `Q` byte is dropped: Home Assistant reads 0x08 as "online".
