@@ -17,6 +17,7 @@ import {
   CATALOGUE,
   eventById,
   FEEDBACKS,
+  HISTORY,
   HISTORY_INPUTS,
   type KeyId,
   type QueryId,
@@ -43,6 +44,9 @@ import { every, rowsOfTier } from "./poll-schedule.js";
 import { RefusalTracker } from "./refusals.js";
 import { StateStore } from "./state.js";
 import { TestTransfers } from "./test-transfer.js";
+
+/** The queries the history keys are counted from. */
+const HISTORY_SOURCES: ReadonlySet<string> = new Set(HISTORY.map((row) => row.sourceQuery));
 
 /** The register whose bits say on battery and on line. */
 const SHUTDOWN_REGISTER = "Q";
@@ -357,7 +361,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       );
       this.history.status(bitSet(this.store, SHUTDOWN_REGISTER, HISTORY_INPUTS.onBattery), Date.now());
     }
-    this.writeHistory();
+    // Only the readings the history is counted from change it (time on battery: every `Q` poll).
+    if (HISTORY_SOURCES.has(row.id)) this.writeHistory();
     this.updateShutdownRecommended();
   }
 
