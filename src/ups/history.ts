@@ -8,7 +8,7 @@
 //   per transition, whatever repeats. A self-test is a transfer too: apcupsd counts it in NUMXFERS
 //   and in the time on battery, and so does the bridge.
 // - A stay on battery ends at the first reading that shows the UPS off battery. When readings
-//   stopped meanwhile (the link was lost, or the bridge restarted), the UPS left the battery at some
+//   stopped meanwhile (the link was lost, the UPS fell silent, the bridge restarted), the UPS left the battery at some
 //   unknown moment: the stay ends at the last reading that showed it on battery, so time nobody saw
 //   is never counted. If it is still on battery when readings resume, the stay goes on from its
 //   start (time on battery spans the gap).
@@ -58,7 +58,7 @@ export const EMPTY_HISTORY: HistoryRecord = {
 /** apcupsd's transfer counters (the NIS server's NUMXFERS, XONBATT, TONBATT, CUMONBATT, XOFFBATT, LASTSTEST). */
 export interface TransferCounters {
   readonly count: number;
-  /** When the current stay on battery began, or null while on line (or not known to go on). */
+  /** When the current stay on battery began, or null while on line. */
   readonly onBatterySince: Date | null;
   readonly lastOnBattery: Date | null;
   readonly lastOffBattery: Date | null;
@@ -137,8 +137,12 @@ export class TransferHistory extends TypedEmitter<TransferHistoryEvents> {
     this.gap = false;
   }
 
-  /** Readings stopped (the link is lost): a stay in progress ends at its last sighting unless it goes on. */
-  linkLost(): void {
+  /**
+   * Readings stopped (the link is lost, or a status read went unanswered: a UPS that turned its
+   * output off after a shutdown command falls silent): a stay in progress ends at its last
+   * sighting unless the next reading still shows it on battery.
+   */
+  readingsStopped(): void {
     if (this.state.onBatterySince !== null) this.gap = true;
   }
 
@@ -180,7 +184,8 @@ export class TransferHistory extends TypedEmitter<TransferHistoryEvents> {
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     const values: Record<HistoryId, Value> = {
       transfer_count: s.transferCount,
-      time_on_battery: since === null ? 0 : this.gap ? null : Math.floor(current / 1000),
+      // While readings are stopped: the last known value, not a flap to unknown at one lost poll.
+      time_on_battery: Math.floor(current / 1000),
       cumulative_time_on_battery: cumulative,
       last_transfer_time: iso(s.lastTransferAt),
       last_transfer_cause: s.lastTransferCause,
@@ -196,16 +201,10 @@ export class TransferHistory extends TypedEmitter<TransferHistoryEvents> {
     const date = (ms: number | null) => (ms === null ? null : new Date(ms));
     return {
       count: s.transferCount,
-      onBatterySince: this.gap ? null : date(s.onBatterySince),
+      onBatterySince: date(s.onBatterySince),
       lastOnBattery: date(s.lastTransferAt),
       lastOffBattery: date(s.lastReturnAt),
-      finishedSeconds: Math.floor(
-        (s.finishedMs +
-          (this.gap && s.onBatterySince !== null
-            ? (s.onBatterySeen ?? s.onBatterySince) - s.onBatterySince
-            : 0)) /
-          1000,
-      ),
+      finishedSeconds: Math.floor(s.finishedMs / 1000),
       lastSelfTest: date(s.lastSelfTestAt),
     };
   }

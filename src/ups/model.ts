@@ -213,7 +213,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     }
     if (this.online) {
       this.online = false;
-      this.history.linkLost();
+      this.history.readingsStopped();
       this.generation++;
       this.clearTimers();
       this.trust.reset();
@@ -300,6 +300,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       // Not supported right now (sleeping, calibrating) or a timeout: keep the last good value; the
       // link counts failures and reports a lost link.
       this.log.debug({ query: id, err: describe(error) }, "query failed");
+      // Whether the UPS is on battery is unknown until the next status reading.
+      if (id === HISTORY_INPUTS.statusQuery) this.history.readingsStopped();
       return;
     }
     if (generation !== this.generation) return;

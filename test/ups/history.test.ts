@@ -117,7 +117,7 @@ describe("transfer history", () => {
     // Until a reading says, the stay is known up to its last sighting.
     expect(after.values(s(600))).toMatchObject({
       transfer_count: 1,
-      time_on_battery: null,
+      time_on_battery: 40,
       cumulative_time_on_battery: 40,
     });
     after.status(false, s(600));
@@ -143,19 +143,23 @@ describe("transfer history", () => {
     });
   });
 
-  it("treats a lost link like a restart: the stay ends at its last sighting if it did not go on", () => {
+  it("treats stopped readings like a restart: the stay ends at its last sighting if it did not go on", () => {
     const { history } = tracked();
     history.status(true, s(0));
     history.status(true, s(20));
-    history.linkLost();
-    expect(history.values(s(100)).time_on_battery).toBeNull();
-    expect(history.counters().onBatterySince).toBeNull();
+    history.readingsStopped();
+    // The last known value meanwhile: no flap to unknown at one unanswered poll.
+    expect(history.values(s(100)).time_on_battery).toBe(20);
     history.status(false, s(100));
     expect(history.values(s(100))).toMatchObject({ cumulative_time_on_battery: 20, time_on_battery: 0 });
     // Lost while on line: nothing to end.
-    history.linkLost();
+    history.readingsStopped();
     history.status(true, s(200));
     expect(history.values(s(201))).toMatchObject({ transfer_count: 2, time_on_battery: 1 });
+    // One unanswered poll during a stay that goes on: nothing lost, nothing counted twice.
+    history.readingsStopped();
+    history.status(true, s(260));
+    expect(history.values(s(260))).toMatchObject({ transfer_count: 2, time_on_battery: 60 });
   });
 
   it("asks to be saved on each transition and every CHECKPOINT_MS of a long stay, not at every poll", () => {
