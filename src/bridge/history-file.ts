@@ -137,8 +137,10 @@ export class HistoryFile {
   load(): HistoryRecord | null {
     const path = this.path;
     if (path === null) {
-      this.log.warn(
-        "no data directory (data_dir, UPSLINK_DATA_DIR): transfer counts and times on battery start from zero at every restart",
+      // Only a bridge embedded without one (tests, a library user) or a system without any home
+      // directory gets here: `run` defaults to the per-user state directory.
+      this.log.info(
+        "no data directory (data_dir, UPSLINK_DATA_DIR): the history is kept in memory only, and transfer counts and times on battery start from zero at every restart",
       );
       return null;
     }

@@ -238,8 +238,10 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       });
       const keys = new Set(this.keySpecs.map((k) => k.key));
       this.store.retain(keys);
+      // Before `declare`: a history key new to the store goes out even while unknown (`null`), as
+      // its value stays until the next transfer or self-test.
+      this.writeHistory(keys);
       this.store.declare(keys);
-      this.writeHistory();
       this.emit("capabilities", caps, this.keySpecs);
       for (const tier of ["identity", "slow", "minmax", "fast"] as const)
         await this.readTier(tier, generation, "poll");
@@ -368,10 +370,10 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     this.updateShutdownRecommended();
   }
 
-  /** The history keys this UPS has, with their values now. */
-  private writeHistory(): void {
+  /** The history keys this UPS has (`keys`: those it is about to have), with their values now. */
+  private writeHistory(keys?: ReadonlySet<KeyId>): void {
     for (const [key, value] of Object.entries(this.history.values(Date.now())) as [KeyId, Value][])
-      if (this.store.has(key)) this.store.set(key, value);
+      if (keys?.has(key) ?? this.store.has(key)) this.store.set(key, value);
   }
 
   private onBattery(): boolean {

@@ -149,12 +149,12 @@ describe("history file", () => {
     expect(history.values(T0 + 5000)).toMatchObject({ transfer_count: 1, cumulative_time_on_battery: 5 });
   });
 
-  it("keeps the history in memory, with a warning, when there is no data directory", async () => {
-    const { logger, warnings } = recordingLogger();
+  it("keeps the history in memory, and says so, when there is no data directory", async () => {
+    const { logger, records } = recordingLogger();
     const file = new HistoryFile({ dir: null, upsId: "ups", logger });
     expect(file.load()).toBeNull();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(warnings().some((w) => w.includes("no data directory"))).toBe(true);
+    expect(records.some((r) => r.level === 30 && r.msg.includes("kept in memory only"))).toBe(true);
     await file.stop();
   });
 });
