@@ -26,6 +26,10 @@ if [ -f /config/upslink2mqtt.yaml ]; then
   bashio::log.info "Reading /config/upslink2mqtt.yaml (the add-on's configuration folder)"
 fi
 
+# The history (transfer count, time on battery, last transfer and self-test) lives in the add-on's
+# own data folder, which the Supervisor keeps across restarts, updates and backups.
+export UPSLINK_DATA_DIR=/data
+
 if ! exports="$(node /opt/upslink2mqtt/addon/options-env.mjs /data/options.json)"; then
   bashio::exit.nok "The add-on options cannot work (see the message above)."
 fi

@@ -23,6 +23,7 @@ import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
 import { Timers } from "../util/timers.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
 import type { HealthStatus } from "./health.js";
+import { openHistory } from "./history-file.js";
 import { Leftovers } from "./leftovers.js";
 import { valuePayload } from "./payload.js";
 import { RequestHandler } from "./request-handler.js";
@@ -55,6 +56,8 @@ interface UpsRuntime {
   readonly link: UpsLink;
   readonly model: UpsModel;
   readonly commands: CommandService;
+  /** Saves the model's history in `data_dir` (history-file.ts). */
+  readonly historyFile: { stop(): Promise<void> };
   discovery: DeviceDiscovery | null;
   /** The keys of the last capabilities, for rebuilding discovery when a setting's value is new. */
   keys: readonly KeySpec[];
@@ -173,6 +176,7 @@ export class Bridge {
       runtime.commands.dispose();
       if (runtime.stateTimer !== null) clearImmediate(runtime.stateTimer);
       await runtime.model.stop().catch(() => undefined);
+      await runtime.historyFile.stop();
       // Only a connected client can deliver it; a stop must not wait for a broker that is away.
       if (this.deps.mqtt.connected)
         await this.timers.within(this.publish(runtime.topics.availability, "offline", true), STOP_PUBLISH_MS);
@@ -209,7 +213,9 @@ export class Bridge {
     const topics = bridgeTopics(config.mqtt.base_topic, ups.id, config.homeassistant.discovery_prefix);
     const link = this.deps.createLink(ups);
     this.leftovers.add(ups.id, topics);
+    const { history, file: historyFile } = openHistory({ dir: config.data_dir, upsId: ups.id, logger });
     const model = new UpsModel(link, {
+      history,
       id: ups.id,
       pollIntervalMs: ups.poll_interval_ms,
       minmaxIntervalMs: MINMAX_INTERVAL_MS,
@@ -253,6 +259,7 @@ export class Bridge {
       link,
       model,
       commands,
+      historyFile,
       discovery: null,
       keys: [],
       retainedDiscovery: new Map(),

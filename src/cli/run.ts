@@ -4,7 +4,7 @@ import { startHealthWriter } from "../bridge/health.js";
 import { createUpsLink } from "../bridge/link-factory.js";
 import { createMqttConnection } from "../bridge/mqtt-factory.js";
 import { describeUnknownVariable, unknownVariables } from "../config/environment.js";
-import { type Config, loadConfig, type UpsConfig } from "../config/index.js";
+import { type Config, loadConfig, resolveDataDir, type UpsConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../log.js";
 import { createNisServer, type NisServer, nisUpsId } from "../nis/index.js";
 import { createNutServer, type NutServer } from "../nut/index.js";
@@ -62,7 +62,8 @@ export async function runBridge(
   for (const variable of unknownVariables(io.env)) log.warn(describeUnknownVariable(variable));
   const mqtt = createMqttConnection(config.mqtt, logger);
   const bridge = new Bridge({
-    config,
+    // Unset, the history goes to the per-user data directory.
+    config: { ...config, data_dir: resolveDataDir(config.data_dir, { env: io.env }) },
     logger,
     mqtt,
     createLink: hooks.createLink ?? ((ups) => createUpsLink(ups, config, logger)),

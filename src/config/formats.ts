@@ -266,6 +266,12 @@ const FORMATS = {
     describe: () => "file path",
     jsonSchema: () => ({ type: "string", minLength: 1 }),
   },
+  dir_path: {
+    coerce: identity,
+    check: (value) => (typeof value === "string" && value !== "" ? null : "must be the path of a directory"),
+    describe: () => "directory path",
+    jsonSchema: () => ({ type: "string", minLength: 1 }),
+  },
   mqtt_url: {
     coerce: (text) => text.trim(),
     check: checkMqttUrl,

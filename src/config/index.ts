@@ -1,5 +1,6 @@
 // The configuration: convict schema (source of truth), loading, env names, JSON Schema, redaction.
 
+export { defaultDataDir, resolveDataDir } from "./data-dir.js";
 export {
   describeUnknownVariable,
   KNOWN_VARIABLES,

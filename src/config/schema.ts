@@ -186,6 +186,12 @@ const TREE = {
     min: 60,
     max: 86400,
   },
+  data_dir: {
+    doc: "Where the bridge keeps what it must remember across restarts: each UPS's history (transfer count, time on battery, last transfer and self-test) in history-<ups id>.json. null: a per-user directory ($XDG_STATE_HOME/upslink2mqtt, else ~/.local/state/upslink2mqtt; ~/Library/Application Support/upslink2mqtt on macOS, %LOCALAPPDATA%\\upslink2mqtt on Windows); the add-on uses /data. Created if missing; if it cannot be written the bridge warns and runs on without keeping the history.",
+    default: null,
+    format: "dir_path",
+    nullable: true,
+  },
   commands: {
     allow_destructive: {
       doc: "Expose and accept destructive actions (turn off, shutdown, calibration, bypass, reset EEPROM), always with two-step confirmation.",
@@ -417,6 +423,7 @@ type FormatValue<F> = F extends { readonly format: "int_range" | "threshold" }
               readonly format:
                 | "text"
                 | "file_path"
+                | "dir_path"
                 | "mqtt_url"
                 | "topic_prefix"
                 | "ups_id"

@@ -1,5 +1,6 @@
 // The topic and entity reference (docs/TOPICS.md), generated from the MQTT topic map, the catalogue,
 // the key derivation and the Home Assistant discovery builder.
+import { SAVE_DELAY_MS } from "../bridge/history-file.js";
 import { BRIDGE_EVENT_TYPES, BRIDGE_EVENTS } from "../events.js";
 import { buildDiscovery, type Component, type DiscoveryTopics } from "../homeassistant/discovery.js";
 import { MAX_RESPONSE_TOPIC_BYTES, topics } from "../mqtt/topics.js";
@@ -9,6 +10,7 @@ import {
   FEEDBACKS,
   opcodeText,
   REGISTERS,
+  SENSOR_VIEWS,
   type SettingId,
 } from "../protocol/catalogue/index.js";
 import { FIRMWARE_RELEASE_URL } from "../protocol/firmware.js";
@@ -18,6 +20,7 @@ import { DISTRUST_QUIET_MS } from "../ups/alert-trust.js";
 import { COMPOSITE_ACTIONS } from "../ups/commands.js";
 import { MAX_PENDING_CONFIRMATIONS } from "../ups/confirmation.js";
 import { EVENT_LIMIT, REPEAT_LIMIT, type RepeatRule, repeatRule } from "../ups/event-limiter.js";
+import { CHECKPOINT_MS } from "../ups/history.js";
 import { type KeySpec, supportedKeys } from "../ups/keys.js";
 import { TEST_VERDICT_WAIT_MS } from "../ups/model.js";
 import { DEAD_QUERY_NA_COUNT } from "../ups/poll-schedule.js";
@@ -270,6 +273,25 @@ function keyRow(spec: KeySpec, components: ReadonlyMap<string, Component>): stri
       ];
     case "derived":
       return [code(spec.key), "derived by the bridge", spec.derived.description, "every poll", entity, ""];
+    case "history": {
+      const h = spec.history;
+      const value =
+        h.type === "enum"
+          ? `one of ${(h.values ?? []).map(code).join(", ")}`
+          : h.type === "timestamp"
+            ? "ISO 8601 date and time, UTC (`2026-01-31T08:15:00.000Z`)"
+            : h.type === "duration"
+              ? "whole seconds"
+              : "whole number";
+      return [
+        code(spec.key),
+        `counted by the bridge from ${code(h.sourceQuery)}`,
+        `${value}: ${h.description}`,
+        "every poll",
+        entity,
+        `apcupsd ${code(h.apcupsd)}`,
+      ];
+    }
   }
 }
 
@@ -419,6 +441,15 @@ export function topicReference(): string {
       byKind("derived").map((spec) => keyRow(spec, components)),
     ),
     "",
+    "### History",
+    "",
+    historyNote(),
+    "",
+    table(
+      keyHeader,
+      byKind("history").map((spec) => keyRow(spec, components)),
+    ),
+    "",
     "## Settings (`<base>/<ups>/set/<setting id>`)",
     "",
     "The current value is published on `<base>/<ups>/<setting id>` in one machine form: a quantity as a plain number in its unit without the ring's padding (`shutdown_delay` is `20`, seconds, where the UPS answers `020`; `low_battery_warning` `2`, minutes), any other value as the trimmed ring text (`ON`, `H`, `NO`). `set/<setting id>` takes that form (a number with or without the padding). Home Assistant shows the words in parentheses for a select, translating both ways in the select's templates, and quantities as `number` entities with their unit (a ring of one value, which cannot change, as a sensor). The NUT server shows them in apcsmart's forms (`020`).",
@@ -458,7 +489,7 @@ export function topicReference(): string {
     "",
     table(
       ["component", "entity", "what"],
-      ["event", "cancel_pending", "pending_confirmations", "firmware"]
+      ["event", ...SENSOR_VIEWS.map((view) => view.id), "cancel_pending", "pending_confirmations", "firmware"]
         .filter((id) => components.has(id))
         .map((id) => [
           code(id),
@@ -467,9 +498,11 @@ export function topicReference(): string {
             ? "firmware advisory, only for units whose firmware string names their UPS ID (`UPS 09.3 / ID=18`, behind an AP9620 card) and whose ID is in APC's table; state on `<base>/<ups>/firmware_update`"
             : id === "event"
               ? "every event above"
-              : id === "cancel_pending"
-                ? "cancels every pending confirmation (with destructive actions allowed)"
-                : "number of pending confirmations, the list as attributes",
+              : SENSOR_VIEWS.some((view) => view.id === id)
+                ? `${code(SENSOR_VIEWS.find((view) => view.id === id)?.key ?? "")} as a read-only sensor, next to the entity that sets it`
+                : id === "cancel_pending"
+                  ? "cancels every pending confirmation (with destructive actions allowed)"
+                  : "number of pending confirmations, the list as attributes",
         ]),
     ),
     "",
@@ -480,6 +513,11 @@ export function topicReference(): string {
 /** An event's alert byte as the reference shows it; `unknown_alert` has none of its own. */
 function alertText(char: string | null): string {
   return char === null ? "any other byte `a` declares" : code(char);
+}
+
+/** How the history keys are counted and kept (ups/history.ts, bridge/history-file.ts). */
+function historyNote(): string {
+  return `Counted by the bridge, not read from the UPS, and kept across restarts in \`<data_dir>/history-<ups>.json\` (\`data_dir\`, \`UPSLINK_DATA_DIR\`; \`/data\` in the add-on): written after a change (at most every ${SAVE_DELAY_MS / 1000} s, and every ${CHECKPOINT_MS / 1000} s of a long stay on battery) and at stop, atomically (a temporary file renamed over the old one). A missing or damaged file starts a new history with a warning (the damaged file is kept as \`.corrupt\`); a directory that cannot be written is warned about and the bridge runs on. A transfer is the on-battery bit of \`Q\` turning on, by a poll or by a \`!\` alert: once per transition, however often the unit repeats \`!\`. As apcupsd counts (its NUMXFERS, TONBATT, CUMONBATT), a self-test or a simulated power failure is a transfer and its time on battery counts; \`last_self_test_time\` tells them apart. A stay on battery ends at the first reading that shows the UPS off battery; when readings stopped meanwhile (the link was lost, the UPS fell silent, the bridge was stopped), at the last reading that still showed it on battery, so time nobody saw is not counted; if the UPS is still on battery when readings resume, the stay goes on from its start. Meanwhile \`time_on_battery\` keeps its last known value.`;
 }
 
 /** When an alert is published and when not (issue 17), from the event rows and the model's limits. */

@@ -4,7 +4,14 @@
 // shapes the components. One retained config per UPS at `<prefix>/device/<device id>/config`.
 // Nothing here publishes: the bridge does.
 import { BRIDGE_EVENT_TYPES } from "../events.js";
-import { CATALOGUE, EVENTS, type HaEntity, LOAD_PERCENT } from "../protocol/catalogue/index.js";
+import {
+  CATALOGUE,
+  EVENTS,
+  type HaEntity,
+  type HistoryRow,
+  LOAD_PERCENT,
+  SENSOR_VIEWS,
+} from "../protocol/catalogue/index.js";
 import { textEntryPattern } from "../protocol/codec.js";
 import { type FirmwareAdvice, findFirmwareAdvice } from "../protocol/firmware.js";
 import type { ActionRow, SettingRow, Unit, Value } from "../protocol/types.js";
@@ -240,6 +247,9 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
         add(spec.key, ha.platform, fields);
         break;
       }
+      case "history":
+        add(spec.key, ha.platform, historySensor(spec.history, topic, ha));
+        break;
       case "derived":
         add(spec.key, ha.platform, {
           name: spec.derived.label,
@@ -291,6 +301,15 @@ export function buildDiscovery(input: DiscoveryInput): DeviceDiscovery {
       unit_of_measurement: "W",
       state_class: "measurement",
       suggested_display_precision: 0,
+    });
+  }
+
+  // Read-only sensors of keys another entity shows (the battery date, a `text` to set it, as a date).
+  for (const view of SENSOR_VIEWS) {
+    if (!input.keys.some((spec) => spec.key === view.key)) continue;
+    add(view.id, view.ha.platform, {
+      ...textSensor(view.label, input.topics.key(view.key), view.ha),
+      device_class: view.ha.deviceClass,
     });
   }
 
@@ -657,6 +676,8 @@ function haOf(spec: KeySpec): HaEntity | null {
       return spec.bit.ha;
     case "derived":
       return spec.derived.ha;
+    case "history":
+      return spec.history.ha;
   }
 }
 
@@ -672,6 +693,23 @@ function textSensor(name: string, topic: string, ha: HaEntity): { [key: string]:
     value_template: NULL_AWARE,
     ...category(ha),
     enabled_by_default: ha.enabledByDefault,
+  };
+}
+
+/** A history key (ups/history.ts): counts and durations are numbers, times ISO timestamps, causes enums. */
+function historySensor(row: HistoryRow, topic: string, ha: HaEntity): { [key: string]: Value } {
+  if (row.type === "count" || row.type === "duration") {
+    const fields = numericSensor(row.label, topic, row.unit, ha);
+    if (row.stateClass === null) delete fields.state_class;
+    else fields.state_class = row.stateClass;
+    // A count has no unit, yet is a number: shown without decimals.
+    fields.suggested_display_precision ??= 0;
+    return fields;
+  }
+  return {
+    ...textSensor(row.label, topic, ha),
+    ...(ha.deviceClass === null ? {} : { device_class: ha.deviceClass }),
+    ...(row.values === null ? {} : { options: [...row.values] }),
   };
 }
 

@@ -5,17 +5,11 @@
 // are dropped. Read-only: nothing a client sends reaches the UPS. Knows nothing of MQTT.
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../log.js";
-import { EVENTS, POWER_SOURCE_BITS } from "../protocol/catalogue/index.js";
+import { EVENTS } from "../protocol/catalogue/index.js";
 import type { UpsModel } from "../ups/model.js";
 import { boundAddress, listen } from "../util/listen.js";
 import { encodeAnswer, FrameReader, INVALID_COMMAND, parseRequest } from "./protocol.js";
-import {
-  apcDate,
-  type NisIdentity,
-  type NisThresholds,
-  statusRecords,
-  type TransferCounters,
-} from "./status.js";
+import { apcDate, type NisIdentity, type NisThresholds, statusRecords } from "./status.js";
 
 export interface NisServerOptions {
   readonly host: string;
@@ -59,13 +53,6 @@ export class NisServer {
   private readonly now: () => Date;
   private readonly identity: NisIdentity;
   private readonly events: string[] = [];
-  private transfers: TransferCounters = {
-    count: 0,
-    onBatterySince: null,
-    lastOnBattery: null,
-    lastOffBattery: null,
-    finishedSeconds: 0,
-  };
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: NisServerOptions) {
@@ -73,25 +60,18 @@ export class NisServer {
     this.now = options.now ?? (() => new Date());
     this.identity = { ...options.identity, startTime: this.now() };
     const model = options.model;
-    const onChange = (key: string, value: unknown) => {
-      if (key === POWER_SOURCE_BITS.onBattery) this.onBattery(value === true);
-    };
     const onEvent = (event: { event_type: string; test?: unknown }) => {
       const message = eventMessage(event.event_type, event.test === true);
       if (message !== undefined) this.note(message);
     };
     const onAvailability = (online: boolean) =>
       this.note(online ? "Communications with UPS restored." : "Communications with UPS lost.");
-    model.on("change", onChange);
     model.on("event", onEvent);
     model.on("availability", onAvailability);
     this.unsubscribe.push(
-      () => model.off("change", onChange),
       () => model.off("event", onEvent),
       () => model.off("availability", onAvailability),
     );
-    const current = model.store.get(POWER_SOURCE_BITS.onBattery);
-    if (current === true) this.onBattery(true);
     this.server = createServer((socket) => this.accept(socket));
     this.server.on("error", (error) => this.log.error({ err: error.message }, "NIS server error"));
   }
@@ -123,7 +103,8 @@ export class NisServer {
       },
       this.identity,
       this.options.thresholds,
-      this.transfers,
+      // The model's history, kept across restarts (apcupsd's own counters start at zero with it).
+      model.history.counters(),
       this.now(),
     );
   }
@@ -136,23 +117,6 @@ export class NisServer {
   private note(message: string): void {
     this.events.push(`${apcDate(this.now())}${message}\n`);
     if (this.events.length > MAX_EVENT_LINES) this.events.splice(0, this.events.length - MAX_EVENT_LINES);
-  }
-
-  /** apcupsd's transfer bookkeeping, from the `Q` bit (an alert patches it at once). */
-  private onBattery(on: boolean): void {
-    const now = this.now();
-    const t = this.transfers;
-    if (on && t.onBatterySince === null) {
-      this.transfers = { ...t, count: t.count + 1, onBatterySince: now, lastOnBattery: now };
-    } else if (!on && t.onBatterySince !== null) {
-      const stay = Math.max(0, Math.floor((now.getTime() - t.onBatterySince.getTime()) / 1000));
-      this.transfers = {
-        ...t,
-        onBatterySince: null,
-        lastOffBattery: now,
-        finishedSeconds: t.finishedSeconds + stay,
-      };
-    }
   }
 
   private accept(socket: Socket): void {

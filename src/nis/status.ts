@@ -6,6 +6,9 @@
 // clock and the counters.
 import { CATALOGUE, type QueryId, REGISTER_MAP, type SettingId } from "../protocol/catalogue/index.js";
 import type { Value } from "../protocol/types.js";
+import type { TransferCounters } from "../ups/history.js";
+
+export type { TransferCounters };
 
 export interface NisIdentity {
   readonly hostname: string;
@@ -19,17 +22,6 @@ export interface NisIdentity {
 export interface NisThresholds {
   readonly chargeBelowPercent: number | null;
   readonly runtimeBelowMinutes: number | null;
-}
-
-/** Transfers to battery the server has seen since it started (apcupsd counts since its start). */
-export interface TransferCounters {
-  readonly count: number;
-  /** When the current stay on battery began, or null while on line. */
-  readonly onBatterySince: Date | null;
-  readonly lastOnBattery: Date | null;
-  readonly lastOffBattery: Date | null;
-  /** Seconds on battery in finished stays. */
-  readonly finishedSeconds: number;
 }
 
 export interface NisSnapshot {
@@ -229,6 +221,7 @@ export function statusRecords(
   put("TONBATT", seconds(current));
   put("CUMONBATT", seconds(transfers.finishedSeconds * 1000 + current));
   put("XOFFBATT", transfers.lastOffBattery === null ? "N/A" : apcDate(transfers.lastOffBattery));
+  if (transfers.lastSelfTest !== null) put("LASTSTEST", apcDate(transfers.lastSelfTest));
   put("SELFTEST", word("SELFTEST", SELF_TEST));
   put("STESTI", live ? read(v, "STESTI", text) : null);
   // While the link is down the stale `Q` byte is dropped: Home Assistant reads 0x08 as "online".

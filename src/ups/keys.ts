@@ -1,10 +1,14 @@
 // The keys a UPS publishes, derived from the catalogue and the UPS's capabilities: one per supported
 // query, feedback, register bit and setting, plus derived states. The bridge publishes each key on
-// `<base>/<ups>/<key>`; discovery turns each into an entity.
+// `<base>/<ups>/<key>`; discovery turns each into an entity. History keys (transfers, time on
+// battery, self-tests) are the bridge's own count, kept across restarts.
 import {
   DERIVED,
   type DerivedId,
   type FeedbackId,
+  HISTORY,
+  type HistoryId,
+  type HistoryRow,
   type QueryId,
   type RowId,
   type SettingId,
@@ -34,7 +38,8 @@ export type KeySpec =
       readonly row: SettingRow;
       readonly allowed: readonly string[] | null;
     }
-  | { readonly kind: "derived"; readonly key: DerivedId; readonly derived: DerivedRow };
+  | { readonly kind: "derived"; readonly key: DerivedId; readonly derived: DerivedRow }
+  | { readonly kind: "history"; readonly key: HistoryId; readonly history: HistoryRow };
 
 export interface KeyInputs {
   readonly rows: readonly CatalogueRow[];
@@ -72,5 +77,8 @@ export function supportedKeys(inputs: KeyInputs): KeySpec[] {
     for (const bit of register.bits) add({ kind: "bit", key: bit.id, register, bit });
   }
   for (const derived of DERIVED) add({ kind: "derived", key: derived.id, derived });
+  // The bridge's own history of the UPS (ups/history.ts), where the UPS gives what it is counted from.
+  for (const history of HISTORY as readonly HistoryRow[])
+    if (inputs.supported.has(history.sourceQuery)) add({ kind: "history", key: history.id, history });
   return keys;
 }

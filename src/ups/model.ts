@@ -17,6 +17,8 @@ import {
   CATALOGUE,
   eventById,
   FEEDBACKS,
+  HISTORY,
+  HISTORY_INPUTS,
   type KeyId,
   POWER_SOURCE_BITS,
   POWER_STATE,
@@ -38,6 +40,7 @@ import { AlertTrust } from "./alert-trust.js";
 import { applyReading, bitSet, registerByte, updateShutdownRecommended } from "./derive.js";
 import { EventLimiter } from "./event-limiter.js";
 import { EventQueue } from "./event-queue.js";
+import { TransferHistory } from "./history.js";
 import { type KeySpec, supportedKeys } from "./keys.js";
 import type { AlertEvent, Capabilities, LinkState, UpsLink } from "./link.js";
 import type { ShutdownThresholds } from "./policy.js";
@@ -45,6 +48,9 @@ import { DEAD_QUERY_NA_COUNT, DeadQueries, every, rowsOfTier } from "./poll-sche
 import { RefusalTracker } from "./refusals.js";
 import { StateStore } from "./state.js";
 import { TestTransfers } from "./test-transfer.js";
+
+/** The queries the history keys are counted from. */
+const HISTORY_SOURCES: ReadonlySet<string> = new Set(HISTORY.map((row) => row.sourceQuery));
 
 /** The register whose bits say on battery and on line. */
 const SHUTDOWN_REGISTER = "Q";
@@ -56,6 +62,8 @@ export interface UpsModelOptions {
   readonly slowIntervalS: number;
   readonly thresholds: ShutdownThresholds;
   readonly logger: Logger;
+  /** The history to go on counting (loaded from the state file); a new one when absent. */
+  readonly history?: TransferHistory;
 }
 
 export interface UpsEvent {
@@ -85,6 +93,8 @@ export const TEST_VERDICT_WAIT_MS = 2500;
 
 export class UpsModel extends TypedEmitter<UpsModelEvents> {
   readonly store = new StateStore<KeyId>();
+  /** Transfers, time on battery, self-tests (history.ts): counted from the readings below. */
+  readonly history: TransferHistory;
   private capabilities: Capabilities | null = null;
   private keySpecs: KeySpec[] = [];
   private readonly timers = new Timers();
@@ -121,6 +131,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     private readonly options: UpsModelOptions,
   ) {
     super();
+    this.history = options.history ?? new TransferHistory();
     this.log = options.logger.child({ module: "ups", ups: options.id });
     this.trust = new AlertTrust(this.log);
     this.limiter = new EventLimiter(this.log);
@@ -235,6 +246,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     if (this.online) {
       this.online = false;
       this.statusReadAt = -1;
+      this.history.readingsStopped();
       this.generation++;
       this.clearTimers();
       this.trust.reset();
@@ -261,6 +273,9 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       });
       const keys = new Set(this.keySpecs.map((k) => k.key));
       this.store.retain(keys);
+      // Before `declare`: a history key new to the store goes out even while unknown (`null`), as
+      // its value stays until the next transfer or self-test.
+      this.writeHistory(keys);
       this.store.declare(keys);
       this.emit("capabilities", caps, this.keySpecs);
       for (const tier of ["identity", "slow", "minmax", "fast"] as const)
@@ -317,6 +332,7 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     let text: string;
     const seqAtStart = this.alertSeq;
     const transferAtStart = this.transfers.epoch;
+    const historyMark = this.history.mark;
     try {
       text = await this.link.query(id, priority);
     } catch (error) {
@@ -325,6 +341,8 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
       this.log.debug({ query: id, err: describe(error) }, "query failed");
       if (generation === this.generation && isUpsLinkError(error) && error.code === "not_supported")
         this.noteNotAvailable(row);
+      // Whether the UPS is on battery is unknown until the next status reading.
+      if (id === HISTORY_INPUTS.statusQuery) this.history.readingsStopped();
       return;
     }
     if (generation !== this.generation) return;
@@ -352,7 +370,11 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
     if (id === SHUTDOWN_INPUTS.transferCauseQuery && typeof decoded.value === "string") {
       this.transfers.causeRead(decoded.value, transferAtStart);
       this.events.settleUpTo(decoded.value === SHUTDOWN_INPUTS.testCause, seqAtStart);
+      // The cause of the transfer in progress (or last ended) in this run, read after it began.
+      if (transferAtStart === this.transfers.epoch && transferAtStart > 0) this.history.cause(decoded.value);
     }
+    if (id === HISTORY_INPUTS.testResultQuery && typeof decoded.value === "string")
+      this.history.testResult(decoded.value, historyMark);
     this.apply(row, decoded.value);
     if (row.register === SHUTDOWN_REGISTER) this.statusReadAt = seqAtStart;
     if (row.register !== null) this.judgeAlerts(row.register, seqAtStart);
@@ -405,8 +427,17 @@ export class UpsModel extends TypedEmitter<UpsModelEvents> {
         bitSet(this.store, SHUTDOWN_REGISTER, POWER_SOURCE_BITS.onLine),
         Date.now(),
       );
+      this.history.status(bitSet(this.store, SHUTDOWN_REGISTER, HISTORY_INPUTS.onBattery), Date.now());
     }
+    // Only the readings the history is counted from change it (time on battery: every `Q` poll).
+    if (HISTORY_SOURCES.has(row.id)) this.writeHistory();
     this.updateShutdownRecommended();
+  }
+
+  /** The history keys this UPS has (`keys`: those it is about to have), with their values now. */
+  private writeHistory(keys?: ReadonlySet<KeyId>): void {
+    for (const [key, value] of Object.entries(this.history.values(Date.now())) as [KeyId, Value][])
+      if (keys?.has(key) ?? this.store.has(key)) this.store.set(key, value);
   }
 
   private onBattery(): boolean {

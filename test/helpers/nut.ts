@@ -75,6 +75,8 @@ export async function startNutBridge(options: NutBridgeOptions = {}): Promise<Nu
       ...(options.nis === undefined ? {} : { nis: options.nis }),
       ...(options.shutdownPolicy === undefined ? {} : { shutdown_policy: options.shutdownPolicy }),
       log: { level: "silent" },
+      // Its own history, not the developer's per-user one.
+      data_dir: join(dir, "data"),
     }),
   );
   const config = loadConfig({ argv: ["--config", file], env: {} });

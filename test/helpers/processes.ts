@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { scratchStateHome } from "./state-home.js";
 
 export const MAIN = resolve(import.meta.dirname, "../../dist/main.js");
 
@@ -91,7 +92,12 @@ export function startBridge(
   requireBuild();
   const child = spawn(process.execPath, [MAIN, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      XDG_STATE_HOME: scratchStateHome(),
+      ...env,
+    },
   });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {

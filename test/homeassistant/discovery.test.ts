@@ -21,7 +21,7 @@ const GOLDEN_DIR = join(import.meta.dirname, "golden");
 const capsOf = async (profile: ProfileName): Promise<Capabilities> => (await discover(profile)).caps;
 
 // Home Assistant rejects a sensor whose unit does not fit its device class.
-const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
+const UNIT_FOR_CLASS = {
   voltage: ["V", "mV"],
   current: ["A", "mA"],
   frequency: ["Hz"],
@@ -30,7 +30,10 @@ const UNIT_FOR_CLASS: Readonly<Record<string, readonly string[]>> = {
   battery: ["%"],
   duration: ["d", "h", "min", "s", "ms"],
   power: ["W", "kW"],
-};
+  // Times and dates carry no unit: their state is ISO 8601 text.
+  timestamp: [undefined],
+  date: [undefined],
+} as Readonly<Record<string, readonly (string | undefined)[]>>;
 
 describe("Home Assistant discovery", () => {
   // smt-ap9620 pins the firmware `update` entity with its release_url.

@@ -189,6 +189,18 @@ describe("the validator catches each defect of issue 14", () => {
       state_class: "measurement",
     };
     expect(rules(validateComponent("battery_replacement", date))).toContain("ha:state_class");
+    // A unitless count (apcupsd's NUMXFERS) is numeric by its state class and precision together.
+    const count = { ...base, platform: "sensor", state_topic: "t", state_class: "total_increasing" };
+    expect(validateComponent("transfer_count", { ...count, suggested_display_precision: 0 })).toEqual([]);
+    expect(rules(validateComponent("transfer_count", count))).toContain("ha:state_class");
+    const time = { ...base, platform: "sensor", state_topic: "t", device_class: "timestamp" };
+    expect(validateComponent("last_transfer_time", time)).toEqual([]);
+    expect(
+      rules(validateComponent("last_transfer_time", { ...time, state_class: "total_increasing" })),
+    ).toContain("ha:state_class");
+    expect(rules(validateComponent("last_transfer_time", { ...time, unit_of_measurement: "s" }))).toContain(
+      "ha:unit",
+    );
   });
 
   it("(7) a number whose max is not above min, a step below 0.001, a unit unfit for its class", () => {

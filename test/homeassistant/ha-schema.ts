@@ -271,6 +271,8 @@ const SENSOR_STATE_CLASSES: Readonly<Record<string, readonly string[]>> = {
   voltage: ["measurement"],
 };
 const STATE_CLASSES = ["measurement", "measurement_angle", "total", "total_increasing"];
+// NON_NUMERIC_DEVICE_CLASSES (sensor/const.py): their states are never numbers.
+const NON_NUMERIC_CLASSES = ["date", "enum", "timestamp"];
 const ENTITY_CATEGORIES = ["config", "diagnostic"];
 
 /** The component against its platform's schema (what Home Assistant itself enforces). */
@@ -407,14 +409,26 @@ function sensorRules(c: Obj, bad: (rule: string, message: string) => void): void
     if (stateClass !== undefined && !(SENSOR_STATE_CLASSES[deviceClass] ?? []).includes(String(stateClass)))
       bad("ha:state_class", `state class ${String(stateClass)} is not valid for device class ${deviceClass}`);
   }
-  // A state class says the value is numeric: a sensor without a unit or numeric device class is text.
-  if (stateClass !== undefined && unit === null && (deviceClass === null || !(deviceClass in SENSOR_UNITS)))
+  // A state class, a unit or a precision makes Home Assistant expect a number (sensor/__init__.py
+  // `_numeric_state_expected`; every other state is then an error). On a sensor without a unit or a
+  // numeric device class that is most often a text sensor given one by mistake; a count (a number
+  // without a unit, apcupsd's transfer count) says it twice: a state class and a display precision.
+  const count =
+    stateClass !== undefined &&
+    c.suggested_display_precision !== undefined &&
+    (deviceClass === null || !NON_NUMERIC_CLASSES.includes(deviceClass));
+  if (
+    stateClass !== undefined &&
+    unit === null &&
+    !count &&
+    (deviceClass === null || !(deviceClass in SENSOR_UNITS))
+  )
     bad("ha:state_class", "a state class on a non-numeric sensor (no unit, no numeric device class)");
   if (c.suggested_display_precision !== undefined) {
     const p = c.suggested_display_precision;
     if (typeof p !== "number" || !Number.isInteger(p) || p < 0)
       bad("ha:precision", "suggested_display_precision is a non-negative integer");
-    if (unit === null) bad("ha:precision", "suggested_display_precision on a non-numeric sensor");
+    if (unit === null && !count) bad("ha:precision", "suggested_display_precision on a non-numeric sensor");
   }
 }
 

@@ -114,6 +114,24 @@ describe("apcupsd NIS server through the composition root", () => {
     );
   });
 
+  it("counts a self-test as a transfer and dates it in LASTSTEST, as apcupsd 3.14 does", async () => {
+    const before = await status();
+    expect(before.has("LASTSTEST")).toBe(false);
+    const count = Number(before.get("NUMXFERS"));
+    expect(bridge.simulator.control("selftest")).toMatch(/^ok/);
+    const tested = await until("LASTSTEST", status, (f) => f.has("LASTSTEST"), 10_000);
+    expect(tested.get("NUMXFERS")).toBe(String(count + 1));
+    // The test's start: the transfer it made.
+    expect(tested.get("LASTSTEST")).toBe(tested.get("XONBATT"));
+    expect(tested.get("LASTSTEST")).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} {2}$/);
+    await until(
+      "back ONLINE",
+      status,
+      (f) => f.get("STATUS") === "ONLINE " && f.get("SELFTEST") === "OK",
+      15_000,
+    );
+  });
+
   it("answers an unknown command with apcupsd's sentence and keeps the connection", async () => {
     const socket = await nisConnect(port);
     expect(await nisExchange(socket, nisFrame("rawupsstats"))).toEqual({

@@ -18,6 +18,7 @@ const none: TransferCounters = {
   lastOnBattery: null,
   lastOffBattery: null,
   finishedSeconds: 0,
+  lastSelfTest: null,
 };
 const now = new Date(2026, 0, 1, 0, 10, 0);
 
@@ -110,6 +111,7 @@ describe("NIS status records", () => {
           lastOnBattery: new Date(now.getTime() - 90_000),
           lastOffBattery: new Date(2026, 0, 1, 0, 5, 0),
           finishedSeconds: 30,
+          lastSelfTest: new Date(2026, 0, 1, 0, 4, 30),
         },
         now,
       ),
@@ -118,6 +120,13 @@ describe("NIS status records", () => {
     expect(f.get("TONBATT")).toBe("90 Seconds");
     expect(f.get("CUMONBATT")).toBe("120 Seconds");
     expect(f.get("XOFFBATT")).toMatch(/^2026-01-01 00:05:00 [+-]\d{4} {2}$/);
+    // apcupsd 3.14 prints LASTSTEST, in its date form, only once a self-test was seen.
+    expect(f.get("LASTSTEST")).toMatch(/^2026-01-01 00:04:30 [+-]\d{4} {2}$/);
+    const order = statusRecords(onLine, identity, off, { ...none, lastSelfTest: now }, now).map((line) =>
+      line.slice(0, 9).trimEnd(),
+    );
+    expect(order.indexOf("LASTSTEST")).toBe(order.indexOf("XOFFBATT") + 1);
+    expect(fields(statusRecords(onLine, identity, off, none, now)).has("LASTSTEST")).toBe(false);
   });
 
   it("serves nis.ups, else the first configured UPS", () => {

@@ -374,6 +374,12 @@ bashio::exit.nok() { echo "[bashio fatal] $*" >&2; exit 1; }
     addon.kill("SIGTERM");
     await offline;
     expect(await exited, addonLog).toEqual({ code: 0, signal: null });
+    // The history went to the add-on's data folder (run.sh: UPSLINK_DATA_DIR=/data), saved at stop.
+    expect(JSON.parse(readFileSync(inRoot("/data/history-ups.json"), "utf8"))).toMatchObject({
+      format: 1,
+      ups: "ups",
+      transfers: 0,
+    });
 
     // The add-on's log panel: bashio's lines, then the bridge's readable lines (no JSON).
     const bridgeLines = addonLog

@@ -127,6 +127,13 @@ describe("add-on manifest", () => {
     expect(read("apparmor.txt")).toMatch(/^\s*\/dev\/tty\* rwk,$/m);
   });
 
+  it("keeps the history in the add-on's data folder, which the bridge's profile may write", () => {
+    expect(read("run.sh")).toMatch(/^export UPSLINK_DATA_DIR=\/data$/m);
+    const nodeProfile = read("apparmor.txt").split("profile upslink2mqtt_node")[1] ?? "";
+    // history-<ups>.json, its temporary copy while written, a damaged one set aside (.corrupt).
+    expect(nodeProfile).toMatch(/^\s*\/data\/history-\* rw,$/m);
+  });
+
   it("has a health check, and builds on the same Alpine release as its base image", () => {
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toMatch(

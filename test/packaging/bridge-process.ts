@@ -3,6 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { scratchStateHome } from "../helpers/state-home.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const MAIN_JS = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
@@ -46,6 +47,7 @@ export function startBridge(options: {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
+      XDG_STATE_HOME: scratchStateHome(),
       UPSLINK_LOG_LEVEL: "info",
       ...options.env,
     },

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, connectClient, waitInRecorded } from "../helpers/broker.js";
+import { scratchStateHome } from "../helpers/state-home.js";
 import { ensureBuilt, REPO_ROOT } from "./bridge-process.js";
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
@@ -39,7 +40,11 @@ function startDemo(): Demo {
   // A fresh shell: no UPSLINK_* variables, standard input open as in a terminal.
   const child = spawn(process.execPath, startCommand(), {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      XDG_STATE_HOME: scratchStateHome(),
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";

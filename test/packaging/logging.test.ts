@@ -5,6 +5,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import { createLogger, type LogFormat, resolveLogFormat } from "../../src/log.js";
+import { scratchStateHome } from "../helpers/state-home.js";
 import { ensureBuilt, MAIN_JS, REPO_ROOT } from "./bridge-process.js";
 
 function capture(format: LogFormat | null, isTTY = false) {
@@ -85,6 +86,7 @@ describe("the built bridge's log", () => {
     const fullEnv = {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
+      XDG_STATE_HOME: scratchStateHome(),
       UPSLINK_UPS_PORT: "sim://smartups-3g-120",
       UPSLINK_MQTT_URL: "mqtt://127.0.0.1:9",
       ...env,

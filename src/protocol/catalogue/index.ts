@@ -11,6 +11,7 @@ import type { ActionKind } from "../types.js";
 import { type ActionId, CONTROL_ACTIONS, EEPROM_ACTIONS } from "./actions.js";
 import type { EventId } from "./events.js";
 import { DERIVED, FEEDBACKS, type FeedbackId } from "./feedbacks.js";
+import { HISTORY, type HistoryId } from "./history.js";
 import {
   EEPROM_QUERIES,
   MEASURE_UPS_QUERIES,
@@ -39,6 +40,7 @@ import {
 export * from "./actions.js";
 export * from "./events.js";
 export * from "./feedbacks.js";
+export * from "./history.js";
 export * from "./queries.js";
 export * from "./registers.js";
 export type * from "./rows.js";
@@ -59,10 +61,10 @@ export const CATALOGUE = [
 
 /** Every row id of the seed (72). */
 export type RowId = ActionId | QueryId | SettingId | ModifierId;
-export type { ActionId, BitId, DerivedId, EventId, FeedbackId, ModifierId, QueryId, SettingId };
+export type { ActionId, BitId, DerivedId, EventId, FeedbackId, HistoryId, ModifierId, QueryId, SettingId };
 
 /** Every state key a UPS can publish under `<base>/<ups>/<key>`. */
-export type KeyId = QueryId | SettingId | FeedbackId | BitId | DerivedId;
+export type KeyId = QueryId | SettingId | FeedbackId | BitId | DerivedId | HistoryId;
 
 /** Every key id, for checks over the whole published vocabulary. */
 export const KEY_IDS: readonly KeyId[] = [
@@ -70,6 +72,7 @@ export const KEY_IDS: readonly KeyId[] = [
   ...FEEDBACKS.map((f) => f.id),
   ...REGISTERS.flatMap((map) => map.bits.map((b) => b.id)),
   ...DERIVED.map((d) => d.id),
+  ...HISTORY.map((h) => h.id),
 ];
 
 const BY_ID: ReadonlyMap<string, CatalogueRow> = new Map(CATALOGUE.map((row) => [row.id, row]));
