@@ -1,33 +1,29 @@
 // The composition root: one MQTT connection, and per configured UPS a link, a UPS model and a
-// command service. The UPS side and the MQTT side never import each other; they meet here.
+// command service (ups-runtime.ts). The UPS side and the MQTT side never import each other; they
+// meet here: model changes and command reports become retained topics and events, Home Assistant
+// discovery goes through discovery-publisher.ts, and everything is republished on every connect.
 import type { Config, UpsConfig } from "../config/index.js";
 import { redactConfig } from "../config/index.js";
-import {
-  bridgeDiscovery,
-  type DeviceDiscovery,
-  discoverUps,
-  retainedComponents,
-} from "../homeassistant/discovery.js";
-import { bridgeDeviceId, humanize } from "../homeassistant/names.js";
+import { humanize } from "../homeassistant/names.js";
 import type { Logger } from "../log.js";
 import type { MqttConnection } from "../mqtt/connection.js";
 import { RetainedPublisher } from "../mqtt/retained-publisher.js";
 import { RetainedReader } from "../mqtt/retained-read.js";
-import { bridgeInfo, bridgeState } from "../mqtt/topics.js";
-import type { KeyId } from "../protocol/catalogue/index.js";
+import { bridgeInfo } from "../mqtt/topics.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
-import { CommandService } from "../ups/commands.js";
+import type { CommandService } from "../ups/commands.js";
 import type { UpsLink } from "../ups/link.js";
-import { type KeySpec, type UpsEvent, UpsModel } from "../ups/model.js";
+import type { KeySpec, UpsEvent, UpsModel } from "../ups/model.js";
 import { Timers } from "../util/timers.js";
-import { SUPPORT_URL, VERSION } from "../version.js";
+import { VERSION } from "../version.js";
+import { DiscoveryPublisher } from "./discovery-publisher.js";
 import type { HealthStatus } from "./health.js";
-import { openHistory } from "./history-file.js";
 import { Leftovers } from "./leftovers.js";
 import { valuePayload } from "./payload.js";
 import { RequestHandler } from "./request-handler.js";
-import { type BridgeTopics, bridgeTopics, FIRMWARE_UPDATE_KEY } from "./topics.js";
+import { FIRMWARE_UPDATE_KEY } from "./topics.js";
+import { createUpsRuntime, type UpsRuntime } from "./ups-runtime.js";
 
 export interface BridgeDeps {
   readonly config: Config;
@@ -47,29 +43,6 @@ const BIRTH_DELAY_MIN_MS = 1000;
 const BIRTH_DELAY_SPREAD_MS = 4000;
 const birthDelay = (): number => BIRTH_DELAY_MIN_MS + Math.random() * BIRTH_DELAY_SPREAD_MS;
 
-/** `M`/`N` are read once a minute: they reset on every read. */
-const MINMAX_INTERVAL_MS = 60_000;
-
-interface UpsRuntime {
-  readonly config: UpsConfig;
-  readonly topics: BridgeTopics;
-  readonly link: UpsLink;
-  readonly model: UpsModel;
-  readonly commands: CommandService;
-  /** Saves the model's history in `data_dir` (history-file.ts). */
-  readonly historyFile: { stop(): Promise<void> };
-  discovery: DeviceDiscovery | null;
-  /** The keys of the last capabilities, for rebuilding discovery when a setting's value is new. */
-  keys: readonly KeySpec[];
-  /** Device configs of this UPS retained on the broker (device topic → component id → platform). */
-  retainedDiscovery: Map<string, Record<string, string>>;
-  stateTimer: NodeJS.Immediate | null;
-  publishedKeys: Set<KeyId>;
-  pending: readonly Record<string, Value>[];
-  /** A `pending` publication is scheduled for the end of this tick. */
-  pendingQueued: boolean;
-}
-
 export class Bridge {
   private readonly upses = new Map<string, UpsRuntime>();
   private readonly log: Logger;
@@ -86,8 +59,7 @@ export class Bridge {
   /** Reads retained topics back after every connect: discovery configs, per-key leftovers. */
   private readonly reader: RetainedReader;
   private readonly leftovers: Leftovers;
-  /** The read-back of device configs in progress; discovery waits for it. */
-  private discoveryRead: Promise<void> | null = null;
+  private readonly discovery: DiscoveryPublisher;
   private readonly onMqttConnect = (): void => {
     void this.republishAll("mqtt connected");
     this.readBack();
@@ -111,6 +83,13 @@ export class Bridge {
         if (runtime !== undefined && value !== undefined)
           void this.publish(runtime.topics.key(key), valuePayload(value), true);
       },
+      log: this.log,
+    });
+    this.discovery = new DiscoveryPublisher({
+      config: deps.config,
+      reader: this.reader,
+      publish: (topic, payload, force = false) => this.publish(topic, payload, true, force),
+      runtimes: () => this.upses.values(),
       log: this.log,
     });
     for (const ups of deps.config.upses) this.upses.set(ups.id, this.createRuntime(ups));
@@ -141,7 +120,7 @@ export class Bridge {
     // on every connect.
     void this.publishInfo();
     // The bridge device before any UPS device, which names it as `via_device`.
-    void this.publishBridgeDevice();
+    void this.discovery.publishBridgeDevice();
     for (const runtime of this.upses.values()) {
       void this.publish(runtime.topics.availability, "offline", true);
       void this.publish(runtime.topics.pending, "[]", true);
@@ -208,66 +187,15 @@ export class Bridge {
     return this.upses;
   }
 
+  /** One UPS's runtime (ups-runtime.ts), its reports and model changes wired to its topics. */
   private createRuntime(ups: UpsConfig): UpsRuntime {
-    const { config, logger } = this.deps;
-    const topics = bridgeTopics(config.mqtt.base_topic, ups.id, config.homeassistant.discovery_prefix);
-    const link = this.deps.createLink(ups);
-    this.leftovers.add(ups.id, topics);
-    const { history, file: historyFile } = openHistory({ dir: config.data_dir, upsId: ups.id, logger });
-    const model = new UpsModel(link, {
-      history,
-      id: ups.id,
-      pollIntervalMs: ups.poll_interval_ms,
-      minmaxIntervalMs: MINMAX_INTERVAL_MS,
-      slowIntervalS: config.slow_poll_interval_s,
-      thresholds: {
-        chargeBelowPercent: config.shutdown_policy.charge_below_percent,
-        runtimeBelowMinutes: config.shutdown_policy.runtime_below_minutes,
-        honourLowBatteryFlag: true,
-      },
-      logger,
+    const runtime = createUpsRuntime(ups, this.deps, {
+      outcome: (r, outcome) => void this.requests.respond(r.topics, outcome, null),
+      event: (r, event) => void this.publishEvent(r, event),
+      pendingChanged: (r) => this.schedulePending(r),
     });
-    // The command service reports into this runtime; the object is complete before any report.
-    let runtime: UpsRuntime;
-    const commands = new CommandService(
-      link,
-      model,
-      {
-        upsId: ups.id,
-        allowDestructive: config.commands.allow_destructive,
-        confirmTimeoutS: config.commands.confirm_timeout_s,
-        shutdownReturn: {
-          order: config.commands.shutdown_return.order,
-          wakeDelayTenths: config.commands.shutdown_return.wake_delay_tenths,
-          csDelayMs: config.commands.shutdown_return.cs_delay_ms,
-        },
-        logger,
-      },
-      {
-        outcome: (outcome) => void this.requests.respond(topics, outcome, null),
-        event: (eventType, data) =>
-          void this.publishEvent(runtime, { event_type: eventType, at: new Date().toISOString(), ...data }),
-        pending: (list) => {
-          runtime.pending = list;
-          this.schedulePending(runtime);
-        },
-      },
-    );
-    runtime = {
-      config: ups,
-      topics,
-      link,
-      model,
-      commands,
-      historyFile,
-      discovery: null,
-      keys: [],
-      retainedDiscovery: new Map(),
-      stateTimer: null,
-      publishedKeys: new Set(),
-      pending: [],
-      pendingQueued: false,
-    };
+    const { model, topics } = runtime;
+    this.leftovers.add(ups.id, topics);
 
     model.on("change", (key, value) => {
       runtime.publishedKeys.add(key);
@@ -276,7 +204,7 @@ export class Bridge {
       // A setting's choices always include the value it holds: a value outside them (a ring the
       // catalogue lacks) republishes the discovery with it.
       if (runtime.keys.some((spec) => spec.kind === "setting" && spec.key === key))
-        void this.refreshDiscovery(runtime);
+        void this.discovery.refresh(runtime);
     });
     model.on("event", (event) => void this.publishEvent(runtime, event));
     model.on("availability", (online) => {
@@ -308,7 +236,10 @@ export class Bridge {
     this.log.debug({ reason }, "republishing");
     // The bridge device first: the UPS devices name it as `via_device`. Every connect publishes it,
     // before any UPS's discovery (capabilities take seconds), and every Home Assistant birth again.
-    const sends = [this.publishInfo(true), ...(withDiscovery ? [this.publishBridgeDevice(true)] : [])];
+    const sends = [
+      this.publishInfo(true),
+      ...(withDiscovery ? [this.discovery.publishBridgeDevice(true)] : []),
+    ];
     for (const runtime of this.upses.values()) {
       const { topics } = runtime;
       if (withDiscovery && runtime.discovery !== null) {
@@ -376,54 +307,7 @@ export class Bridge {
     runtime.publishedKeys = new Set([...runtime.publishedKeys].filter((k) => current.has(k)));
     runtime.keys = keys;
     await this.publishUpsInfo(runtime);
-    if (this.deps.config.homeassistant.enabled) await this.publishDiscovery(runtime, keys);
-  }
-
-  /** The bridge's own device, which every UPS device names as `via_device`. */
-  private async publishBridgeDevice(force = false): Promise<void> {
-    const { config } = this.deps;
-    if (!config.homeassistant.enabled) return;
-    const discovery = bridgeDiscovery({
-      deviceId: bridgeDeviceId(config.mqtt.base_topic),
-      baseTopic: config.mqtt.base_topic,
-      bridgeState: bridgeState(config.mqtt.base_topic),
-      bridgeInfo: bridgeInfo(config.mqtt.base_topic),
-      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
-      qos: config.mqtt.qos,
-    });
-    await this.publish(
-      `${config.homeassistant.discovery_prefix}/device/${discovery.deviceId}/config`,
-      JSON.stringify(discovery.payload),
-      true,
-      force,
-    );
-  }
-
-  /** The discovery again with the values held now, published only when it changed. */
-  private async refreshDiscovery(runtime: UpsRuntime): Promise<void> {
-    if (!this.deps.config.homeassistant.enabled || runtime.discovery === null) return;
-    const next = this.buildDiscovery(runtime, runtime.keys);
-    if (next === null || JSON.stringify(next.payload) === JSON.stringify(runtime.discovery.payload)) return;
-    await this.publishDiscovery(runtime, runtime.keys);
-  }
-
-  private buildDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): DeviceDiscovery | null {
-    const caps = runtime.model.caps;
-    if (caps === null) return null;
-    const { config } = this.deps;
-    return discoverUps({
-      upsId: runtime.config.id,
-      name: runtime.config.name,
-      caps,
-      keys,
-      allowDestructive: config.commands.allow_destructive,
-      topics: runtime.topics.discoveryTopics,
-      origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
-      qos: config.mqtt.qos,
-      current: runtime.model.store.snapshot(),
-      nominalPowerW: runtime.config.nominal_power_w,
-      bridgeDeviceId: bridgeDeviceId(config.mqtt.base_topic),
-    });
+    if (this.deps.config.homeassistant.enabled) await this.discovery.publish(runtime, keys);
   }
 
   private async publishUpsInfo(runtime: UpsRuntime, force = false): Promise<void> {
@@ -450,51 +334,6 @@ export class Bridge {
     await this.publish(runtime.topics.info, JSON.stringify(info), true, force);
   }
 
-  private async publishDiscovery(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
-    const caps = runtime.model.caps;
-    const discovery = this.buildDiscovery(runtime, keys);
-    if (caps === null || discovery === null) return;
-    const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
-    // The configs an earlier run left (a read-back in progress is bounded in time).
-    if (runtime.discovery === null) await this.discoveryRead;
-    const previous = runtime.discovery;
-    const topic = runtime.topics.discovery(discovery.deviceId);
-    // What was offered before, in this run or (retained on the broker) an earlier one.
-    const before: Record<string, string> = { ...runtime.retainedDiscovery.get(topic) };
-    if (previous !== null && previous.deviceId === discovery.deviceId) {
-      const prevComponents = previous.payload.components as Record<string, { platform: string }>;
-      for (const id of previous.componentIds) before[id] = prevComponents[id]?.platform ?? "sensor";
-    }
-    // Entities that disappeared: a component with only its platform removes it (HA device discovery).
-    const removed = Object.keys(before).filter((id) => !discovery.componentIds.includes(id));
-    if (removed.length > 0) {
-      const components = { ...(discovery.payload.components as Record<string, Value>) };
-      for (const id of removed) components[id] = { platform: before[id] ?? "sensor" };
-      await this.publish(topic, JSON.stringify({ ...discovery.payload, components }), true);
-    }
-    // Another device id (the serial changed or became known): its config goes.
-    const stale = new Set([...runtime.retainedDiscovery.keys()]);
-    if (previous !== null) stale.add(runtime.topics.discovery(previous.deviceId));
-    stale.delete(topic);
-    for (const old of stale) await this.publish(old, "", true);
-    runtime.retainedDiscovery.clear();
-    runtime.discovery = discovery;
-    await this.publish(runtime.topics.discovery(discovery.deviceId), JSON.stringify(discovery.payload), true);
-    if (advice !== null) {
-      await this.publish(
-        runtime.topics.firmwareUpdate,
-        JSON.stringify({
-          installed_version: advice.installed,
-          latest_version: advice.latest,
-          title: advice.title,
-          release_summary: advice.summary,
-          release_url: advice.releaseUrl,
-        }),
-        true,
-      );
-    }
-  }
-
   /**
    * Reads back what an earlier run left retained: device configs (their components are cleared when
    * no longer offered, as after a restart with allow_destructive switched off) while a UPS has not
@@ -502,37 +341,8 @@ export class Bridge {
    */
   private readBack(): void {
     if (this.stopped) return;
-    const { homeassistant } = this.deps.config;
-    if (homeassistant.enabled && [...this.upses.values()].some((r) => r.discovery === null)) {
-      const read: Promise<void> = this.reader
-        .read(`${homeassistant.discovery_prefix}/device/+/config`)
-        .then((snapshot) => {
-          for (const [topic, payload] of snapshot.messages) this.onDeviceConfig(topic, payload);
-        })
-        .catch((error: unknown) =>
-          this.log.warn({ err: String(error) }, "reading device configs back failed"),
-        )
-        .then(() => {
-          if (this.discoveryRead === read) this.discoveryRead = null;
-        });
-      this.discoveryRead = read;
-    }
+    this.discovery.readBack();
     this.leftovers.readBackAll();
-  }
-
-  /** A device config on the broker: remembered when it is one of our UPSes', until discovery runs. */
-  private onDeviceConfig(topic: string, payload: Buffer): void {
-    const text = payload.toString("utf8");
-    for (const runtime of this.upses.values()) {
-      // Once this run published its own discovery, the broker only echoes it back.
-      if (runtime.discovery !== null) continue;
-      if (text === "") {
-        runtime.retainedDiscovery.delete(topic);
-        continue;
-      }
-      const components = retainedComponents(text, runtime.topics.availability);
-      if (components !== null) runtime.retainedDiscovery.set(topic, components);
-    }
   }
 
   private upsName(runtime: UpsRuntime): string {
