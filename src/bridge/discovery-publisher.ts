@@ -5,13 +5,10 @@
 // removed (a component with only its platform, HA device discovery), a config under another
 // device id is cleared, and a setting's new value outside its choices republishes the config.
 import type { Config } from "../config/index.js";
-import {
-  bridgeDiscovery,
-  type DeviceDiscovery,
-  discoverUps,
-  retainedComponents,
-} from "../homeassistant/discovery.js";
+import { bridgeDiscovery } from "../homeassistant/device.js";
+import { type DeviceDiscovery, discoverUps } from "../homeassistant/discovery.js";
 import { bridgeDeviceId } from "../homeassistant/names.js";
+import { retainedComponents } from "../homeassistant/retained.js";
 import type { Logger } from "../log.js";
 import type { RetainedReader } from "../mqtt/retained-read.js";
 import { bridgeInfo, bridgeState } from "../mqtt/topics.js";

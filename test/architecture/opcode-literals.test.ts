@@ -21,7 +21,7 @@ const OTHER_VOCABULARIES: readonly {
   readonly why: string;
 }[] = [
   { file: "config/schema.ts", literal: "ups_id", why: "the convict format of a UPS's topic id" },
-  { file: "homeassistant/discovery.ts", literal: "humidity", why: "Home Assistant's device class" },
+  { file: "homeassistant/units.ts", literal: "humidity", why: "Home Assistant's device class" },
   { file: "simulator/control.ts", literal: "humidity", why: "the simulator's control command" },
 ];
 

@@ -2,7 +2,7 @@
 // its kind, its replies and the rest of the catalogue, so a new row cannot half-describe itself.
 import { describe, expect, it } from "vitest";
 import { FIRMWARE_UPDATE_KEY } from "../../src/bridge/topics.js";
-import { UNIT_DEVICE_CLASSES } from "../../src/homeassistant/discovery.js";
+import { UNIT_DEVICE_CLASSES } from "../../src/homeassistant/units.js";
 import { RESERVED_COMMANDS, RESERVED_KEYS } from "../../src/mqtt/topics.js";
 import {
   ALL_REGISTER_BITS,
