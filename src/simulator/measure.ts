@@ -3,7 +3,7 @@
 import { hex2 } from "./physics.js";
 import { SETTING } from "./settings.js";
 import { MEASURE_REPEAT_MS } from "./timing.js";
-import { numberSetting, type Unit } from "./unit.js";
+import type { Unit } from "./unit.js";
 
 export class MeasureUps {
   readonly #unit: Unit;
@@ -17,10 +17,10 @@ export class MeasureUps {
     const unit = this.#unit;
     const s = unit.state;
     let value = 0;
-    const upperTemp = numberSetting(unit, SETTING.upperTempAlarm, Number.POSITIVE_INFINITY);
-    const lowerTemp = numberSetting(unit, SETTING.lowerTempAlarm, Number.NEGATIVE_INFINITY);
-    const upperRh = numberSetting(unit, SETTING.upperRhAlarm, Number.POSITIVE_INFINITY);
-    const lowerRh = numberSetting(unit, SETTING.lowerRhAlarm, Number.NEGATIVE_INFINITY);
+    const upperTemp = this.#limit(SETTING.upperTempAlarm, Number.POSITIVE_INFINITY);
+    const lowerTemp = this.#limit(SETTING.lowerTempAlarm, Number.NEGATIVE_INFINITY);
+    const upperRh = this.#limit(SETTING.upperRhAlarm, Number.POSITIVE_INFINITY);
+    const lowerRh = this.#limit(SETTING.lowerRhAlarm, Number.NEGATIVE_INFINITY);
     if (s.ambientTemp > upperTemp) value |= 0x80;
     if (s.ambientTemp < lowerTemp) value |= 0x40;
     if (s.humidity > upperRh) value |= 0x20;
@@ -36,6 +36,16 @@ export class MeasureUps {
    */
   alarmReply(): string {
     return `${hex2(this.alarms())},00`;
+  }
+
+  /**
+   * The limit of the side with the sensors: the value, or the first side of a pair (`55,50`). `NO`
+   * (no limit) or a value the unit lacks never raises an alarm.
+   */
+  #limit(id: string, none: number): number {
+    const first = this.#unit.state.settings[id]?.split(",")[0];
+    if (first === undefined || !/^-?\d+(\.\d+)?$/.test(first.trim())) return none;
+    return Number.parseFloat(first);
   }
 
   /** Starts `&` when an enabled alarm appears, stops repeating it when none is left. */

@@ -15,7 +15,8 @@ export type ProfileName =
   | "smartups-vs"
   | "smartups-rt"
   | "smartups-su420"
-  | "smartups-600";
+  | "smartups-600"
+  | "matrix-ups-measure";
 
 /**
  * Utility voltage version: `A` 100 V, `D` 120 V, `I` 220/230/240 V, `M` 208 V (seed, `V` and `b`);
@@ -69,6 +70,11 @@ export interface Profile {
   readonly matrixDump: boolean;
   /** A Measure-UPS accessory is connected (t h v i J [ ] { } I and the `&` alert). */
   readonly measureUps: boolean;
+  /**
+   * Measure-UPS limits answered one value per side, as real units answer `[ ] { }` (`55,50`,
+   * `NO,NO`): each limit's opcode with the ring of each side. Absent: one value, as the seed shows.
+   */
+  readonly measureSides?: Readonly<Record<string, readonly (readonly string[])[]>>;
   /** Protocol level 4: the fourth `a` field, bytes at or above 0x80. */
   readonly extensions: readonly number[];
   /**
@@ -342,6 +348,50 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       ups_id: "SU600   ",
       battery_replacement_date: "05/05/98",
     },
+  },
+  // A Matrix-UPS 5000 with a Measure-UPS (NUT's device report APC__Matrix-UPS_5000__apcsmart__2.0.2,
+  // test/fixtures/real/matrix5000-measure-ups.json): its limits answer one value per side, `NO,NO`
+  // there, `55,50` on another unit (PROTOCOL-NOTES "Real units"). Which values each side offers is
+  // not recorded: NO (no limit) and a few in the seed's ranges, the upper temperature at 55,50.
+  "matrix-ups-measure": {
+    ...BASE_3G,
+    name: "matrix-ups-measure",
+    family: "matrix_ups",
+    locale: "I",
+    model: "Matrix-UPS 5000   ",
+    firmwareV: "5ZI",
+    firmwareB: null,
+    batteryVolts: 48,
+    ratedWatts: 3750,
+    runtimeAtHalfLoad: 30,
+    commands: MATRIX_COMMANDS + MEASURE_COMMANDS,
+    protocolLevel: null,
+    alerts: "!$%+?=#|&",
+    refusedSettings: "le",
+    batteryPacks: 1,
+    matrixDump: true,
+    measureUps: true,
+    serial: "QS0545001234",
+    manufactureDate: "11/07/05",
+    measureSides: {
+      "[": [
+        ["NO", "45", "50", "55"],
+        ["NO", "45", "50", "55"],
+      ],
+      "]": [
+        ["NO", "00", "05", "10"],
+        ["NO", "00", "05", "10"],
+      ],
+      "{": [
+        ["NO", "70", "80", "90"],
+        ["NO", "70", "80", "90"],
+      ],
+      "}": [
+        ["NO", "10", "20", "30"],
+        ["NO", "10", "20", "30"],
+      ],
+    },
+    factory: { upper_temp_alarm_limit: "55,50" },
   },
 };
 

@@ -44,7 +44,13 @@ export function settingsFor(profile: Profile): SimSetting[] {
     const entry = row.entry;
     // A recorded unit's own rings replace the catalogue's (PROTOCOL-NOTES "Ctrl-Z").
     const values: Readonly<Record<string, readonly string[]>> = ownRings(profile, byte) ?? row.values ?? {};
-    const ring = entry === "ring" ? (values[profile.locale] ?? values["4"] ?? []) : [];
+    const sides = profile.measureSides?.[String.fromCharCode(byte)];
+    const ring =
+      entry !== "ring"
+        ? []
+        : sides !== undefined
+          ? sideRing(sides)
+          : (values[profile.locale] ?? values["4"] ?? []);
     if (entry === "ring" && ring.length === 0) continue;
     settings.push({
       id: row.id,
@@ -57,6 +63,20 @@ export function settingsFor(profile: Profile): SimSetting[] {
     });
   }
   return settings;
+}
+
+/**
+ * A Measure-UPS limit answered per side (`55,50`) as one ring of every combination, so `-` steps it
+ * like any ring. How a real unit steps a pair is not documented publicly (APC's specification shows
+ * one value; the captures only read pairs). The simulator assumes an odometer: each `-` steps the
+ * first side to its next value, and when the first side comes round to its start the next side steps
+ * too. Every combination is then reached, and the pair comes back to where it started after the
+ * product of the sides' ring lengths.
+ */
+function sideRing(sides: readonly (readonly string[])[]): string[] {
+  let combos: string[][] = [[]];
+  for (const side of sides) combos = side.flatMap((value) => combos.map((combo) => [...combo, value]));
+  return combos.map((combo) => combo.join(","));
 }
 
 /** Every setting at its factory value (first power-on). */

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { valuePayload } from "../../src/bridge/payload.js";
 import { readableRow, SETTING_IDS, type SettingId } from "../../src/protocol/catalogue/index.js";
 import { encodeSettingValue } from "../../src/protocol/codec.js";
+import { planEdit } from "../../src/ups/settings.js";
 import {
   type Issue,
   projectRules,
@@ -50,13 +51,16 @@ describe("Home Assistant's MQTT schemas", () => {
           const shown = renderValueTemplate(String(c.value_template), valuePayload(decoded.value));
           expect(c.options, `${profile} ${id}: ring value '${raw}' → '${String(shown)}'`).toContain(shown);
         }
-        // Each option Home Assistant sends back on the command topic is a value the codec accepts.
+        // Each option Home Assistant sends back on the command topic is a value `set/<id>` accepts:
+        // the check the bridge runs before anything is sent (the current value may lie outside the
+        // catalogue's ring, a Measure-UPS pair `55,50`, and is then stepped for).
         const row = readableRow(id as SettingId);
         const allowed = caps.settingValues[id as keyof typeof caps.settingValues] ?? [];
+        const fromUnit = caps.ringsFromUnit.has(id as SettingId);
         for (const option of c.options as string[]) {
           const command = renderCommandTemplate(c.command_template, option);
           if (row.kind === "setting")
-            expect(() => encodeSettingValue(row, command, allowed), `${id} ${option}`).not.toThrow();
+            expect(() => planEdit(row, command, allowed, fromUnit), `${id} ${option}`).not.toThrow();
         }
       }
     });
