@@ -43,6 +43,10 @@ const RING_WORD = /^[0-9A-Za-z. ]{1,5}$/;
 /** A Measure-UPS limit in the unit's per-side form (`55,45`, `NO,50`): stepped for like a word. */
 const SIDES = /^[0-9A-Za-z. ]{1,5}(,[0-9A-Za-z. ]{1,5}){1,3}$/;
 
+function sideCount(value: string): number {
+  return value.split(",").length;
+}
+
 /**
  * The options to offer for a ring setting (probe, HA select): the unit's ring when known, else the
  * catalogue's; the current value is always among them (a 601.3.I held `p` = 090, which no ring lists).
@@ -55,6 +59,11 @@ export function offeredOptions(
     typeof current === "string" || typeof current === "number" ? String(current).trim() : "";
   if (allowed === null) return currentText === "" ? null : [currentText];
   const list = [...new Set(allowed.map((v) => v.trim()))];
+  // A unit writes every value of a setting in one shape: one that holds a Measure-UPS limit per side
+  // (`55,50`) cannot hold the catalogue's single values (`32.13`), so offering them would only lead
+  // round the whole ring to a refusal. Its own values are unknown: only the one it holds is offered.
+  if (currentText !== "" && list.length > 0 && list.every((v) => sideCount(v) !== sideCount(currentText)))
+    return [currentText];
   if (currentText !== "" && !list.some((v) => sameSettingValue(v, currentText))) list.push(currentText);
   return list;
 }

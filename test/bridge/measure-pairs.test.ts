@@ -87,7 +87,8 @@ describe("Measure-UPS limits per side (matrix-ups-measure)", () => {
     expect(select.platform).toBe("select");
     expect(validateComponent(LIMIT, select as Parameters<typeof validateComponent>[1])).toEqual([]);
     const options = select.options as string[];
-    expect(options).toContain("55,50");
+    // What it holds, not the catalogue's single values (32.13, …) a unit answering per side cannot hold.
+    expect(options).toEqual(["55,50"]);
     expect(options).toContain(renderValueTemplate(String(select.value_template), state.payload));
     // Choosing it in Home Assistant sends the pair itself.
     expect(renderCommandTemplate(select.command_template, "55,50")).toBe("55,50");
@@ -97,7 +98,7 @@ describe("Measure-UPS limits per side (matrix-ups-measure)", () => {
     expect(await setting(harness, LIMIT, "NO,55")).toMatchObject({ status: "ok", data: { value: "NO,55" } });
     const published = await harness.waitFor(t.key(LIMIT), (p) => p === "NO,55", { since });
     const after = await limitSelect(harness, since);
-    expect(after.options).toContain("NO,55");
+    expect(after.options).toEqual(["NO,55"]);
     expect(after.options).toContain(renderValueTemplate(String(after.value_template), published.payload));
   });
 });

@@ -23,6 +23,12 @@ describe("NUT server: Measure-UPS limits per side (matrix-ups-measure)", () => {
     ).toBe('VAR ups ambient.1.temperature.high "55,50"');
     for (const name of ["ambient.1.temperature.low", "ambient.1.humidity.high", "ambient.1.humidity.low"])
       expect(await client.request(`GET VAR ups ${name}`)).toBe(`VAR ups ${name} "NO,NO"`);
+    // Its choices: what it holds, not the catalogue's single values it cannot hold.
+    expect(await client.list("LIST ENUM ups ambient.1.temperature.high")).toEqual([
+      "BEGIN LIST ENUM ups ambient.1.temperature.high",
+      'ENUM ups ambient.1.temperature.high "55,50"',
+      "END LIST ENUM ups ambient.1.temperature.high",
+    ]);
     client.close();
   });
 });

@@ -114,6 +114,14 @@ describe("options offered for a ring", () => {
     expect(offeredOptions(null, "A")).toEqual(["A"]);
     expect(offeredOptions(null, null)).toBeNull();
   });
+
+  it("offers a unit that holds a limit per side only what it holds, not the catalogue's single values", () => {
+    expect(offeredOptions(["32.13", "45.90", "54.06", "23.97"], "55,50")).toEqual(["55,50"]);
+    expect(offeredOptions(["32.13", "45.90"], "NO,NO")).toEqual(["NO,NO"]);
+    // The unit's own per-side ring is offered whole; a single-value unit keeps the catalogue's ring.
+    expect(offeredOptions(["55,50", "NO,50"], "NO,NO")).toEqual(["55,50", "NO,50", "NO,NO"]);
+    expect(offeredOptions(["32.13", "45.90"], 32.13)).toEqual(["32.13", "45.90"]);
+  });
 });
 
 // Issue 13 item 6: real Measure-UPS units answer `[` and `{` one value per side (`55,50`, `NO,NO`).

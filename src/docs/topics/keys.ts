@@ -78,7 +78,7 @@ export function settingsSection(
     "",
     keyTable(keys, "setting", components),
     "",
-    "Measure-UPS alarm limits (`upper_temp_alarm_limit`, `lower_temp_alarm_limit`, `upper_rh_alarm_limit`, `lower_rh_alarm_limit`) are published as the unit writes them: one value (`32.13`) or, as real units answer, one value per side separated by a comma (`55,50`), `NO` for a side with no limit (`NO,NO`). Set one in the same form (`60,50`): the bridge steps the unit's ring with `-` and reads back until every side is the wanted one, and stops with the original value back when the ring comes round. `alarm_status` (`J`) answered per side (`0F,00`) is published combined (`0F`): each bit is set when any side has that alarm, so the alarm states stay one per alarm.",
+    "Measure-UPS alarm limits (`upper_temp_alarm_limit`, `lower_temp_alarm_limit`, `upper_rh_alarm_limit`, `lower_rh_alarm_limit`) are published as the unit writes them: one value, a number like every quantity (`32.13`), or, as real units answer, one value per side separated by a comma (`55,50`, text), `NO` for a side with no limit (`NO,NO`). Set one in the same form (`60,50`): the bridge steps the unit's ring with `-` and reads back until every side is the wanted one, and stops with the original value back when the ring comes round. Home Assistant shows them as selects (a number entity cannot hold a pair); for a unit answering per side, the select and NUT's `LIST ENUM` offer only the value it holds, since the catalogue's single values are not among its choices and its own are not known. `alarm_status` (`J`) answered per side (`0F,00`) is published combined (`0F`): each bit is set when any side has that alarm, so the alarm states stay one per alarm.",
     "",
   ];
 }
