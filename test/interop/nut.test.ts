@@ -1,5 +1,6 @@
 // NUT's apcsmart driver and upsd against the simulator on a real pseudo-terminal: the driver must
-// identify the unit and follow a power failure and its return, as it does with a real Smart-UPS.
+// identify the unit and follow a power failure and its return, as it does with a real Smart-UPS. A
+// Smart-UPS v/s, whose `a` reply NUT does not parse, gets its own smaller set of checks.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,51 +54,64 @@ const CASES: readonly {
   { name: "smartups-600", pacing: false, firmware: "6TD", model: "Smart-UPS", transferReason: false },
 ];
 
+/** NUT's apcsmart driver and upsd on a simulated unit for one describe block; upsc reads it. */
+function nutAgainst(name: ProfileName, pacing: boolean) {
+  let dir = "";
+  let sim: SmartUpsSimulator | null = null;
+  let pty: Pty | null = null;
+  const procs: Proc[] = [];
+  let env: NodeJS.ProcessEnv = {};
+  let target = "";
+
+  beforeAll(async () => {
+    requireExecutable(DRIVER, HINT);
+    requireExecutable(UPSD, HINT);
+    requireExecutable(UPSC, HINT);
+    dir = mkdtempSync(join(tmpdir(), "upslink-nut-"));
+    const conf = join(dir, "conf");
+    const state = join(dir, "state");
+    mkdirSync(conf);
+    mkdirSync(state);
+    chmodSync(state, 0o700);
+    const link = join(dir, "ups0");
+    const port = await freePort();
+    writeFileSync(join(conf, "nut.conf"), "MODE=standalone\n");
+    writeFileSync(join(conf, "ups.conf"), `user = root\n\n[ups]\n  driver = apcsmart\n  port = ${link}\n`);
+    writeFileSync(join(conf, "upsd.conf"), `LISTEN 127.0.0.1 ${port}\n`, { mode: 0o600 });
+    writeFileSync(join(conf, "upsd.users"), "", { mode: 0o600 });
+    env = { ...process.env, NUT_CONFPATH: conf, NUT_STATEPATH: state };
+    target = `ups@127.0.0.1:${port}`;
+    sim = new SmartUpsSimulator({ profile: name, pacing });
+    pty = await serveOnPty(sim, link);
+    // -D keeps the driver in the foreground (and logs what it does).
+    procs.push(start("apcsmart", DRIVER, ["-a", "ups", "-D", "-u", "root"], env));
+    procs.push(start("upsd", UPSD, ["-D", "-u", "root"], env));
+  });
+
+  afterAll(async () => {
+    for (const proc of procs.reverse()) await proc.kill();
+    await pty?.close();
+    sim?.stop();
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  return {
+    sim: (): SmartUpsSimulator => {
+      if (sim === null) throw new Error("the simulator is not started");
+      return sim;
+    },
+    upsc: (): Promise<string> => run(UPSC, [target], env),
+    /** What the driver wrote (its notices and -D debug lines). */
+    driverOutput: (): string => procs.find((p) => p.name === "apcsmart")?.output() ?? "",
+    logs: (): string => procs.map((p) => `[${p.name}]\n${p.output()}`).join("\n"),
+  };
+}
+
 describe.each(CASES)(
   "NUT apcsmart against the simulator ($name, pacing $pacing)",
   ({ name, pacing, firmware, model, transferReason = true }) => {
     const profile = PROFILES[name];
-    let dir = "";
-    let sim: SmartUpsSimulator | null = null;
-    let pty: Pty | null = null;
-    const procs: Proc[] = [];
-    let env: NodeJS.ProcessEnv = {};
-    let target = "";
-
-    const logs = (): string => procs.map((p) => `[${p.name}]\n${p.output()}`).join("\n");
-    const upsc = (): Promise<string> => run(UPSC, [target], env);
-
-    beforeAll(async () => {
-      requireExecutable(DRIVER, HINT);
-      requireExecutable(UPSD, HINT);
-      requireExecutable(UPSC, HINT);
-      dir = mkdtempSync(join(tmpdir(), "upslink-nut-"));
-      const conf = join(dir, "conf");
-      const state = join(dir, "state");
-      mkdirSync(conf);
-      mkdirSync(state);
-      chmodSync(state, 0o700);
-      const link = join(dir, "ups0");
-      const port = await freePort();
-      writeFileSync(join(conf, "nut.conf"), "MODE=standalone\n");
-      writeFileSync(join(conf, "ups.conf"), `user = root\n\n[ups]\n  driver = apcsmart\n  port = ${link}\n`);
-      writeFileSync(join(conf, "upsd.conf"), `LISTEN 127.0.0.1 ${port}\n`, { mode: 0o600 });
-      writeFileSync(join(conf, "upsd.users"), "", { mode: 0o600 });
-      env = { ...process.env, NUT_CONFPATH: conf, NUT_STATEPATH: state };
-      target = `ups@127.0.0.1:${port}`;
-      sim = new SmartUpsSimulator({ profile: name, pacing });
-      pty = await serveOnPty(sim, link);
-      // -D keeps the driver in the foreground (and logs what it does).
-      procs.push(start("apcsmart", DRIVER, ["-a", "ups", "-D", "-u", "root"], env));
-      procs.push(start("upsd", UPSD, ["-D", "-u", "root"], env));
-    });
-
-    afterAll(async () => {
-      for (const proc of procs.reverse()) await proc.kill();
-      await pty?.close();
-      sim?.stop();
-      if (dir !== "") rmSync(dir, { recursive: true, force: true });
-    });
+    const { sim, upsc, logs } = nutAgainst(name, pacing);
 
     it("identifies the unit and reports it on line", async () => {
       // upsd serves nothing from a driver until the driver is up, and NUT's driver main starts serving
@@ -112,9 +126,9 @@ describe.each(CASES)(
           "ups.serial": is(profile.serial.replace(/[\0 ]+$/, "")),
           "ups.firmware": firmware === undefined ? absent : is(firmware),
           "battery.charge": above(99),
-          "input.voltage": near(sim?.state.lineVoltage ?? Number.NaN, 0.05),
+          "input.voltage": near(sim().state.lineVoltage, 0.05),
           "output.voltage": above(110),
-          "input.transfer.high": is(sim?.state.settings.upper_transfer_voltage ?? null),
+          "input.transfer.high": is(sim().state.settings.upper_transfer_voltage ?? null),
         },
         60_000,
         logs,
@@ -122,7 +136,7 @@ describe.each(CASES)(
     });
 
     it("follows a power failure to OB and the return to OL", async () => {
-      expect(sim?.control("power fail")).toMatch(/^ok/);
+      expect(sim().control("power fail")).toMatch(/^ok/);
       // apcsmart reads status (Q), input voltage (L) and the transfer reason (G) at different points of
       // its poll: each is waited for, none is assumed from another being there.
       await expectValues(
@@ -136,8 +150,70 @@ describe.each(CASES)(
         30_000,
         logs,
       );
-      expect(sim?.control("power restore")).toMatch(/^ok/);
+      expect(sim().control("power restore")).toMatch(/^ok/);
       await expectValues("upsc: on line again", upsc, { "ups.status": is("OL") }, 30_000, logs);
     });
   },
 );
+
+// A Smart-UPS v/s answers `a` with `2).?=*%+#!$.98~` + "`" + `\x01ynba@YXUSQKGA`. NUT 2.8's apcsmart
+// checks that reply against APC_CMDSET_FMT (`^[0-9]\.[^.]*\.[^.]+(\.[^.]+)?$`: one digit, then a
+// dot); `2)` fails it, so the driver logs "very old or unknown APC model, support will be limited"
+// and falls back to oldapcsetup(), which tries a fixed list of readings (C P L O f B, Ctrl-A n b /)
+// and keeps those that answer. The v/s is silent on `V` (NUT's first firmware lookup) and on all of
+// that list but Ctrl-A, `n` and `b`: each silence costs the driver its 3 s read timeout (8 of them,
+// about 24 s before upsd serves anything, as with a real v/s), and NUT then reports the unit's name,
+// serial, firmware and Q status, and nothing measured. It does not read `G` in that mode, so it gives
+// no transfer cause.
+describe("NUT apcsmart against the simulator (smartups-vs: a Smart-UPS v/s, limited support)", () => {
+  const profile = PROFILES["smartups-vs"];
+  const { sim, upsc, driverOutput, logs } = nutAgainst("smartups-vs", false);
+  const unread = [
+    "input.voltage",
+    "output.voltage",
+    "battery.charge",
+    "battery.voltage",
+    "ups.load",
+    "ups.temperature",
+    "input.transfer.reason",
+  ];
+
+  it("identifies the unit in NUT's limited mode and reports it on line with no readings", async () => {
+    // upsd serves the driver only after upsdrv_initinfo, where oldapcsetup() decided once and for all
+    // which readings exist: once upsc lists anything, what is absent is never read.
+    await expectValues(
+      "upsc: the simulated v/s on line, identity only",
+      upsc,
+      {
+        "ups.status": is("OL"),
+        "ups.mfr": is("APC"),
+        "ups.model": is(profile.model),
+        "ups.serial": is(profile.serial.replace(/[\0 ]+$/, "")),
+        "ups.firmware": is(profile.firmwareB),
+        ...Object.fromEntries(unread.map((key) => [key, absent])),
+      },
+      60_000,
+      logs,
+    );
+    expect(driverOutput()).toContain("very old or unknown APC model, support will be limited");
+  });
+
+  it("follows a power failure to OB and the return to OL", async () => {
+    expect(sim().control("power fail")).toMatch(/^ok/);
+    await expectValues(
+      "upsc: on battery after a power failure",
+      upsc,
+      { "ups.status": hasWord("OB") },
+      30_000,
+      logs,
+    );
+    expect(sim().control("power restore")).toMatch(/^ok/);
+    await expectValues(
+      "upsc: on line again, still no readings",
+      upsc,
+      { "ups.status": is("OL"), ...Object.fromEntries(unread.map((key) => [key, absent])) },
+      30_000,
+      logs,
+    );
+  });
+});
