@@ -203,8 +203,7 @@ export class Bridge {
       this.scheduleState(runtime);
       // A setting's choices always include the value it holds: a value outside them (a ring the
       // catalogue lacks) republishes the discovery with it.
-      if (runtime.keys.some((spec) => spec.kind === "setting" && spec.key === key))
-        void this.discovery.refresh(runtime);
+      this.discovery.refresh(runtime, key);
     });
     model.on("event", (event) => void this.publishEvent(runtime, event));
     model.on("availability", (online) => {

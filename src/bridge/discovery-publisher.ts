@@ -9,11 +9,14 @@ import { bridgeDiscovery } from "../homeassistant/device.js";
 import { type DeviceDiscovery, discoverUps } from "../homeassistant/discovery.js";
 import { bridgeDeviceId } from "../homeassistant/names.js";
 import { retainedComponents } from "../homeassistant/retained.js";
+import { settingChoicesDiffer } from "../homeassistant/setting-entities.js";
 import type { Logger } from "../log.js";
 import type { RetainedReader } from "../mqtt/retained-read.js";
 import { bridgeInfo, bridgeState } from "../mqtt/topics.js";
+import type { KeyId } from "../protocol/catalogue/index.js";
 import { findFirmwareAdvice } from "../protocol/firmware.js";
 import type { Value } from "../protocol/types.js";
+import type { Capabilities } from "../ups/capabilities.js";
 import type { KeySpec } from "../ups/model.js";
 import { SUPPORT_URL, VERSION } from "../version.js";
 import type { UpsRuntime } from "./ups-runtime.js";
@@ -27,9 +30,19 @@ export interface DiscoveryPublisherDeps {
   readonly log: Logger;
 }
 
+/** What a UPS's discovery held now was built from. */
+interface DiscoveryBasis {
+  readonly caps: Capabilities;
+  readonly keys: readonly KeySpec[];
+  /** The values held then: a setting's choices include its value. */
+  readonly current: Readonly<Record<string, Value>>;
+}
+
 export class DiscoveryPublisher {
   /** The read-back of device configs in progress; discovery waits for it. */
   private discoveryRead: Promise<void> | null = null;
+  /** Per UPS, the inputs of `runtime.discovery`. */
+  private readonly basis = new WeakMap<UpsRuntime, DiscoveryBasis>();
 
   constructor(private readonly deps: DiscoveryPublisherDeps) {}
 
@@ -52,12 +65,30 @@ export class DiscoveryPublisher {
     );
   }
 
-  /** The discovery again with the values held now, published only when it changed. */
-  async refresh(runtime: UpsRuntime): Promise<void> {
+  /**
+   * A key's value changed: when it is a setting whose choices that can change, the discovery again
+   * with the values held now, published only when it changed. A new value the setting's choices
+   * already list (every setting's first reading, most edits) leaves the config as it is, and is not
+   * rebuilt: a device config is hundreds of kilobytes to build and compare, and at start every
+   * setting of every UPS changes once, which with tens of UPSes raised the process's memory
+   * high-water mark by tens of megabytes.
+   */
+  refresh(runtime: UpsRuntime, key: KeyId): void {
     if (!this.deps.config.homeassistant.enabled || runtime.discovery === null) return;
+    const spec = runtime.keys.find((s) => s.kind === "setting" && s.key === key);
+    if (spec === undefined || spec.kind !== "setting") return;
+    const basis = this.basis.get(runtime);
+    if (
+      basis !== undefined &&
+      basis.caps === runtime.model.caps &&
+      basis.keys === runtime.keys &&
+      !settingChoicesDiffer(spec, basis.current[key], runtime.model.store.get(key))
+    )
+      return;
     const next = this.build(runtime, runtime.keys);
-    if (next === null || JSON.stringify(next.payload) === JSON.stringify(runtime.discovery.payload)) return;
-    await this.publish(runtime, runtime.keys);
+    if (next === null || JSON.stringify(next.discovery.payload) === JSON.stringify(runtime.discovery.payload))
+      return;
+    void this.publish(runtime, runtime.keys);
   }
 
   /**
@@ -67,8 +98,9 @@ export class DiscoveryPublisher {
   async publish(runtime: UpsRuntime, keys: readonly KeySpec[]): Promise<void> {
     const { publish } = this.deps;
     const caps = runtime.model.caps;
-    const discovery = this.build(runtime, keys);
-    if (caps === null || discovery === null) return;
+    const built = this.build(runtime, keys);
+    if (caps === null || built === null) return;
+    const { discovery } = built;
     const advice = findFirmwareAdvice(caps.identity.upsFirmwareId, caps.identity.firmware);
     // The configs an earlier run left (a read-back in progress is bounded in time).
     if (runtime.discovery === null) await this.discoveryRead;
@@ -94,6 +126,7 @@ export class DiscoveryPublisher {
     for (const old of stale) await publish(old, "");
     runtime.retainedDiscovery.clear();
     runtime.discovery = discovery;
+    this.basis.set(runtime, built.basis);
     await publish(runtime.topics.discovery(discovery.deviceId), JSON.stringify(discovery.payload));
     if (advice !== null) {
       await publish(
@@ -131,11 +164,15 @@ export class DiscoveryPublisher {
     this.discoveryRead = read;
   }
 
-  private build(runtime: UpsRuntime, keys: readonly KeySpec[]): DeviceDiscovery | null {
+  private build(
+    runtime: UpsRuntime,
+    keys: readonly KeySpec[],
+  ): { discovery: DeviceDiscovery; basis: DiscoveryBasis } | null {
     const caps = runtime.model.caps;
     if (caps === null) return null;
     const { config } = this.deps;
-    return discoverUps({
+    const current = runtime.model.store.snapshot();
+    const discovery = discoverUps({
       upsId: runtime.config.id,
       name: runtime.config.name,
       caps,
@@ -144,10 +181,11 @@ export class DiscoveryPublisher {
       topics: runtime.topics.discoveryTopics,
       origin: { name: "upslink2mqtt", swVersion: VERSION, supportUrl: SUPPORT_URL },
       qos: config.mqtt.qos,
-      current: runtime.model.store.snapshot(),
+      current,
       nominalPowerW: runtime.config.nominal_power_w,
       bridgeDeviceId: bridgeDeviceId(config.mqtt.base_topic),
     });
+    return { discovery, basis: { caps, keys, current } };
   }
 
   /** A device config on the broker: remembered when it is one of our UPSes', until discovery runs. */

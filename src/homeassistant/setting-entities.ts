@@ -52,6 +52,22 @@ export function settingEntity(
 }
 
 /**
+ * Whether the entity of `spec` built with `before` as the value the UPS holds can differ from one
+ * built with `after`: only a ring's choices take the held value in (`ringValues`). Lets the bridge
+ * skip rebuilding a whole device config for a setting whose new value its choices already list.
+ */
+export function settingChoicesDiffer(
+  spec: Extract<KeySpec, { kind: "setting" }>,
+  before: Value | undefined,
+  after: Value | undefined,
+): boolean {
+  if (spec.row.entry !== "ring") return false;
+  const a = ringValues(spec.row, spec.allowed, before);
+  const b = ringValues(spec.row, spec.allowed, after);
+  return a.length !== b.length || a.some((value, i) => value !== b[i]);
+}
+
+/**
  * A ring setting's values as the bridge publishes them (`020` read through the row's decoder is 20,
  * `ON ` is `ON`): the unit's ring when known, else the seed's for its locale, and always the value it
  * holds now (a 601.3.I held `p` = 090, which no ring lists). Unique, in ring order.

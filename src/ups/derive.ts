@@ -23,8 +23,27 @@ export function applyReading(store: StateStore<KeyId>, row: QueryRow | SettingRo
     for (const bit of REGISTER_MAP[row.register].bits)
       if (store.has(bit.id)) store.set(bit.id, (byte & (1 << bit.bit)) !== 0);
   }
-  const derived = deriveFeedbacks(store.snapshot());
+  const derived = deriveFeedbacks(feedbackInputs(store));
   for (const feedback of FEEDBACKS) if (store.has(feedback.id)) store.set(feedback.id, derived[feedback.id]);
+}
+
+/** The queries the feedbacks are derived from: the sources, and the registers `power_state` reads. */
+const FEEDBACK_SOURCES: readonly KeyId[] = [
+  ...new Set<KeyId>([
+    ...FEEDBACKS.map((feedback) => feedback.sourceQuery),
+    REGISTER_MAP["~"].query,
+    REGISTER_MAP["8"].query,
+  ]),
+];
+
+/**
+ * The stored values `deriveFeedbacks` reads, and only those: this runs at every reply, and a full
+ * snapshot of the store (every key, an entry array each) was about a third of what the bridge allocated.
+ */
+function feedbackInputs(store: StateStore<KeyId>): Record<string, Value | undefined> {
+  const inputs: Record<string, Value | undefined> = {};
+  for (const id of FEEDBACK_SOURCES) inputs[id] = store.get(id);
+  return inputs;
 }
 
 /** Stores `shutdown_recommended` from the stored inputs. */
