@@ -20,6 +20,7 @@ import { receivedText } from "../helpers/harness.js";
 import { nutClient } from "../helpers/nut.js";
 import { startBridge } from "../helpers/processes.js";
 import { type Pty, serveOnPty } from "../helpers/pty.js";
+import { selfSignedCert } from "../helpers/self-signed.js";
 import { waitForValue } from "../helpers/wait.js";
 import { freePort, type Proc, parseKeyValues, requireExecutable, run, runFull, start } from "./support.js";
 
@@ -479,28 +480,7 @@ describe("upsc over STARTTLS", () => {
     const broker = await startTestBroker();
     let bridge: ReturnType<typeof startBridge> | null = null;
     try {
-      const cert = join(dir, "cert.pem");
-      const key = join(dir, "key.pem");
-      const made = await runFull(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          key,
-          "-out",
-          cert,
-          "-days",
-          "2",
-          "-subj",
-          "/CN=localhost",
-        ],
-        process.env,
-      );
-      expect(made.code, made.stderr).toBe(0);
+      const { cert, key } = selfSignedCert(dir);
       const port = await freePort();
       const config = join(dir, "bridge.json");
       writeFileSync(

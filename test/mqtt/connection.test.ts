@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
@@ -24,6 +23,7 @@ import {
   waitForMessage,
   waitInRecorded,
 } from "../helpers/broker.js";
+import { selfSignedCert } from "../helpers/self-signed.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -340,29 +340,7 @@ describe("broker compatibility and errors", () => {
   it("reports a broker certificate it cannot verify, and connects once mqtt.ca names the CA", async () => {
     const dir = mkdtempSync(join(tmpdir(), "upslink-tls-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const keyFile = join(dir, "key.pem");
-    const certFile = join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        keyFile,
-        "-out",
-        certFile,
-      ],
-      { stdio: "ignore" },
-    );
+    const { key: keyFile, cert: certFile } = selfSignedCert(dir);
     const aedes = await Aedes.createBroker();
     const server = createTlsServer(
       { key: readFileSync(keyFile), cert: readFileSync(certFile) },

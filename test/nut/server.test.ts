@@ -1,7 +1,6 @@
 // The NUT server as the composition root runs it (runBridge with nut.listen), against the in-process
 // simulator and a real broker, spoken to over TCP: reads, the protocol's errors, bad lines, users and
 // their grants, commands reaching (or not reaching) the UPS, events on MQTT, TRACKING, FSD, limits.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receivedText } from "../helpers/harness.js";
 import { type NutBridge, nutClient, startNutBridge, textClient, USERS, varValue } from "../helpers/nut.js";
+import { selfSignedCert } from "../helpers/self-signed.js";
 import { waitForMatch } from "../helpers/wait.js";
 
 const event = (payload: string): Record<string, unknown> => JSON.parse(payload) as Record<string, unknown>;
@@ -389,27 +389,7 @@ describe("NUT server: STARTTLS and the connection bounds", () => {
   let bridge: NutBridge;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), "upslink-nut-tls-"));
-    const cert = join(dir, "cert.pem");
-    const key = join(dir, "key.pem");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-        "-days",
-        "2",
-        "-subj",
-        "/CN=localhost",
-      ],
-      { stdio: "ignore" },
-    );
+    const { cert, key } = selfSignedCert(dir);
     bridge = await startNutBridge({
       nut: { certfile: cert, keyfile: key, max_clients: 3, idle_timeout_s: 5 },
     });
